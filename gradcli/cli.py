@@ -1,0 +1,172 @@
+"""The gradcli command: options -> evaluate -> render -> print.
+
+No maths here. Every failure is one ``error: ...`` line on stderr (a syntax
+error adds its source line and a caret), nothing on stdout, and an exit code:
+2 for input the user must fix, 1 for a math error or a failed picture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import GradcliError
+from .parser import is_name
+from .program import Result, evaluate
+from .render import DEFAULT_PRECISION
+
+EXAMPLES = """\b
+Examples:
+  gradcli --set a=2 "d = (a+3) + a*2"
+  gradcli "x = 3; y = x * 2; z = y * 5"
+  gradcli -f examples/neuron.grad --format tree
+  gradcli -f examples/neuron.grad --set x1=1 --of o --format json
+  echo "a = 2; b = a + 3; c = a * 2; d = b + c" | gradcli -g graph.svg
+
+\b
+Exit codes: 0 success, 1 math error (division by zero, overflow, log of a
+non-positive number, ...) or a failed picture, 2 input to fix (syntax,
+unknown name or function, bad option, missing file, nothing to differentiate).
+"""
+
+
+class _Command(click.Command):
+    """A click command whose every failure is one ``error:`` line and an exit code."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name or "gradcli", complete_var, standalone_mode=False, **extra)
+        except click.UsageError as e:
+            message = e.format_message().rstrip(".")
+            _fail(f"{message[:1].lower()}{message[1:]} (see 'gradcli --help')", 2)
+        except click.ClickException as e:
+            _fail(e.format_message(), e.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            _fail("interrupted", 130)
+        except GradcliError as e:
+            _fail(e.message, e.exit_code, e.detail)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int, detail: str = "") -> None:
+    click.echo(f"error: {message}", err=True)
+    if detail:
+        click.echo(detail, err=True)
+    sys.exit(code)
+
+
+def _parse_assignment(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if not sep:
+        raise click.BadParameter(f"'{text}' is not NAME=VALUE", param_hint="--set")
+    if not is_name(name):
+        raise click.BadParameter(f"'{name}' in '{text}' is not a valid name", param_hint="--set")
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if number != number or number in (float("inf"), float("-inf")):
+        raise click.BadParameter(f"'{value}' in '{text}' is not a finite number", param_hint="--set")
+    return name, number
+
+
+def _read_program(program: str | None, file: str | None) -> tuple[str, str | None]:
+    """The program's text, and the path it was read from (if any)."""
+    if program is not None and file is not None:
+        raise click.UsageError("give the program as an argument or with --file, not both")
+    if program is not None:
+        return program, None
+    if file is None:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise click.UsageError("no program: pass it as an argument, with -f FILE, or on standard input")
+        file = "-"
+    try:
+        if file == "-":
+            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        else:
+            with open(file, "rb") as f:
+                data = f.read()
+    except OSError as e:
+        raise GradcliError(f"cannot read {file}: {e.strerror}") from None
+    try:
+        return data.decode("utf-8-sig"), None if file == "-" else file
+    except UnicodeDecodeError as e:
+        raise GradcliError(f"cannot read {file}: not UTF-8 text (byte {e.start})") from None
+
+
+def _write_graph(result: Result, path: str, precision: int) -> None:
+    from . import draw
+
+    picture = draw.render(draw.digraph(result.nodes, result.output, precision).source, draw.picture_format(path))
+    draw.write_atomic(path, picture)
+
+
+@click.command(cls=_Command, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("program", required=False)
+@click.option("-f", "--file", metavar="PATH", help="Read the program from PATH ('-' for standard input).")
+@click.option("-s", "--set", "assignments", metavar="NAME=VALUE", multiple=True,
+              help="Give a variable its value (repeatable); overrides 'NAME = number' in the program.")
+@click.option("--of", "output", metavar="NAME", help="The variable to differentiate (default: the last statement).")
+@click.option("--format", "format_", type=click.Choice(["table", "json", "tree"]), default="table",
+              show_default=True, help="How to print the result.")
+@click.option("--precision", type=click.IntRange(0, 17), default=DEFAULT_PRECISION, show_default=True,
+              metavar="N", help="Decimals in tables, trees and pictures.")
+@click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv.")
+@click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
+def cli(program: str | None, file: str | None, assignments: tuple[str, ...], output: str | None,
+        format_: str, precision: int, graph: str | None) -> None:
+    """Differentiate PROGRAM: every node's value and its gradient of the output.
+
+    PROGRAM is statements separated by new lines or ';', such as
+    "a = 2; b = a + 3; c = a * 2; d = b + c". With no PROGRAM and no --file,
+    the program is read from standard input.
+    """
+    values = dict(_parse_assignment(a) for a in assignments)
+    if graph is not None:
+        from .draw import picture_format
+
+        picture_format(graph)  # an unknown extension fails before any work
+    source, path = _read_program(program, file)
+    if graph is not None and path is not None and _same_file(graph, path):
+        raise click.UsageError(f"--graph {graph} would overwrite the program being read")
+    result = evaluate(source, values, output)
+    if graph is not None:
+        _write_graph(result, graph, precision)
+    _print(result, format_, precision)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _print(result: Result, format_: str, precision: int) -> None:
+    try:
+        if format_ == "json":
+            from .render import to_json
+
+            sys.stdout.write(json.dumps(to_json(result), indent=2, allow_nan=False) + "\n")
+        else:
+            from rich.console import Console
+
+            from . import render
+
+            renderable = render.table(result, precision) if format_ == "table" else render.tree(result, precision)
+            Console(highlight=False).print(renderable, crop=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader (head, less) went away: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def main() -> None:
+    cli(prog_name="gradcli")

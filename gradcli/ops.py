@@ -1,0 +1,118 @@
+"""The op table: one row per operation gradcli knows.
+
+A row holds everything about an op: its name (used in JSON and in calls like
+``max(x, y)``), its display symbol, its arity, its forward function, and one
+local-derivative rule per input. Each rule is ``rule(out, *args)`` and returns
+d(out)/d(args[i]); a rule that cannot be evaluated at a point (it raises, or
+returns NaN) means the derivative is undefined there. Adding a function to the
+language is adding one row here and nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from .errors import MathError
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    symbol: str
+    arity: int
+    forward: Callable[..., float]
+    derivatives: tuple[Callable[..., float], ...]
+    #: drawn between its operands (a + b) rather than as a call (exp(a))
+    infix: bool = False
+    #: the language can call it by name: exp(x), pow(x, y)
+    callable: bool = False
+
+
+def _div(x: float, y: float) -> float:
+    if y == 0:
+        raise MathError("division by zero", 1)
+    return x / y
+
+
+def _pow(x: float, y: float) -> float:
+    if x == 0 and y < 0:
+        raise MathError("division by zero (0 to a negative power)", 0)
+    if x < 0 and not y.is_integer():
+        raise MathError("negative number to a non-integer power", 0)
+    return math.pow(x, y)  # floats only: int ** int can hang on 10**10**10
+
+
+def _dpow_dbase(out: float, x: float, y: float) -> float:
+    return 0.0 if y == 0 else y * math.pow(x, y - 1)
+
+
+def _dpow_dexponent(out: float, x: float, y: float) -> float:
+    if x > 0:
+        return out * math.log(x)
+    if x == 0 and y > 0:
+        return 0.0  # 0**y is 0 for every y > 0
+    return math.nan  # x**y is not a real function of y for x < 0
+
+
+def _log(x: float) -> float:
+    if x <= 0:
+        raise MathError("log of a non-positive number")
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if x < 0:
+        raise MathError("sqrt of a negative number")
+    return math.sqrt(x)
+
+
+def _sigmoid(x: float) -> float:
+    # two branches so that exp never overflows
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0  # abs'(0) = 0
+
+
+_ROWS = [
+    #  name       symbol    arity forward                          one rule per input: rule(out, *args)
+    Op("add",     "+",      2, lambda x, y: x + y,             (lambda o, x, y: 1.0, lambda o, x, y: 1.0), infix=True),
+    Op("sub",     "-",      2, lambda x, y: x - y,             (lambda o, x, y: 1.0, lambda o, x, y: -1.0), infix=True),
+    Op("mul",     "*",      2, lambda x, y: x * y,             (lambda o, x, y: y, lambda o, x, y: x), infix=True),
+    Op("div",     "/",      2, _div,                           (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y), infix=True),
+    Op("pow",     "**",     2, _pow,                           (_dpow_dbase, _dpow_dexponent), infix=True, callable=True),
+    Op("neg",     "-",      1, lambda x: -x,                   (lambda o, x: -1.0,)),
+    Op("exp",     "exp",    1, math.exp,                       (lambda o, x: o,), callable=True),
+    Op("log",     "log",    1, _log,                           (lambda o, x: 1.0 / x,), callable=True),
+    Op("sqrt",    "sqrt",   1, _sqrt,                          (lambda o, x: 0.5 / o,), callable=True),
+    Op("sin",     "sin",    1, math.sin,                       (lambda o, x: math.cos(x),), callable=True),
+    Op("cos",     "cos",    1, math.cos,                       (lambda o, x: -math.sin(x),), callable=True),
+    Op("tan",     "tan",    1, math.tan,                       (lambda o, x: 1.0 + o * o,), callable=True),
+    Op("tanh",    "tanh",   1, math.tanh,                      (lambda o, x: 1.0 - o * o,), callable=True),
+    Op("sigmoid", "sigmoid", 1, _sigmoid,                      (lambda o, x: o * (1.0 - o),), callable=True),
+    Op("relu",    "relu",   1, lambda x: x if x > 0 else 0.0,  (lambda o, x: 1.0 if x > 0 else 0.0,), callable=True),  # relu'(0) = 0
+    Op("abs",     "abs",    1, abs,                            (lambda o, x: _sign(x),), callable=True),
+    # on a tie, max and min send the whole gradient to their first argument
+    Op("max",     "max",    2, lambda x, y: x if x >= y else y, (lambda o, x, y: 1.0 if x >= y else 0.0, lambda o, x, y: 0.0 if x >= y else 1.0), callable=True),
+    Op("min",     "min",    2, lambda x, y: x if x <= y else y, (lambda o, x, y: 1.0 if x <= y else 0.0, lambda o, x, y: 0.0 if x <= y else 1.0), callable=True),
+]
+
+#: every op by name
+OPS: dict[str, Op] = {op.name: op for op in _ROWS}
+
+#: the ops a program can call by name, e.g. ``exp(x)``
+FUNCTIONS: dict[str, Op] = {op.name: op for op in _ROWS if op.callable}
+
+#: names that mean a number unless the program assigns them
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+
+# Leaves have no forward and no inputs: a variable (set, or assigned a number)
+# and a constant (a literal, pi, or a number mixed into a Python expression).
+INPUT = Op("input", "", 0, lambda: 0.0, ())
+CONST = Op("const", "", 0, lambda: 0.0, ())

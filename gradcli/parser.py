@@ -1,0 +1,272 @@
+"""Program text -> a flat list of instructions, in evaluation order.
+
+The grammar lives in ``grammars/gradcli.lark``. It is compiled once (and cached
+on disk by lark, keyed by the grammar's text) and run as an LALR parser whose
+callbacks emit instructions as rules are reduced: no parse tree is built and
+nothing recurses, so 100,000 nested parentheses parse like any other program.
+The parser knows names, numbers and the op table's functions; it knows
+nothing of values or gradients.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from .errors import ArityError, GradcliSyntaxError, UnknownFunctionError
+from .ops import FUNCTIONS, OPS, Op
+
+# instruction kinds
+NUM = "num"  # payload: the number
+NAME = "name"  # payload: the name read
+APPLY = "apply"  # payload: the Op; inputs: its operands
+ASSIGN = "assign"  # payload: the name assigned; inputs: (expression,)
+EXPR = "expr"  # a bare expression statement; inputs: (expression,)
+
+
+class Instr(NamedTuple):
+    kind: str
+    payload: object
+    inputs: tuple[int, ...]
+    start: int  # offsets of the instruction's text in the source
+    end: int
+
+
+@dataclass
+class Program:
+    source: str
+    code: list[Instr]
+
+    def text(self, index: int) -> str:
+        """The source text of instruction ``index``."""
+        ins = self.code[index]
+        return self.source[ins.start : ins.end]
+
+
+def grammar_path() -> Path:
+    """The grammar file: inside the installed package, or grammars/ in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "grammars", here.parent / "grammars"):
+        path = candidate / "gradcli.lark"
+        if path.is_file():
+            return path
+    raise FileNotFoundError("gradcli.lark not found beside the gradcli package")
+
+
+def location(source: str, pos: int) -> tuple[int, int]:
+    """1-based (line, column) of offset ``pos``."""
+    line = source.count("\n", 0, pos) + 1
+    column = pos - (source.rfind("\n", 0, pos) + 1) + 1
+    return line, column
+
+
+def where(source: str, pos: int) -> str:
+    line, column = location(source, pos)
+    return f"line {line}, column {column}"
+
+
+def show_position(source: str, pos: int) -> str:
+    """The source line holding ``pos``, and a caret under it."""
+    line, column = location(source, pos)
+    lines = source.splitlines()
+    text = lines[line - 1] if line <= len(lines) else ""
+    caret = " " * len(text[: column - 1].expandtabs()) + "^"
+    return f"  {text.expandtabs()}\n  {caret}"
+
+
+# An operand on the parser's stack: its instruction, and the text it spans
+# (which includes any parentheses around it, unlike the instruction's own span).
+class _Operand(NamedTuple):
+    index: int
+    start: int
+    end: int
+
+
+@v_args(inline=True)
+class _Emitter(Transformer):
+    """The LALR callbacks: each reduction appends one instruction."""
+
+    def __init__(self) -> None:
+        self.code: list[Instr] = []
+        self.source = ""
+
+    def _emit(self, kind: str, payload: object, inputs: tuple[int, ...], start: int, end: int) -> _Operand:
+        self.code.append(Instr(kind, payload, inputs, start, end))
+        return _Operand(len(self.code) - 1, start, end)
+
+    def _apply(self, op: Op, *operands: _Operand) -> _Operand:
+        start, end = operands[0].start, operands[-1].end
+        return self._emit(APPLY, op, tuple(o.index for o in operands), start, end)
+
+    def number(self, tok: Token) -> _Operand:
+        value = float(tok)
+        if value == float("inf"):
+            raise GradcliSyntaxError(
+                f"number too large for a float at {where(self.source, tok.start_pos)}: {tok}",
+                *location(self.source, tok.start_pos),
+                detail=show_position(self.source, tok.start_pos),
+            )
+        return self._emit(NUM, value, (), tok.start_pos, tok.end_pos)
+
+    def name(self, tok: Token) -> _Operand:
+        return self._emit(NAME, str(tok), (), tok.start_pos, tok.end_pos)
+
+    def call(self, name: Token, lpar: Token, args: list[_Operand], rpar: Token) -> _Operand:
+        op = FUNCTIONS.get(str(name))
+        if op is None:
+            known = ", ".join(sorted(FUNCTIONS))
+            raise UnknownFunctionError(
+                f"unknown function '{name}' at {where(self.source, name.start_pos)} (functions: {known})",
+                detail=show_position(self.source, name.start_pos),
+            )
+        if len(args) != op.arity:
+            plural = "argument" if op.arity == 1 else "arguments"
+            raise ArityError(
+                f"{name}() takes {op.arity} {plural}, got {len(args)}, at {where(self.source, name.start_pos)}",
+                detail=show_position(self.source, name.start_pos),
+            )
+        indices = tuple(a.index for a in args)
+        return self._emit(APPLY, op, indices, name.start_pos, rpar.end_pos)
+
+    def args(self, *exprs: _Operand) -> list[_Operand]:
+        return list(exprs)
+
+    def paren(self, lpar: Token, inner: _Operand, rpar: Token) -> _Operand:
+        return _Operand(inner.index, lpar.start_pos, rpar.end_pos)
+
+    def neg(self, minus: Token, x: _Operand) -> _Operand:
+        last = self.code[x.index]
+        if last.kind == NUM and x.index == len(self.code) - 1:
+            # a negative literal (-2) is one number, not neg(2)
+            self.code[-1] = Instr(NUM, -last.payload, (), minus.start_pos, x.end)
+            return _Operand(x.index, minus.start_pos, x.end)
+        return self._emit(APPLY, OPS["neg"], (x.index,), minus.start_pos, x.end)
+
+    def pos(self, plus: Token, x: _Operand) -> _Operand:
+        return _Operand(x.index, plus.start_pos, x.end)
+
+    def add(self, x: _Operand, y: _Operand) -> _Operand:
+        return self._apply(OPS["add"], x, y)
+
+    def sub(self, x: _Operand, y: _Operand) -> _Operand:
+        return self._apply(OPS["sub"], x, y)
+
+    def mul(self, x: _Operand, y: _Operand) -> _Operand:
+        return self._apply(OPS["mul"], x, y)
+
+    def div(self, x: _Operand, y: _Operand) -> _Operand:
+        return self._apply(OPS["div"], x, y)
+
+    def pow(self, x: _Operand, tok: Token, y: _Operand) -> _Operand:
+        return self._apply(OPS["pow"], x, y)
+
+    def assign(self, name: Token, x: _Operand) -> None:
+        self._emit(ASSIGN, str(name), (x.index,), name.start_pos, x.end)
+
+    def bare(self, x: _Operand) -> None:
+        self._emit(EXPR, None, (x.index,), x.start, x.end)
+
+    def start(self, *statements: None) -> None:
+        return None
+
+
+_emitter = _Emitter()
+_lock = threading.Lock()  # the emitter holds one program's state at a time
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(
+        grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        transformer=_emitter,
+        cache=True,
+    )
+
+
+def parse(source: str) -> Program:
+    """Parse program text into instructions; raises GradcliSyntaxError and friends."""
+    parser = _lark()
+    with _lock:
+        _emitter.code = []
+        _emitter.source = source
+        try:
+            parser.parse(source)
+        except UnexpectedInput as e:
+            raise _syntax_error(source, e) from None
+        code, _emitter.code = _emitter.code, []
+    return Program(source, code)
+
+
+@lru_cache(maxsize=1)
+def _name_pattern() -> re.Pattern[str]:
+    return re.compile(_lark().get_terminal("NAME").pattern.to_regexp())
+
+
+def is_name(text: str) -> bool:
+    """Whether ``text`` is a valid variable name in the language."""
+    return _name_pattern().fullmatch(text) is not None
+
+
+# ----- syntax errors ----------------------------------------------------------
+_DESCRIPTIONS = {
+    "NUMBER": "a number",
+    "NAME": "a name",
+    "POW": "'**'",
+    "_SEP": "the end of the statement",
+    "$END": "the end of the program",
+}
+
+
+def _describe_terminal(name: str) -> str:
+    if name in _DESCRIPTIONS:
+        return _DESCRIPTIONS[name]
+    pattern = _lark().get_terminal(name).pattern
+    return f"'{pattern.value}'" if pattern.type == "str" else name.lower()
+
+
+def _describe_token(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of the program"
+    if tok.type == "_SEP":
+        return "end of the line" if tok == "\n" else "';'"
+    return f"'{tok}'"
+
+
+def _join_or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _syntax_error(source: str, e: UnexpectedInput) -> GradcliSyntaxError:
+    end = len(source.rstrip())  # report a missing ending just after the last character
+    if isinstance(e, UnexpectedCharacters):
+        what = f"unexpected character {source[e.pos_in_stream]!r}"
+        pos = e.pos_in_stream
+    elif isinstance(e, UnexpectedToken):
+        what = f"unexpected {_describe_token(e.token)}"
+        pos = end if e.token.type == "$END" else e.token.start_pos
+        expected = set(e.expected)
+        if "_SEP" in expected:
+            expected.discard("$END")  # "the end of the statement" says both
+        if expected:
+            words = sorted((_describe_terminal(t) for t in expected), key=_expected_order)
+            what += f"; expected {_join_or(words)}"
+    else:  # UnexpectedEOF
+        what = "unexpected end of the program"
+        pos = end
+    line, column = location(source, pos)
+    message = f"syntax error at line {line}, column {column}: {what}"
+    return GradcliSyntaxError(message, line, column, detail=show_position(source, pos))
+
+
+def _expected_order(description: str) -> tuple[int, str]:
+    # words first (a name, a number), then symbols, then "the end of ..."
+    rank = 2 if description.startswith("the ") else 1 if description.startswith("'") else 0
+    return rank, description

@@ -1,0 +1,180 @@
+"""Run a program: instructions -> a graph of Values -> forward and backward.
+
+``evaluate(source, values, output)`` is the one entry point the CLI and the
+Python API share. It knows the language's rules for names (assignment,
+reassignment, --set values, constants) and turns the engine's math errors
+into messages that name the expression that failed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .engine import GradientError, Value, backward
+from .errors import GradcliError, MathError, NothingToDifferentiateError, UnknownNameError
+from .ops import CONST, CONSTANTS, INPUT
+from .parser import APPLY, ASSIGN, EXPR, NAME, NUM, Program, is_name, parse, show_position, where
+
+LABEL_WIDTH = 40  # node labels longer than this are shortened in the middle
+MESSAGE_WIDTH = 60  # likewise for expression text in error messages
+
+
+@dataclass
+class Result:
+    """A differentiated program: every node, the named ones, and the output."""
+
+    source: str
+    #: every node, in evaluation order (a node's id is its index here)
+    nodes: list[Value]
+    #: each named variable (given with --set or assigned) and its newest value
+    names: dict[str, Value]
+    #: the name of the output, or its expression text when it is unnamed
+    output_name: str
+    output: Value
+    _ids: dict[Value, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def value(self) -> float:
+        return self.output.data
+
+    @property
+    def gradients(self) -> dict[str, float]:
+        """d(output)/d(variable) for every named variable (0.0 where it does not reach)."""
+        return {name: v.grad for name, v in self.names.items()}
+
+    def node_id(self, node: Value) -> int:
+        if not self._ids:
+            self._ids.update((v, i) for i, v in enumerate(self.nodes))
+        return self._ids[node]
+
+
+def format_number(x: float) -> str:
+    """A number as short as it reads exactly: 2.0 -> '2', 0.1 -> '0.1'."""
+    return f"{x:.15g}" if x != 0 else "0"
+
+
+def clip(source: str, start: int, end: int, width: int) -> str:
+    """Source text from start to end on one line, shortened in the middle past ``width``."""
+    if end - start > 4 * width:  # never copy a huge span just to shorten it
+        text = source[start : start + 2 * width] + " " + source[end - 2 * width : end]
+    else:
+        text = source[start:end]
+    text = " ".join(text.split())
+    if len(text) > width:
+        half = (width - 1) // 2
+        text = text[:half] + "…" + text[len(text) - (width - 1 - half) :]
+    return text
+
+
+def evaluate(source: str, values: Mapping[str, float] | None = None, output: str | None = None) -> Result:
+    """Parse ``source``, build its graph, and differentiate ``output`` (default: the last statement).
+
+    ``values`` gives variables their values before the program runs; a
+    statement ``name = number`` in the program is then a default that the
+    given value overrides.
+    """
+    return run(parse(source), values or {}, output)
+
+
+def run(program: Program, values: Mapping[str, float], output: str | None = None) -> Result:
+    source, code = program.source, program.code
+    nodes: list[Value] = []
+    names: dict[str, Value] = {}
+    given: dict[str, Value] = {}
+    for name, x in values.items():
+        if not is_name(name):
+            raise GradcliError(f"not a valid variable name: {name!r}")
+        if not math.isfinite(x):
+            raise GradcliError(f"the value of {name} is not a finite number: {x}")
+        given[name] = names[name] = Value(x, label=name)
+        nodes.append(given[name])
+    named: set[Value] = set(given.values())  # nodes whose label is already a name
+    assigned: set[str] = set()  # names the program has assigned so far
+    vals: list[Value] = []
+    last: tuple[str, Value] | None = None
+
+    for i, ins in enumerate(code):
+        kind = ins.kind
+        if kind == NUM:
+            v = Value.constant(ins.payload, label=clip(source, ins.start, ins.end, LABEL_WIDTH))
+            nodes.append(v)
+        elif kind == NAME:
+            v = names.get(ins.payload)  # type: ignore[arg-type]
+            if v is None:
+                v = _constant(program, i)
+                nodes.append(v)
+        elif kind == APPLY:
+            try:
+                v = Value.apply(ins.payload, *[vals[j] for j in ins.inputs])  # type: ignore[arg-type]
+            except MathError as e:
+                raise _located(program, i, vals, e) from None
+            v.label = clip(source, ins.start, ins.end, LABEL_WIDTH)
+            nodes.append(v)
+        elif kind == ASSIGN:
+            name: str = ins.payload  # type: ignore[assignment]
+            v = vals[ins.inputs[0]]
+            if v.op is CONST and v is nodes[-1] and v not in named:
+                # `name = number` makes an input variable; a value given for it wins
+                if name in given and name not in assigned:
+                    nodes.pop()
+                    v = given[name]
+                else:
+                    v.op = INPUT
+                    v._variable = True
+            if v not in named:
+                v.label = name
+                named.add(v)
+            names[name] = v
+            assigned.add(name)
+            last = (name, v)
+        else:  # EXPR
+            v = vals[ins.inputs[0]]
+            last = (v.label, v)
+        vals.append(v)
+
+    if output is not None:
+        if output not in names:
+            known = ", ".join(names) or "none"
+            raise NothingToDifferentiateError(f"--of {output}: the program has no variable '{output}' (variables: {known})")
+        last = (output, names[output])
+    if last is None:
+        raise NothingToDifferentiateError("nothing to differentiate: the program has no statements")
+    output_name, out = last
+    try:
+        backward(out, nodes)  # creation order is a topological order
+    except GradientError as e:
+        raise _located(program, vals.index(e.node), vals, e) from None
+    return Result(source, nodes, names, output_name, out)
+
+
+def _constant(program: Program, i: int) -> Value:
+    ins = program.code[i]
+    name: str = ins.payload  # type: ignore[assignment]
+    if name in CONSTANTS:
+        return Value.constant(CONSTANTS[name], label=name)
+    raise UnknownNameError(
+        f"unknown name '{name}' at {where(program.source, ins.start)}"
+        f" (assign it earlier in the program, or give it with --set {name}=VALUE)",
+        detail=show_position(program.source, ins.start),
+    )
+
+
+def _located(program: Program, i: int, vals: list[Value], e: MathError) -> MathError:
+    """The engine's error, naming the expression (and the input) that failed."""
+    ins = program.code[i]
+    message = f"{e.message} in '{clip(program.source, ins.start, ins.end, MESSAGE_WIDTH)}'"
+    # the input to blame, or for a derivative all of them (x ** y depends on both)
+    blamed = range(len(ins.inputs)) if isinstance(e, GradientError) else [] if e.argument is None else [e.argument]
+    shown = []
+    for k in blamed:
+        arg = program.code[ins.inputs[k]]
+        if arg.kind != NUM:  # a literal's value is already in the text
+            text = clip(program.source, arg.start, arg.end, MESSAGE_WIDTH)
+            shown.append(f"{text} = {format_number(vals[ins.inputs[k]].data)}")
+    if shown:
+        message += f" ({', '.join(shown)})"
+    located = MathError(f"{message} at {where(program.source, ins.start)}", e.argument)
+    located.detail = show_position(program.source, ins.start)
+    return located

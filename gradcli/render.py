@@ -1,0 +1,118 @@
+"""Result -> what users read: a rich table, a rich tree, a JSON-ready dict.
+
+Functions here return renderables or plain data and print nothing. rich is
+imported inside the functions that need it, so the JSON path never loads it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from .engine import Value
+from .program import Result
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+DEFAULT_PRECISION = 4
+
+
+def fmt(x: float, precision: int = DEFAULT_PRECISION) -> str:
+    """A number for tables: fixed decimals, or an exponent when very large or small."""
+    if math.isnan(x):
+        return "undefined"
+    if x == 0:
+        return f"{0.0:.{precision}f}"  # also turns -0.0 into 0.0000
+    if 10.0 ** -precision <= abs(x) < 1e9:
+        return f"{x:.{precision}f}"
+    return f"{x:.{precision}e}"
+
+
+def op_symbol(v: Value) -> str:
+    return v.op.symbol or v.op.name  # leaves show "input" / "const"
+
+
+def summary(result: Result, precision: int = DEFAULT_PRECISION) -> str:
+    """One line: the output's value, then d(output)/d(variable) for each named variable."""
+    out = result.output_name
+    parts = [f"{out} = {fmt(result.value, precision)}"]
+    parts += [
+        f"∂{out}/∂{name} = {fmt(grad, precision)}"
+        for name, grad in result.gradients.items()
+        if result.names[name] is not result.output
+    ]
+    return "   ".join(parts)
+
+
+def table(result: Result, precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The summary line, then every node in evaluation order: id, node, op, inputs, data, grad."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table()
+    t.add_column("id", justify="right", style="dim")
+    t.add_column("node", style="bold")
+    t.add_column("op")
+    t.add_column("inputs", style="dim")
+    t.add_column("data", justify="right")
+    t.add_column("grad", justify="right", style="green")
+    for i, v in enumerate(result.nodes):
+        inputs = ", ".join(str(result.node_id(u)) for u in v.inputs)
+        t.add_row(str(i), Text(v.label), op_symbol(v), inputs, fmt(v.data, precision), fmt(v.grad, precision))
+    # the summary stays one line however narrow the terminal (print with crop=False)
+    return Group(Text(summary(result, precision), style="bold", no_wrap=True, overflow="ignore"), t)
+
+
+def tree(result: Result, precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The graph from the output down to its inputs; a node seen before is named, not repeated."""
+    from rich.tree import Tree
+
+    def line(v: Value) -> str:
+        return f"[bold]{_escape(v.label)}[/]  [dim]#{result.node_id(v)} {op_symbol(v)}[/]  data {fmt(v.data, precision)}  grad [green]{fmt(v.grad, precision)}[/]"
+
+    root = Tree(line(result.output))
+    shown = {result.output}
+    # pre-order with an explicit stack (graphs can be deeper than Python's recursion
+    # limit): the first time a node is printed it is expanded, later it is referenced
+    stack = [(u, root) for u in reversed(result.output.inputs)]
+    while stack:
+        v, parent = stack.pop()
+        if v in shown:
+            parent.add(f"[dim]↑ {_escape(v.label)} (#{result.node_id(v)}, shown above)[/]")
+            continue
+        shown.add(v)
+        branch = parent.add(line(v))
+        stack.extend((u, branch) for u in reversed(v.inputs))
+    return root
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def to_json(result: Result) -> dict[str, Any]:
+    """The JSON document: output, value, gradients, and every node with its input ids."""
+    return {
+        "output": result.output_name,
+        "value": result.value,
+        "gradients": {name: _json_number(g) for name, g in result.gradients.items()},
+        "nodes": [
+            {
+                "id": i,
+                "label": v.label,
+                "op": v.op.name,
+                "data": v.data,
+                "grad": _json_number(v.grad),
+                "inputs": [result.node_id(u) for u in v.inputs],
+            }
+            for i, v in enumerate(result.nodes)
+        ],
+    }
+
+
+def _json_number(x: float) -> float | None:
+    return None if math.isnan(x) else x  # JSON has no NaN: an undefined gradient is null
