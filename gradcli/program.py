@@ -164,7 +164,9 @@ def _constant(program: Program, i: int) -> Value:
 def _located(program: Program, i: int, vals: list[Value], e: MathError) -> MathError:
     """The engine's error, naming the expression (and the input) that failed."""
     ins = program.code[i]
-    message = f"{e.message} in '{clip(program.source, ins.start, ins.end, MESSAGE_WIDTH)}'"
+    # a variable is named by its name, anything else by its expression text
+    text = vals[i].label if ins.kind == NUM else clip(program.source, ins.start, ins.end, MESSAGE_WIDTH)
+    message = f"{e.message} in '{text}'"
     # the input to blame, or for a derivative all of them (x ** y depends on both)
     blamed = range(len(ins.inputs)) if isinstance(e, GradientError) else [] if e.argument is None else [e.argument]
     shown = []
