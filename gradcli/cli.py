@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,9 @@ from .errors import GradcliError
 from .parser import is_name
 from .program import Result, evaluate
 from .render import DEFAULT_PRECISION
+
+if TYPE_CHECKING:
+    from .check import Check
 
 EXAMPLES = """\b
 Examples:
@@ -119,9 +122,15 @@ def _write_graph(result: Result, path: str, precision: int) -> None:
 @click.option("--precision", type=click.IntRange(0, 17), default=DEFAULT_PRECISION, show_default=True,
               metavar="N", help="Decimals in tables, trees and pictures.")
 @click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv.")
+@click.option("--check", is_flag=True,
+              help="Compare each input's gradient with central finite differences; exit 1 if any fails.")
+@click.option("--atol", type=click.FloatRange(min=0), default=1e-5, show_default=True, metavar="X",
+              help="Absolute tolerance of --check.")
+@click.option("--rtol", type=click.FloatRange(min=0), default=1e-3, show_default=True, metavar="X",
+              help="Relative tolerance of --check.")
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], output: str | None,
-        format_: str, precision: int, graph: str | None) -> None:
+        format_: str, precision: int, graph: str | None, check: bool, atol: float, rtol: float) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
     PROGRAM is statements separated by new lines or ';', such as
@@ -137,9 +146,17 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     if graph is not None and path is not None and _same_file(graph, path):
         raise click.UsageError(f"--graph {graph} would overwrite the program being read")
     result = evaluate(source, values, output)
+    checked = None
+    if check:
+        from .check import gradient_check
+
+        checked = gradient_check(result, atol, rtol)
     if graph is not None:
         _write_graph(result, graph, precision)
-    _print(result, format_, precision)
+    _print(result, format_, precision, checked)
+    if checked is not None and not checked.ok:
+        failed = ", ".join(row.name for row in checked.rows if not row.ok)
+        _fail(f"gradient check failed for {failed}", 1)
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -149,19 +166,22 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _print(result: Result, format_: str, precision: int) -> None:
+def _print(result: Result, format_: str, precision: int, checked: Check | None) -> None:
+    from . import render
+
     try:
         if format_ == "json":
-            from .render import to_json
-
-            sys.stdout.write(json.dumps(to_json(result), indent=2, allow_nan=False) + "\n")
+            doc = render.to_json(result)
+            if checked is not None:
+                doc["check"] = render.check_json(checked)
+            sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
         else:
             from rich.console import Console
 
-            from . import render
-
-            renderable = render.table(result, precision) if format_ == "table" else render.tree(result, precision)
-            Console(highlight=False).print(renderable, crop=False)
+            console = Console(highlight=False)
+            console.print(render.table(result, precision) if format_ == "table" else render.tree(result, precision), crop=False)
+            if checked is not None:
+                console.print(render.check_table(checked, precision))
         sys.stdout.flush()
     except BrokenPipeError:
         # the reader (head, less) went away: stop quietly, as Unix tools do

@@ -47,16 +47,8 @@ class Value:
     @classmethod
     def apply(cls, op: Op, *inputs: "Value") -> "Value":
         """The node ``op(*inputs)``; raises MathError when the result is not finite."""
-        try:
-            data = op.forward(*[v.data for v in inputs])
-        except OverflowError:
-            raise MathError("overflow", None) from None
-        except (ValueError, ZeroDivisionError):
-            raise MathError(f"{op.name} is not defined for these arguments", None) from None
-        if not math.isfinite(data):
-            raise MathError("overflow", None)
         out = cls.__new__(cls)
-        out.data = data
+        out.data = compute(op, inputs)
         out.grad = 0.0
         out.op = op
         out.inputs = inputs
@@ -132,6 +124,27 @@ class Value:
     def backward(self) -> None:
         """Set every node's grad to d(self)/d(node), starting from zero."""
         backward(self)
+
+
+def compute(op: Op, inputs: tuple[Value, ...]) -> float:
+    """``op``'s forward value at its inputs' data; MathError unless it is finite."""
+    try:
+        data = op.forward(*[v.data for v in inputs])
+    except OverflowError:
+        raise MathError("overflow", None) from None
+    except (ValueError, ZeroDivisionError):
+        raise MathError(f"{op.name} is not defined for these arguments", None) from None
+    if not math.isfinite(data):
+        raise MathError("overflow", None)
+    return data
+
+
+def forward(nodes: Iterable[Value]) -> None:
+    """Recompute every node's data from its inputs (``nodes`` in topological order),
+    after leaves' data changed."""
+    for v in nodes:
+        if v.inputs:
+            v.data = compute(v.op, v.inputs)
 
 
 def _wrap(x: "Value | Number") -> Value:

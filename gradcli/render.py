@@ -15,6 +15,8 @@ from .program import Result
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from .check import Check
+
 DEFAULT_PRECISION = 4
 
 
@@ -22,6 +24,8 @@ def fmt(x: float, precision: int = DEFAULT_PRECISION) -> str:
     """A number for tables: fixed decimals, or an exponent when very large or small."""
     if math.isnan(x):
         return "undefined"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
     if x == 0:
         return f"{0.0:.{precision}f}"  # also turns -0.0 into 0.0000
     if 10.0 ** -precision <= abs(x) < 1e9:
@@ -115,4 +119,35 @@ def to_json(result: Result) -> dict[str, Any]:
 
 
 def _json_number(x: float) -> float | None:
-    return None if math.isnan(x) else x  # JSON has no NaN: an undefined gradient is null
+    return x if math.isfinite(x) else None  # JSON has no NaN or infinity: undefined is null
+
+
+def check_table(check: "Check", precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The gradient check: each variable's autodiff and numeric gradient, errors, ok/FAIL."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table()
+    t.add_column("variable", style="bold")
+    for column in ("autodiff", "numeric", "abs error", "rel error"):
+        t.add_column(column, justify="right")
+    t.add_column("check")
+    for row in check.rows:
+        verdict = Text("ok", style="green") if row.ok else Text("FAIL", style="bold red")
+        t.add_row(Text(row.name), fmt(row.autodiff, precision), fmt(row.numeric, precision),
+                  fmt(row.abs_error, precision), fmt(row.rel_error, precision), verdict)
+    return Group(Text(f"gradient check (atol {check.atol:g}, rtol {check.rtol:g})", style="bold"), t)
+
+
+def check_json(check: "Check") -> dict[str, Any]:
+    return {
+        "ok": check.ok,
+        "atol": check.atol,
+        "rtol": check.rtol,
+        "variables": [
+            {"name": row.name, "autodiff": row.autodiff, "numeric": _json_number(row.numeric),
+             "abs_error": _json_number(row.abs_error), "rel_error": _json_number(row.rel_error), "ok": row.ok}
+            for row in check.rows
+        ],
+    }
