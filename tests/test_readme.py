@@ -53,6 +53,48 @@ def test_console_example(command: str, expected: str, tmp_path: Path) -> None:
         assert (tmp_path / picture).stat().st_size > 0
 
 
+def error_rows() -> list[tuple[str, int, str]]:
+    table = README[README.index("Every error a user can meet"):]
+    rows = []
+    for line in table.splitlines()[3:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        if "gradcli" in cells[2]:
+            rows.append((cells[2].strip("`"), int(cells[1]), cells[3].strip("`").split("...")[0]))
+    return rows
+
+
+def test_error_table_is_complete() -> None:
+    from tests.test_cli import ERRORS
+
+    documented = {message for _, _, message in error_rows()}
+    assert len(documented) >= 28
+    for _, _, message in ERRORS:  # every error the CLI tests know of is in the README's table
+        assert any(message.startswith(d[: len(message)]) or d.startswith(message[:30]) for d in documented), message
+
+
+@pytest.mark.parametrize("command, code, message", error_rows(), ids=lambda s: str(s)[:40])
+def test_error_table_row(command: str, code: int, message: str, tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    (tmp_path / "latin1.grad").write_bytes(b"x = \xe9")
+    env = {**os.environ, "COLUMNS": "80", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    if "-g g.png" in command:  # the row about a machine without Graphviz
+        env["PATH"] = str(Path(sys.executable).parent)
+    terminal, stdin = os.openpty()  # standard input is a terminal, as in a shell
+    try:
+        done = subprocess.run(command, shell=True, cwd=tmp_path, env=env, stdin=stdin, capture_output=True,
+                              text=True, timeout=120)
+    finally:
+        os.close(terminal)
+        os.close(stdin)
+    assert done.returncode == code
+    assert done.stderr.startswith(message)
+    if code == 2 or "--check" not in command:
+        assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+
+
 def test_python_examples() -> None:
     blocks = [body for lang, body in BLOCKS if lang == "python"]
     assert blocks
