@@ -14,7 +14,7 @@ from .errors import GradcliError, GradcliSyntaxError, MathError
 
 __version__ = "0.1.0"
 
-__all__ = ["Value", "backward", "topological_order", "evaluate", "Result", "GradcliError",
+__all__ = ["Value", "backward", "topological_order", "grad", "evaluate", "Result", "GradcliError",
            "GradcliSyntaxError", "MathError", "__version__"]
 
 
@@ -24,4 +24,8 @@ def __getattr__(name: str) -> Any:
         from . import program
 
         return getattr(program, name)
+    if name == "grad":
+        from .higher import grad
+
+        return grad
     raise AttributeError(f"module 'gradcli' has no attribute {name!r}")

@@ -10,18 +10,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
-from .errors import GradcliError
-from .parser import is_name
-from .program import Result, evaluate
+from .errors import GradcliError, UnknownNameError
+from .parser import is_name, parse
+from .program import Result, run
 from .render import DEFAULT_PRECISION
 
 if TYPE_CHECKING:
     from .check import Check
+    from .explain import Step
+    from .symbolic import Derivatives
 
 EXAMPLES = """\b
 Examples:
@@ -117,11 +120,16 @@ def _write_graph(result: Result, path: str, precision: int) -> None:
 @click.option("-s", "--set", "assignments", metavar="NAME=VALUE", multiple=True,
               help="Give a variable its value (repeatable); overrides 'NAME = number' in the program.")
 @click.option("--of", "output", metavar="NAME", help="The variable to differentiate (default: the last statement).")
-@click.option("--format", "format_", type=click.Choice(["table", "json", "tree"]), default="table",
-              show_default=True, help="How to print the result.")
+@click.option("--format", "format_", type=click.Choice(["table", "json", "tree", "latex"]), default="table",
+              show_default=True, help="How to print the result (latex: the symbolic derivatives).")
 @click.option("--precision", type=click.IntRange(0, 17), default=DEFAULT_PRECISION, show_default=True,
               metavar="N", help="Decimals in tables, trees and pictures.")
 @click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv.")
+@click.option("--explain", is_flag=True, help="Show the backward pass step by step: the chain rule on every edge.")
+@click.option("--symbolic", is_flag=True,
+              help="Show each derivative as a formula; works without values (then only formulas).")
+@click.option("--order", type=click.IntRange(1, 4), default=1, show_default=True, metavar="N",
+              help="Also compute derivatives of order N over the inputs (2: the Hessian).")
 @click.option("--check", is_flag=True,
               help="Compare each input's gradient with central finite differences; exit 1 if any fails.")
 @click.option("--atol", type=click.FloatRange(min=0), default=1e-5, show_default=True, metavar="X",
@@ -129,8 +137,9 @@ def _write_graph(result: Result, path: str, precision: int) -> None:
 @click.option("--rtol", type=click.FloatRange(min=0), default=1e-3, show_default=True, metavar="X",
               help="Relative tolerance of --check.")
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
-def cli(program: str | None, file: str | None, assignments: tuple[str, ...], output: str | None,
-        format_: str, precision: int, graph: str | None, check: bool, atol: float, rtol: float) -> None:
+def cli(program: str | None, file: str | None, assignments: tuple[str, ...], output: str | None, format_: str,
+        precision: int, graph: str | None, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
+        rtol: float) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
     PROGRAM is statements separated by new lines or ';', such as
@@ -145,18 +154,51 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     source, path = _read_program(program, file)
     if graph is not None and path is not None and _same_file(graph, path):
         raise click.UsageError(f"--graph {graph} would overwrite the program being read")
-    result = evaluate(source, values, output)
-    checked = None
-    if check:
-        from .check import gradient_check
+    symbolic = symbolic or format_ == "latex"
+    parsed = parse(source)
+    report = Report()
+    if symbolic:
+        from .symbolic import derivatives
 
-        checked = gradient_check(result, atol, rtol)
-    if graph is not None:
-        _write_graph(result, graph, precision)
-    _print(result, format_, precision, checked)
-    if checked is not None and not checked.ok:
-        failed = ", ".join(row.name for row in checked.rows if not row.ok)
+        report.derivatives = derivatives(parsed, values, output)
+    numeric_needed = not symbolic or explain or check or order > 1 or graph is not None
+    try:
+        report.result = run(parsed, values, output)
+    except UnknownNameError:
+        if numeric_needed:
+            raise
+        # --symbolic alone works without values: the formulas are the whole answer
+    result = report.result
+    if result is not None:
+        if explain:
+            from .explain import steps
+
+            report.steps = steps(result)
+        if order > 1:
+            from .higher import derivative_table
+
+            report.higher = derivative_table(result, order)
+        if check:
+            from .check import gradient_check
+
+            report.check = gradient_check(result, atol, rtol)
+        if graph is not None:
+            _write_graph(result, graph, precision)
+    _print(report, format_, precision, order)
+    if report.check is not None and not report.check.ok:
+        failed = ", ".join(row.name for row in report.check.rows if not row.ok)
         _fail(f"gradient check failed for {failed}", 1)
+
+
+@dataclass
+class Report:
+    """Everything one call computed, for printing."""
+
+    result: Result | None = None
+    derivatives: Derivatives | None = None
+    steps: list[Step] | None = None
+    higher: tuple[list[str], dict[tuple[str, ...], float]] | None = None
+    check: Check | None = None
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -166,26 +208,55 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _print(result: Result, format_: str, precision: int, checked: Check | None) -> None:
+def _print(report: Report, format_: str, precision: int, order: int) -> None:
     from . import render
 
+    result = report.result
     try:
         if format_ == "json":
-            doc = render.to_json(result)
-            if checked is not None:
-                doc["check"] = render.check_json(checked)
-            sys.stdout.write(json.dumps(doc, indent=2, allow_nan=False) + "\n")
+            sys.stdout.write(json.dumps(_json(report, order), indent=2, allow_nan=False) + "\n")
+        elif format_ == "latex":
+            assert report.derivatives is not None
+            sys.stdout.write(render.symbolic_latex(report.derivatives))
         else:
             from rich.console import Console
 
             console = Console(highlight=False)
-            console.print(render.table(result, precision) if format_ == "table" else render.tree(result, precision), crop=False)
-            if checked is not None:
-                console.print(render.check_table(checked, precision))
+            if result is not None:
+                main = render.table(result, precision) if format_ == "table" else render.tree(result, precision)
+                console.print(main, crop=False)
+            if report.steps is not None and result is not None:
+                console.print(render.explain_table(result, report.steps, precision))
+            if report.derivatives is not None:
+                console.print(render.symbolic_table(report.derivatives, result, precision))
+            if report.higher is not None and result is not None:
+                names, table = report.higher
+                console.print(render.derivatives_table(names, table, result.output_name, order, precision))
+            if report.check is not None:
+                console.print(render.check_table(report.check, precision))
         sys.stdout.flush()
     except BrokenPipeError:
         # the reader (head, less) went away: stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _json(report: Report, order: int) -> dict[str, Any]:
+    from . import render
+
+    if report.result is not None:
+        doc = render.to_json(report.result)
+    else:
+        assert report.derivatives is not None
+        doc = {"output": report.derivatives.output_name}
+    if report.derivatives is not None:
+        doc["symbolic"] = render.symbolic_json(report.derivatives)
+    if report.steps is not None:
+        doc["steps"] = render.explain_json(report.steps)
+    if report.higher is not None:
+        doc.update(render.derivatives_json(*report.higher, order))
+    if report.check is not None:
+        doc["check"] = render.check_json(report.check)
+    return doc
 
 
 def main() -> None:

@@ -1,10 +1,11 @@
 """The op table: one row per operation gradcli knows.
 
 A row holds everything about an op: its name (used in JSON and in calls like
-``max(x, y)``), its display symbol, its arity, its forward function, and one
-local-derivative rule per input. Each rule is ``rule(out, *args)`` and returns
-d(out)/d(args[i]); a rule that cannot be evaluated at a point (it raises, or
-returns NaN) means the derivative is undefined there. Adding a function to the
+``max(x, y)``), its display symbol, its arity, its forward function, and per
+input a local-derivative rule and formula. Each rule is ``rule(out, *args)``
+and returns d(out)/d(args[i]); a rule that cannot be evaluated at a point (it
+raises, or returns NaN) means the derivative is undefined there. The formula
+is the same derivative written in gradcli's language over ``x`` and ``y``. Adding a function to the
 language is adding one row here and nothing else.
 """
 
@@ -24,10 +25,14 @@ class Op:
     arity: int
     forward: Callable[..., float]
     derivatives: tuple[Callable[..., float], ...]
+    #: the same derivatives as formulas in gradcli's language over x (and y)
+    formulas: tuple[str, ...]
     #: drawn between its operands (a + b) rather than as a call (exp(a))
     infix: bool = False
     #: the language can call it by name: exp(x), pow(x, y)
     callable: bool = False
+    #: how a call is written in LaTeX ({0}, {1}: the arguments); default \operatorname{name}(...)
+    latex: str = ""
 
 
 def _div(x: float, y: float) -> float:
@@ -76,31 +81,56 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
+def _step(x: float) -> float:
+    return 1.0 if x > 0 else 0.0  # step(0) = 0, so relu'(0) = 0
+
+
 def _sign(x: float) -> float:
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0  # abs'(0) = 0
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0  # sign(0) = 0, so abs'(0) = 0
 
 
+def _zero(o: float, x: float) -> float:
+    return 0.0
+
+
+# Each row: name, symbol, arity, forward; then per input a numeric rule
+# rule(out, *args) and the same derivative as a formula in gradcli's language
+# over the inputs x, y (the formulas drive --explain, --symbolic and higher
+# derivatives; a test checks that each formula and its rule agree).
 _ROWS = [
-    #  name       symbol    arity forward                          one rule per input: rule(out, *args)
-    Op("add",     "+",      2, lambda x, y: x + y,             (lambda o, x, y: 1.0, lambda o, x, y: 1.0), infix=True),
-    Op("sub",     "-",      2, lambda x, y: x - y,             (lambda o, x, y: 1.0, lambda o, x, y: -1.0), infix=True),
-    Op("mul",     "*",      2, lambda x, y: x * y,             (lambda o, x, y: y, lambda o, x, y: x), infix=True),
-    Op("div",     "/",      2, _div,                           (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y), infix=True),
-    Op("pow",     "**",     2, _pow,                           (_dpow_dbase, _dpow_dexponent), infix=True, callable=True),
-    Op("neg",     "-",      1, lambda x: -x,                   (lambda o, x: -1.0,)),
-    Op("exp",     "exp",    1, math.exp,                       (lambda o, x: o,), callable=True),
-    Op("log",     "log",    1, _log,                           (lambda o, x: 1.0 / x,), callable=True),
-    Op("sqrt",    "sqrt",   1, _sqrt,                          (lambda o, x: 0.5 / o,), callable=True),
-    Op("sin",     "sin",    1, math.sin,                       (lambda o, x: math.cos(x),), callable=True),
-    Op("cos",     "cos",    1, math.cos,                       (lambda o, x: -math.sin(x),), callable=True),
-    Op("tan",     "tan",    1, math.tan,                       (lambda o, x: 1.0 + o * o,), callable=True),
-    Op("tanh",    "tanh",   1, math.tanh,                      (lambda o, x: 1.0 - o * o,), callable=True),
-    Op("sigmoid", "sigmoid", 1, _sigmoid,                      (lambda o, x: o * (1.0 - o),), callable=True),
-    Op("relu",    "relu",   1, lambda x: x if x > 0 else 0.0,  (lambda o, x: 1.0 if x > 0 else 0.0,), callable=True),  # relu'(0) = 0
-    Op("abs",     "abs",    1, abs,                            (lambda o, x: _sign(x),), callable=True),
+    Op("add", "+", 2, lambda x, y: x + y,
+       (lambda o, x, y: 1.0, lambda o, x, y: 1.0), ("1", "1"), infix=True),
+    Op("sub", "-", 2, lambda x, y: x - y,
+       (lambda o, x, y: 1.0, lambda o, x, y: -1.0), ("1", "-1"), infix=True),
+    Op("mul", "*", 2, lambda x, y: x * y,
+       (lambda o, x, y: y, lambda o, x, y: x), ("y", "x"), infix=True),
+    Op("div", "/", 2, _div,
+       (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y), ("1 / y", "-x / y**2"), infix=True),
+    Op("pow", "**", 2, _pow,
+       (_dpow_dbase, _dpow_dexponent), ("y * x**(y - 1)", "x**y * log(x)"), infix=True, callable=True),
+    Op("neg", "-", 1, lambda x: -x, (lambda o, x: -1.0,), ("-1",)),
+    Op("exp", "exp", 1, math.exp, (lambda o, x: o,), ("exp(x)",), callable=True, latex="e^{{{0}}}"),
+    Op("log", "log", 1, _log, (lambda o, x: 1.0 / x,), ("1 / x",), callable=True, latex="\\log\\left({0}\\right)"),
+    Op("sqrt", "sqrt", 1, _sqrt, (lambda o, x: 0.5 / o,), ("0.5 / sqrt(x)",), callable=True, latex="\\sqrt{{{0}}}"),
+    Op("sin", "sin", 1, math.sin, (lambda o, x: math.cos(x),), ("cos(x)",), callable=True, latex="\\sin\\left({0}\\right)"),
+    Op("cos", "cos", 1, math.cos, (lambda o, x: -math.sin(x),), ("-sin(x)",), callable=True, latex="\\cos\\left({0}\\right)"),
+    Op("tan", "tan", 1, math.tan, (lambda o, x: 1.0 + o * o,), ("1 + tan(x)**2",), callable=True, latex="\\tan\\left({0}\\right)"),
+    Op("tanh", "tanh", 1, math.tanh, (lambda o, x: 1.0 - o * o,), ("1 - tanh(x)**2",), callable=True, latex="\\tanh\\left({0}\\right)"),
+    Op("sigmoid", "sigmoid", 1, _sigmoid,
+       (lambda o, x: o * (1.0 - o),), ("sigmoid(x) * (1 - sigmoid(x))",), callable=True,
+       latex="\\sigma\\left({0}\\right)"),
+    Op("relu", "relu", 1, lambda x: x if x > 0 else 0.0, (lambda o, x: _step(x),), ("step(x)",), callable=True),
+    Op("abs", "abs", 1, abs, (lambda o, x: _sign(x),), ("sign(x)",), callable=True, latex="\\left|{0}\\right|"),
     # on a tie, max and min send the whole gradient to their first argument
-    Op("max",     "max",    2, lambda x, y: x if x >= y else y, (lambda o, x, y: 1.0 if x >= y else 0.0, lambda o, x, y: 0.0 if x >= y else 1.0), callable=True),
-    Op("min",     "min",    2, lambda x, y: x if x <= y else y, (lambda o, x, y: 1.0 if x <= y else 0.0, lambda o, x, y: 0.0 if x <= y else 1.0), callable=True),
+    Op("max", "max", 2, lambda x, y: x if x >= y else y,
+       (lambda o, x, y: 1.0 - _step(y - x), lambda o, x, y: _step(y - x)),
+       ("1 - step(y - x)", "step(y - x)"), callable=True, latex="\\max\\left({0}, {1}\\right)"),
+    Op("min", "min", 2, lambda x, y: x if x <= y else y,
+       (lambda o, x, y: 1.0 - _step(x - y), lambda o, x, y: _step(x - y)),
+       ("1 - step(x - y)", "step(x - y)"), callable=True, latex="\\min\\left({0}, {1}\\right)"),
+    # the derivatives of relu and abs; flat almost everywhere
+    Op("step", "step", 1, _step, (_zero,), ("0",), callable=True),
+    Op("sign", "sign", 1, _sign, (_zero,), ("0",), callable=True),
 ]
 
 #: every op by name
@@ -114,5 +144,5 @@ CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
 # Leaves have no forward and no inputs: a variable (set, or assigned a number)
 # and a constant (a literal, pi, or a number mixed into a Python expression).
-INPUT = Op("input", "", 0, lambda: 0.0, ())
-CONST = Op("const", "", 0, lambda: 0.0, ())
+INPUT = Op("input", "", 0, lambda: 0.0, (), ())
+CONST = Op("const", "", 0, lambda: 0.0, (), ())

@@ -7,6 +7,7 @@ imported inside the functions that need it, so the JSON path never loads it.
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from .engine import Value
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from .check import Check
+    from .explain import Step
+    from .symbolic import Derivatives, Expr
 
 DEFAULT_PRECISION = 4
 
@@ -151,3 +154,104 @@ def check_json(check: "Check") -> dict[str, Any]:
             for row in check.rows
         ],
     }
+
+
+def explain_table(result: Result, steps: "list[Step]", precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The backward pass, one row per edge, in the order it runs."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from .explain import partial
+
+    t = Table()
+    t.add_column("step", justify="right", style="dim")
+    t.add_column("edge")
+    t.add_column("local derivative")
+    t.add_column("upstream × local", justify="right")
+    t.add_column("grad now", justify="right", style="green")
+    for n, s in enumerate(steps, 1):
+        source, target = result.nodes[s.source].label, result.nodes[s.target].label
+        t.add_row(str(n), Text(f"{source} → {target}"), Text(f"{partial(result, s)} = {s.formula}"),
+                  f"{fmt(s.upstream, precision)} × {fmt(s.local, precision)} = {fmt(s.contribution, precision)}",
+                  Text(f"{target}: {fmt(s.total, precision)}"))
+    title = f"backward pass, {len(steps)} steps: input grad += upstream grad × local derivative"
+    return Group(Text(title, style="bold"), t)
+
+
+def explain_json(steps: "list[Step]") -> list[dict[str, Any]]:
+    return [
+        {"from": s.source, "to": s.target, "upstream": s.upstream, "formula": s.formula,
+         "local": _json_number(s.local), "contribution": _json_number(s.contribution), "total": _json_number(s.total)}
+        for s in steps
+    ]
+
+
+def symbolic_table(derivs: "Derivatives", result: Result | None, precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """d(output)/d(variable) as a formula for each variable, and its value when there is one."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table()
+    t.add_column("derivative", style="bold")
+    t.add_column("formula")
+    if result is not None:
+        t.add_column("value", justify="right", style="green")
+    for name, formula in _symbolic_rows(derivs):
+        row = [Text(f"∂{derivs.output_name}/∂{name}"), Text(formula.text)]
+        if result is not None:
+            row.append(fmt(result.gradients[name], precision))
+        t.add_row(*row)
+    return Group(Text(f"derivatives of {derivs.output_name} as formulas", style="bold"), t)
+
+
+def _symbolic_rows(derivs: "Derivatives") -> list[tuple[str, "Expr"]]:
+    return [(name, f) for name, f in derivs.formulas.items() if name != derivs.output_name]
+
+
+def symbolic_json(derivs: "Derivatives") -> dict[str, str]:
+    return {name: f.text for name, f in _symbolic_rows(derivs)}
+
+
+def symbolic_latex(derivs: "Derivatives") -> str:
+    """An align* environment with one line per derivative, for slides and notes."""
+    from .symbolic import latex_name
+
+    out = derivs.output_name
+    top = latex_name(out) if re.fullmatch(r"(?!\d)\w+", out) else "f"
+    lines = [f"  \\frac{{\\partial {top}}}{{\\partial {latex_name(name)}}} &= {f.latex}" for name, f in _symbolic_rows(derivs)]
+    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+
+
+def derivatives_table(names: list[str], table: dict[tuple[str, ...], float], output_name: str, order: int,
+                      precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """Second derivatives as a Hessian matrix; higher ones one per row."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table()
+    if order == 2:
+        title = f"Hessian of {output_name}: ∂²{output_name}/∂row∂column"
+        t.add_column("", style="bold")
+        for name in names:
+            t.add_column(name, justify="right")
+        for row in names:
+            t.add_row(Text(row), *[fmt(table[tuple(sorted((row, col), key=names.index))], precision) for col in names])
+    else:
+        title = f"derivatives of order {order} of {output_name}"
+        t.add_column("derivative", style="bold")
+        t.add_column("value", justify="right", style="green")
+        for key, value in table.items():
+            wrt = "".join(f"∂{name}" for name in key)
+            t.add_row(Text(f"∂^{order} {output_name}/{wrt}"), fmt(value, precision))
+    return Group(Text(title, style="bold"), t)
+
+
+def derivatives_json(names: list[str], table: dict[tuple[str, ...], float], order: int) -> dict[str, Any]:
+    """{"derivatives": every derivative of the order} and, for order 2, {"hessian": a nested map}."""
+    doc: dict[str, Any] = {"derivatives": {"order": order, "values": [{"wrt": list(key), "value": v} for key, v in table.items()]}}
+    if order == 2:
+        doc["hessian"] = {row: {col: table[tuple(sorted((row, col), key=names.index))] for col in names} for row in names}
+    return doc

@@ -51,9 +51,38 @@ def test_every_row_matches_central_differences(name: str) -> None:
 
 
 def test_function_names_are_rows() -> None:
-    assert set(FUNCTIONS) == {"exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "pow", "max", "min"}
+    assert set(FUNCTIONS) == {"exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "pow",
+                              "max", "min", "step", "sign"}
     assert all(OPS[n] is op for n, op in FUNCTIONS.items())
     assert CONSTANTS == {"pi": math.pi, "e": math.e}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_every_formula_agrees_with_its_rule(name: str) -> None:
+    """The formulas (for --explain, --symbolic, higher orders) say what the rules compute."""
+    from gradcli.engine import Value
+    from gradcli.formulas import instantiate
+
+    op = OPS[name]
+    assert len(op.formulas) == op.arity
+    points = DOMAIN.get(name, POINTS[op.arity]) + [(0.0,) * op.arity, (1.0, 1.0)[: op.arity]]
+    for args in points:
+        try:
+            out = op.forward(*args)
+        except MathError:
+            continue
+        for k, (rule, formula) in enumerate(zip(op.derivatives, op.formulas)):
+            try:
+                expected = rule(out, *args)
+            except ZeroDivisionError:
+                continue
+            if expected != expected:  # NaN: undefined here
+                continue
+            try:
+                got = instantiate(formula, [Value(a) for a in args], Value.constant, Value.apply).data
+            except MathError:
+                continue  # the formula is undefined where the rule is too (0 ** -1)
+            assert got == pytest.approx(expected, rel=1e-12, abs=1e-12), (name, args, k, formula)
 
 
 def test_kinks_follow_the_documented_convention() -> None:
@@ -63,6 +92,7 @@ def test_kinks_follow_the_documented_convention() -> None:
     # on a tie the whole gradient goes to the first argument
     assert [d(2.0, 2.0, 2.0) for d in mx.derivatives] == [1.0, 0.0]
     assert [d(2.0, 2.0, 2.0) for d in mn.derivatives] == [1.0, 0.0]
+    assert OPS["step"].forward(0.0) == 0.0 and OPS["sign"].forward(0.0) == 0.0
 
 
 @pytest.mark.parametrize(

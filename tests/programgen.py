@@ -1,0 +1,379 @@
+"""Random gradcli programs for property tests: hypothesis strategies.
+
+``programs()`` draws a :class:`GeneratedProgram` (source text, the ``values``
+to pass to ``evaluate`` and an optional ``output`` name). The programs use
+every operator and function, the precedence traps (``-x**2``, ``2**-1``,
+``a - b - c``, ``a / b / c``, ``2 ** 3 ** 2``), ``^`` as well as ``**``,
+shadowed constants and function names used as variables (``e = 2``,
+``sin = 3``), reuse and reassignment (``x = x * 2``), values given from
+outside that override ``x = 1`` in the program, ``;`` and newlines (also
+``\\r\\n``), blank statements, comments and odd spacing.
+
+Domains are kept safe so that most programs evaluate: log, sqrt, divisors and
+the bases of non-integer or variable powers are built to be positive
+(``1 + u**2``, ``2 + sin(u)``, ``exp(u)``, a positive variable, ...). A few
+programs still overflow or underflow (``exp(exp(exp(3)))``); tests ``assume()``
+those away.
+
+``fuzz_settings(n)`` is the hypothesis settings every property test here
+uses: ``n`` examples by default, or ``$GRADCLI_FUZZ_EXAMPLES`` examples per
+test when that is set (``GRADCLI_FUZZ_EXAMPLES=20000 pytest tests/test_fuzz.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+ENV_EXAMPLES = "GRADCLI_FUZZ_EXAMPLES"
+
+settings.register_profile(
+    "gradcli-fuzz",
+    deadline=None,  # the first example pays for compiling the grammar; sympy varies
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    print_blob=True,  # a failure prints the line that reproduces it
+)
+
+
+def fuzz_settings(default: int) -> settings:
+    """The settings for a property test: ``default`` examples, or $GRADCLI_FUZZ_EXAMPLES."""
+    wanted = os.environ.get(ENV_EXAMPLES, "").strip()
+    return settings(settings.get_profile("gradcli-fuzz"), max_examples=int(wanted) if wanted else default)
+
+
+# ----- the language's vocabulary -------------------------------------------------
+ONE_ARG = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs"]
+TWO_ARGS = ["pow", "max", "min"]
+FUNCTIONS = ONE_ARG + TWO_ARGS
+CONSTANTS = ["pi", "e"]
+
+#: variable names: plain, digits, underscores, unicode, and names that shadow a
+#: constant (e, pi) or a function (sin, max: calls still mean the function)
+NAMES = ["x", "y", "z", "w1", "b", "h_2", "θ", "_t", "out", "aLongerName", "e", "pi", "sin", "max"]
+
+#: positive literals in the spellings the grammar accepts
+POSITIVE_LITERALS = ["1", "2", "3", "4", "0.5", ".5", "1.5", "2.", "2.0", "1e0", "25e-1", "0.25", "3.75", "1E1", "0.1"]
+ZERO_LITERALS = ["0", "0.0", "0e0", ".0"]
+
+#: constant sub-expressions that are precedence traps, with their precedence and sign
+CONSTANT_TRAPS = [
+    ("2 ** 3 ** 2", "power", True),  # 512: ** is right associative
+    ("2**-1", "power", True),  # 0.5: a unary minus in the exponent
+    ("2 ^ -1", "power", True),
+    ("4 ** -0.5", "power", True),
+    ("-2 ** 2", "unary", False),  # -4, not 4
+    ("(-2) ** 2", "power", True),
+    ("(-2) ^ 3", "power", False),
+    ("2 ** 0.5", "power", True),
+    ("10 - 4 - 3", "sum", True),  # 3, not 9
+    ("12 / 3 / 2", "product", True),  # 2, not 8
+]
+
+# precedence levels, loosest to tightest
+SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+_LEVEL = {"sum": SUM, "product": PRODUCT, "unary": UNARY, "power": POWER, "atom": ATOM}
+
+#: values given to evaluate(): a few exact ones (ties and kinks at 0), and any float in [-3, 3]
+GIVEN_VALUES = st.one_of(
+    st.sampled_from([0.0, 1.0, -1.0, 2.0, 0.5, -0.5, 3.0]),
+    st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False),
+)
+
+
+@dataclass(frozen=True)
+class Expr:
+    text: str
+    prec: int
+    #: known to be > 0 (safe for log, sqrt, a divisor, the base of x ** y)
+    positive: bool = False
+    #: gradcli folds it to one number (2, -2, (+2)): `name = <this>` makes an input variable
+    number: bool = False
+    #: a number or an unshadowed constant: `name = <this>` is overridden by a given value
+    leaf_constant: bool = False
+
+
+@dataclass
+class GeneratedProgram:
+    source: str
+    values: dict[str, float] = field(default_factory=dict)
+    output: str | None = None
+
+    def __repr__(self) -> str:  # hypothesis prints this on failure: make it easy to paste
+        return f"GeneratedProgram(source={self.source!r}, values={self.values!r}, output={self.output!r})"
+
+
+def _at(e: Expr, prec: int) -> str:
+    """e's text, parenthesized when it binds looser than ``prec``."""
+    return e.text if e.prec >= prec else f"({e.text})"
+
+
+class _Builder:
+    """Draws expressions over the names defined so far (``scope``: name -> positive)."""
+
+    def __init__(self, draw: st.DrawFn, scope: dict[str, bool], known: dict[str, float]) -> None:
+        self.draw = draw
+        self.scope = scope
+        #: names whose exact value the generator knows (given, or `name = number`)
+        self.known = known
+
+    def choice(self, options: list):  # type: ignore[no-untyped-def]
+        return self.draw(st.sampled_from(options))
+
+    def space(self) -> str:
+        return self.choice([" ", " ", "", "  ", "\t"])
+
+    def op(self, a: str, symbol: str, b: str) -> str:
+        s = self.space()
+        return f"{a}{s}{symbol}{s}{b}"
+
+    def pow_symbol(self) -> str:
+        return self.choice(["**", "**", "^"])
+
+    # ----- leaves -------------------------------------------------------------
+    def literal(self, positive: bool) -> Expr:
+        text = self.choice(POSITIVE_LITERALS if positive else POSITIVE_LITERALS + ZERO_LITERALS)
+        return Expr(text, ATOM, positive=positive or float(text) > 0, number=True, leaf_constant=True)
+
+    def leaf(self, positive: bool) -> Expr:
+        names = [n for n, pos in self.scope.items() if pos or not positive]
+        constants = [c for c in CONSTANTS if c not in self.scope]
+        kinds = ["literal"] * 2 + ["name"] * 8 * bool(names) + ["constant"] * bool(constants) + ["trap"]
+        kind = self.choice(kinds)
+        if kind == "name":
+            name = self.choice(names)
+            return Expr(name, ATOM, positive=self.scope[name])
+        if kind == "constant":
+            return Expr(self.choice(constants), ATOM, positive=True, leaf_constant=True)
+        if kind == "trap":
+            traps = [t for t in CONSTANT_TRAPS if t[2] or not positive]
+            text, level, pos = self.choice(traps)
+            return Expr(text, _LEVEL[level], positive=pos)
+        return self.literal(positive)
+
+    # ----- expressions --------------------------------------------------------
+    def expr(self, depth: int, positive: bool = False) -> Expr:
+        if depth <= 0 or self.draw(st.integers(0, 4)) == 0:
+            return self.leaf(positive)
+        if positive:
+            return self._positive(depth - 1)
+        return self._any(depth - 1)
+
+    def _any(self, d: int) -> Expr:
+        kind = self.choice([
+            "neg", "neg", "pos", "add", "sub", "mul", "div", "sub_chain", "div_chain",
+            "int_power", "int_power", "positive_power", "negative_power", "call1", "call1", "call1",
+            "pow_call", "maxmin", "maxmin_tie", "paren", "positive", "risky",
+        ] + ["kink"] * 2 * bool(self.known))
+        if kind == "neg":  # -x**2 comes out when the operand is a power
+            a = self.expr(d)
+            folded = a.number  # gradcli folds -2 (and --2, -(2)) into one number
+            return Expr(f"-{self.space()}{_at(a, UNARY)}", UNARY, number=folded, leaf_constant=folded)
+        if kind == "pos":
+            a = self.expr(d)
+            return Expr(f"+{_at(a, UNARY)}", UNARY, a.positive, a.number, a.leaf_constant)
+        if kind in ("add", "sub"):
+            a, b = self.expr(d), self.expr(d)
+            return Expr(self.op(_at(a, SUM), "+" if kind == "add" else "-", _at(b, PRODUCT)), SUM,
+                        positive=kind == "add" and a.positive and b.positive)
+        if kind == "mul":
+            a, b = self.expr(d), self.expr(d)
+            return Expr(self.op(_at(a, PRODUCT), "*", _at(b, UNARY)), PRODUCT, positive=a.positive and b.positive)
+        if kind == "div":
+            a, b = self.expr(d), self.expr(d, positive=True)
+            return Expr(self.op(_at(a, PRODUCT), "/", _at(b, UNARY)), PRODUCT, positive=a.positive)
+        if kind == "sub_chain":  # a - b - c is (a - b) - c
+            a, b, c = self.expr(d), self.expr(d), self.expr(d)
+            return Expr(self.op(self.op(_at(a, SUM), "-", _at(b, PRODUCT)), "-", _at(c, PRODUCT)), SUM)
+        if kind == "div_chain":  # a / b / c is (a / b) / c
+            a, b, c = self.expr(d), self.expr(d, positive=True), self.expr(d, positive=True)
+            return Expr(self.op(self.op(_at(a, PRODUCT), "/", _at(b, UNARY)), "/", _at(c, UNARY)), PRODUCT,
+                        positive=a.positive)
+        if kind == "int_power":  # any base to 0, 1, 2 or 3
+            a = self.expr(d)
+            k = self.choice(["2", "2", "3", "1", "0", "2.0"])
+            return Expr(self.op(_at(a, ATOM), self.pow_symbol(), k), POWER, positive=a.positive or k in ("0", "2", "2.0"))
+        if kind == "positive_power":  # p ** u: a positive base, any exponent (x ** -y too)
+            a, b = self.expr(d, positive=True), self.expr(d)
+            return Expr(self.op(_at(a, ATOM), self.pow_symbol(), _at(b, UNARY)), POWER, positive=True)
+        if kind == "negative_power":  # p ** -1, p ** -0.5
+            a = self.expr(d, positive=True)
+            k = self.choice(["-1", "-2", "-0.5", "- 1"])
+            return Expr(self.op(_at(a, ATOM), self.pow_symbol(), k), POWER, positive=True)
+        if kind == "call1":
+            fn = self.choice(ONE_ARG)
+            if fn in ("log", "sqrt"):
+                a = self.expr(d, positive=True)
+            elif fn == "tan" and self.draw(st.booleans()):
+                a = Expr(f"tanh({self.expr(d).text})", ATOM)  # |argument| < 1: far from the poles
+            else:
+                a = self.expr(d)
+            return Expr(f"{fn}({a.text})", ATOM, positive=fn in ("exp", "sigmoid"))
+        if kind == "pow_call":
+            if self.draw(st.booleans()):
+                a, b = self.expr(d, positive=True), self.expr(d)
+            else:
+                a, b = self.expr(d), Expr(self.choice(["2", "3", "1", "0"]), ATOM)
+            return Expr(f"pow({a.text},{self.space()}{b.text})", ATOM, positive=a.positive)
+        if kind == "maxmin":
+            fn = self.choice(["max", "min"])
+            a, b = self.expr(d), self.expr(d)
+            return Expr(f"{fn}({a.text}, {b.text})", ATOM, positive=a.positive and b.positive)
+        if kind == "maxmin_tie":  # an exact tie: the gradient goes to the first argument
+            fn = self.choice(["max", "min"])
+            a = self.expr(d)
+            return Expr(f"{fn}({a.text}, {a.text})", ATOM, positive=a.positive)
+        if kind == "paren":
+            a = self.expr(d)
+            return Expr(f"({a.text})", ATOM, a.positive, a.number, a.leaf_constant)
+        if kind == "kink":  # exactly at a kink of a variable: relu'(0) = abs'(0) = 0, ties go first
+            name = self.choice(sorted(self.known))
+            value = self.known[name]
+            number = repr(value) if value >= 0 else f"({value!r})"
+            text = self.choice(["relu({n} - {v})", "relu({v} - {n})", "abs({n} - {v})", "max({n}, {v})",
+                                "max({v}, {n})", "min({n}, {v})", "min({v}, {n})", "max(2 * {n}, {n} + {v})",
+                                "min({n} + {v}, 2 * {n})", "max({n} + {v}, {n} * 2)"])
+            return Expr(text.format(n=name, v=number), ATOM)
+        if kind == "risky":  # unguarded domains: some of these raise MathError
+            a, b = self.expr(d), self.expr(d)
+            text = self.choice(["log({a})", "sqrt({a})", "{pa} / {pb}", "{pa} ** {pb}", "exp(exp({a}))",
+                                "1 / ({pa} - {pa})", "pow(0, {a})", "exp({pa} * 300)", "{pa} ** 400"])
+            return Expr(text.format(a=a.text, pa=_at(a, ATOM), pb=_at(b, ATOM)), PRODUCT)
+        return self._positive(d)
+
+    def _positive(self, d: int) -> Expr:
+        kind = self.choice([
+            "square_plus", "shifted_trig", "exp", "sigmoid", "sqrt", "mul", "add", "div",
+            "power", "kinked", "log1p", "paren", "leaf",
+        ])
+        if kind == "square_plus":  # 1 + u**2
+            a = self.expr(d)
+            square = self.op(_at(a, ATOM), self.pow_symbol(), "2")
+            return Expr(self.choice([self.op("1", "+", square), self.op(square, "+", "1")]), SUM, positive=True)
+        if kind == "shifted_trig":
+            a = self.expr(d)
+            text = self.choice(["2 + sin({})", "2 - cos({})", "1.5 + tanh({})", "1.5 - tanh({})", "2 + cos({})"])
+            return Expr(text.format(a.text), SUM, positive=True)
+        if kind in ("exp", "sigmoid"):
+            return Expr(f"{kind}({self.expr(d).text})", ATOM, positive=True)
+        if kind == "sqrt":
+            return Expr(f"sqrt({self.expr(d, positive=True).text})", ATOM, positive=True)
+        if kind in ("mul", "add", "div"):
+            a, b = self.expr(d, positive=True), self.expr(d, positive=True)
+            if kind == "mul":
+                return Expr(self.op(_at(a, PRODUCT), "*", _at(b, UNARY)), PRODUCT, positive=True)
+            if kind == "div":
+                return Expr(self.op(_at(a, PRODUCT), "/", _at(b, UNARY)), PRODUCT, positive=True)
+            return Expr(self.op(_at(a, SUM), "+", _at(b, PRODUCT)), SUM, positive=True)
+        if kind == "power":
+            a = self.expr(d, positive=True)
+            b = self.expr(d) if self.draw(st.booleans()) else Expr(self.choice(["0.5", "-1", "1.5", "3"]), ATOM)
+            if self.draw(st.booleans()):
+                return Expr(f"pow({a.text}, {b.text})", ATOM, positive=True)
+            return Expr(self.op(_at(a, ATOM), self.pow_symbol(), _at(b, UNARY)), POWER, positive=True)
+        if kind == "kinked":
+            a = self.expr(d)
+            text = self.choice(["abs({}) + 0.5", "relu({}) + 1", "max({}, 1)", "max(1, {})"])
+            return Expr(text.format(a.text), SUM if "+" in text else ATOM, positive=True)
+        if kind == "log1p":
+            return Expr(f"log(1 + {self.expr(d, positive=True).text})", ATOM, positive=True)
+        if kind == "paren":
+            a = self.expr(d, positive=True)
+            return Expr(f"({a.text})", ATOM, a.positive, a.number, a.leaf_constant)
+        return self.leaf(positive=True)
+
+
+_SEPARATORS = ["\n", "\n", ";", "; ", " ; ", "\n\n", ";\n", "\r\n", ";;", "\n;\n"]
+_COMMENT_TEXT = st.text(st.characters(blacklist_characters="\n", blacklist_categories=("Cs",)), max_size=12)
+
+
+@st.composite
+def programs(draw: st.DrawFn, max_statements: int = 8, max_depth: int = 4) -> GeneratedProgram:
+    """A random valid gradcli program, the values to give it, and maybe an output name."""
+    values: dict[str, float] = {}
+    scope: dict[str, bool] = {}  # name -> known positive
+    known: dict[str, float] = {}  # name -> its exact value, when the generator knows it
+    for name in draw(st.lists(st.sampled_from(NAMES), min_size=draw(st.sampled_from([0, 1, 1, 2])), max_size=3, unique=True)):
+        values[name] = draw(GIVEN_VALUES)
+        scope[name] = values[name] >= 0.1
+        known[name] = values[name]
+    assigned: set[str] = set()
+    b = _Builder(draw, scope, known)
+
+    statements: list[str] = []
+    for _ in range(draw(st.integers(1, max_statements))):
+        depth = draw(st.integers(0, max_depth))
+        free = [n for n in NAMES if n not in scope]
+        overridable = [n for n in values if n not in assigned]
+        kinds = ["assign"] * 4 + ["input"] * 2 + ["reassign"] * 2 * bool(scope) + ["bare"] + ["alias"] * bool(scope)
+        kinds += ["override"] * bool(overridable)
+        kind = draw(st.sampled_from(kinds)) if scope else "input"
+        if kind in ("assign", "input", "alias") and not free:
+            kind = "reassign"
+        if kind == "bare":
+            statements.append(b.expr(depth).text)
+            continue
+        if kind == "override":  # the given value wins over `name = number`
+            name = draw(st.sampled_from(overridable))
+            e = b.literal(positive=draw(st.booleans()))
+            positive = scope[name]
+        elif kind == "input":  # name = number: a new input variable
+            name = draw(st.sampled_from(free))
+            e = b.literal(positive=draw(st.booleans()))
+            if draw(st.booleans()):
+                e = Expr(f"-{e.text}", UNARY, number=True, leaf_constant=True)
+            positive = e.positive
+            known[name] = float(e.text)
+        elif kind == "alias":  # y = x: y names the same node as x
+            name = draw(st.sampled_from(free))
+            target = draw(st.sampled_from(sorted(scope)))
+            e = Expr(target, ATOM, positive=scope[target])
+            positive = e.positive
+            if target in known:
+                known[name] = known[target]
+            else:
+                known.pop(name, None)
+        else:  # assign a new name, or reassign one (x = x * 2 uses the old x)
+            name = draw(st.sampled_from(free if kind == "assign" else sorted(scope)))
+            e = b.expr(depth)
+            given_wins = name in values and name not in assigned and e.leaf_constant
+            positive = scope[name] if given_wins else e.positive
+            if not given_wins:
+                known.pop(name, None)
+        statements.append(f"{name}{b.space()}={b.space()}{e.text}")
+        scope[name] = positive
+        assigned.add(name)
+
+    if scope and draw(st.booleans()):  # a last statement that uses what came before
+        used = draw(st.lists(st.sampled_from(sorted(scope)), min_size=1, max_size=4))
+        terms = [b.choice(["{}", "{}", "sin({})", "tanh({})", "{} ** 2", "sigmoid({})", "relu({})"]).format(n) for n in used]
+        ops = [b.choice([" + ", " * ", " - "]) for _ in terms[1:]]
+        total = terms[0] + "".join(o + t for o, t in zip(ops, terms[1:]))
+        statements.append(draw(st.sampled_from(["", "loss = ", "out = "])) + total)
+        if statements[-1].startswith(("loss", "out")):
+            scope[statements[-1].split(" ")[0]] = False
+
+    source = _layout(draw, statements)
+    output = draw(st.one_of(st.none(), st.none(), st.sampled_from(sorted(scope)))) if scope else None
+    return GeneratedProgram(source, values, output)
+
+
+def _layout(draw: st.DrawFn, statements: list[str]) -> str:
+    """Join statements with separators, comments and stray whitespace."""
+    parts: list[str] = []
+    if draw(st.integers(0, 4)) == 0:
+        parts.append(draw(st.sampled_from(["\n", ";", "# header\n", "#\n\n", "  \n"])))
+    for i, statement in enumerate(statements):
+        if draw(st.integers(0, 5)) == 0:
+            statement = draw(st.sampled_from([" ", "\t", "  "])) + statement  # indented line
+        parts.append(statement)
+        last = i == len(statements) - 1
+        sep = draw(st.sampled_from(["", "", "\n", ";", "  # the end"])) if last else draw(st.sampled_from(_SEPARATORS))
+        if sep.startswith(("\n", "\r\n")) and draw(st.integers(0, 3)) == 0:
+            parts.append(draw(st.sampled_from([" ", "  ", ""])) + "#" + draw(_COMMENT_TEXT))  # ends at the newline
+        if draw(st.integers(0, 7)) == 0 and "\n" in sep:
+            sep = sep + "# a comment line; with ^ ** and (\n"
+        parts.append(sep)
+    return "".join(parts)

@@ -1,0 +1,106 @@
+"""--symbolic: derivatives as formulas, checked against SymPy and against the numbers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy
+from hypothesis import assume, given
+
+from gradcli import evaluate
+from gradcli.errors import GradcliError, MathError
+from gradcli.parser import parse
+from gradcli.symbolic import derivatives
+from tests.programgen import fuzz_settings, programs
+
+
+def formulas(source: str, given: tuple[str, ...] = ()) -> dict[str, str]:
+    d = derivatives(parse(source), given)
+    return {name: f.text for name, f in d.formulas.items() if name != d.output_name}
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("y = x**2 * sin(x)", {"x": "2*x*sin(x) + x**2*cos(x)"}),
+    ("d = (a+3) + a*2", {"a": "3"}),
+    ("a = 2; b = a + 3; c = a * 2; d = b + c", {"a": "3", "b": "1", "c": "1"}),
+    ("y = (x+1)*(x-1)", {"x": "2*x"}),
+    ("y = x*x*x*x - 4*x", {"x": "4*x**3 - 4"}),
+    ("y = sin(x)/x", {"x": "cos(x)/x - sin(x)/x**2"}),
+    ("y = log(1 + exp(x))", {"x": "exp(x)/(exp(x) + 1)"}),  # numbers end a sum
+    ("y = x - x", {"x": "0"}),
+    ("y = pi*x**2", {"x": "2*pi*x"}),
+    ("y = relu(x) + abs(x)", {"x": "step(x) + sign(x)"}),
+    ("loss = (w*x + b - t)^2", {"w": "2*x*(w*x + b - t)", "x": "2*w*(w*x + b - t)", "b": "2*(w*x + b - t)",
+                                "t": "-2*(w*x + b - t)"}),
+])
+def test_simplified_formulas(source: str, expected: dict[str, str]) -> None:
+    assert formulas(source) == expected
+
+
+def test_formulas_without_values_and_with_inputs_in_the_program() -> None:
+    # x has no value anywhere: it is a symbol; w = 3 is an input, so a symbol too
+    assert formulas("w = 3; y = w * x**2") == {"w": "x**2", "x": "2*w*x"}
+
+
+def test_named_intermediates_get_their_own_partials() -> None:
+    # b and c are the same expression, yet d depends on them differently
+    assert formulas("b = x*2; c = x*2; d = b + 3*c") == {"x": "8", "b": "1", "c": "3"}
+
+
+def test_formula_too_large_is_a_clean_error() -> None:
+    source = "x = 1\n" + "\n".join(f"x = sin(x) * x" for _ in range(40))
+    with pytest.raises(GradcliError, match="too large to show as a formula"):
+        derivatives(parse(source))
+
+
+SMOOTH = [
+    "y = x**2 * sin(x)",
+    "y = exp(-x**2/2) / sqrt(2*pi)",
+    "y = tanh(x) * log(1 + x**2) - cos(x)/(2 + x**2)",
+    "y = sigmoid(3*x - 1) ** 2 + tan(x/4)",
+    "z = x**y * exp(x*y) + y/x",
+    "o = tanh(x1*w1 + x2*w2 + b)",
+]
+
+
+def _to_sympy(text: str) -> sympy.Expr:
+    # test-only translation: gradcli's syntax is Python's for these, with ^ for **
+    names = {"sigmoid": lambda u: 1 / (1 + sympy.exp(-u)), "log": sympy.log, "exp": sympy.exp, "pi": sympy.pi}
+    return sympy.sympify(text.replace("^", "**"), locals=names)
+
+
+@pytest.mark.parametrize("source", SMOOTH)
+def test_formulas_equal_sympy_derivatives(source: str) -> None:
+    d = derivatives(parse(source))
+    target = _to_sympy(source.split("=", 1)[1])
+    for name in d.inputs:
+        ours = _to_sympy(d.formulas[name].text)
+        theirs = sympy.diff(target, sympy.Symbol(name))
+        assert sympy.simplify(ours - theirs) == 0, (name, d.formulas[name].text)
+
+
+@given(programs())
+@fuzz_settings(150)
+def test_every_formula_parses_back_and_gives_the_numeric_gradient(p) -> None:
+    try:
+        r = evaluate(p.source, p.values, p.output)
+    except MathError:
+        assume(False)
+        return
+    d = derivatives(parse(p.source), p.values, p.output)
+    # the value of each input symbol: the input node of that name (skip names given a number twice)
+    inputs: dict[str, float] = {}
+    for v in r.nodes:
+        if v.op.name == "input":
+            assume(v.label not in inputs)
+            inputs[v.label] = v.data
+    for name, f in d.formulas.items():
+        if name == d.output_name:
+            continue
+        try:
+            value = evaluate(f.text, inputs).value
+        except MathError:
+            continue  # the formula leaves a domain the rounding of the program stayed in
+        expected = r.gradients[name]
+        assert math.isclose(value, expected, rel_tol=1e-7, abs_tol=1e-9), (name, f.text, value, expected)
