@@ -7,6 +7,7 @@ error adds its source line and a caret), nothing on stdout, and an exit code:
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -107,10 +108,11 @@ def _read_program(program: str | None, file: str | None) -> tuple[str, str | Non
         raise GradcliError(f"cannot read {file}: not UTF-8 text (byte {e.start})") from None
 
 
-def _write_graph(result: Result, path: str, precision: int) -> None:
+def _write_graph(result: Result, path: str, precision: int, max_nodes: int) -> None:
     from . import draw
 
-    picture = draw.render(draw.digraph(result.nodes, result.output, precision).source, draw.picture_format(path))
+    format = draw.picture_format(path)
+    picture = draw.render(draw.picture(result, format, precision, max_nodes).source, format)
     draw.write_atomic(path, picture)
 
 
@@ -125,6 +127,8 @@ def _write_graph(result: Result, path: str, precision: int) -> None:
 @click.option("--precision", type=click.IntRange(0, 17), default=DEFAULT_PRECISION, show_default=True,
               metavar="N", help="Decimals in tables, trees and pictures.")
 @click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv.")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=500, show_default=True, metavar="N",
+              help="Values a picture draws before it folds unnamed intermediates into its edges.")
 @click.option("--explain", is_flag=True, help="Show the backward pass step by step: the chain rule on every edge.")
 @click.option("--symbolic", is_flag=True,
               help="Show each derivative as a formula; works without values (then only formulas).")
@@ -138,7 +142,7 @@ def _write_graph(result: Result, path: str, precision: int) -> None:
               help="Relative tolerance of --check.")
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], output: str | None, format_: str,
-        precision: int, graph: str | None, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
+        precision: int, graph: str | None, max_nodes: int, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
         rtol: float) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
@@ -155,6 +159,8 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     if graph is not None and path is not None and _same_file(graph, path):
         raise click.UsageError(f"--graph {graph} would overwrite the program being read")
     symbolic = symbolic or format_ == "latex"
+    # the graph holds no reference cycles: the cycle collector would only slow big programs down
+    gc.disable()
     parsed = parse(source)
     report = Report()
     if symbolic:
@@ -183,7 +189,7 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
 
             report.check = gradient_check(result, atol, rtol)
         if graph is not None:
-            _write_graph(result, graph, precision)
+            _write_graph(result, graph, precision, max_nodes)
     _print(report, format_, precision, order)
     if report.check is not None and not report.check.ok:
         failed = ", ".join(row.name for row in report.check.rows if not row.ok)

