@@ -129,6 +129,8 @@ def _write_graph(result: Result, path: str, precision: int, max_nodes: int) -> N
 @click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv.")
 @click.option("--max-nodes", type=click.IntRange(min=1), default=500, show_default=True, metavar="N",
               help="Values a picture draws before it folds unnamed intermediates into its edges.")
+@click.option("--each-line", is_flag=True,
+              help="Every line of the input is its own program: one result per line, errors reported per line.")
 @click.option("--explain", is_flag=True, help="Show the backward pass step by step: the chain rule on every edge.")
 @click.option("--symbolic", is_flag=True,
               help="Show each derivative as a formula; works without values (then only formulas).")
@@ -142,7 +144,7 @@ def _write_graph(result: Result, path: str, precision: int, max_nodes: int) -> N
               help="Relative tolerance of --check.")
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], output: str | None, format_: str,
-        precision: int, graph: str | None, max_nodes: int, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
+        precision: int, graph: str | None, max_nodes: int, each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
         rtol: float) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
@@ -161,6 +163,11 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     symbolic = symbolic or format_ == "latex"
     # the graph holds no reference cycles: the cycle collector would only slow big programs down
     gc.disable()
+    if each_line:
+        if graph or explain or symbolic or order > 1 or check or format_ == "tree":
+            raise click.UsageError("--each-line goes with --set, --of, --precision and --format table or json only")
+        _each_line(source, values, output, format_, precision)
+        return
     parsed = parse(source)
     report = Report()
     if symbolic:
@@ -205,6 +212,53 @@ class Report:
     steps: list[Step] | None = None
     higher: tuple[list[str], dict[tuple[str, ...], float]] | None = None
     check: Check | None = None
+
+
+def _each_line(source: str, values: dict[str, float], output: str | None, format_: str, precision: int) -> None:
+    from . import render
+    from .batch import programs, run_lines
+
+    lines = programs(source)
+    results = run_lines(lines, values, output)
+    if len(lines) >= 500 and sys.stderr.isatty():
+        from rich.progress import track
+
+        results = track(results, total=len(lines), description="evaluating", transient=True,
+                        console=_stderr_console())
+    done, failed = [], 0
+    for row in results:
+        if row.error is not None:
+            failed += 1
+            click.echo(f"error: {row.message}", err=True)
+        if format_ == "json":
+            _write(json.dumps(render.batch_json(row), allow_nan=False) + "\n")
+        else:
+            done.append(row)
+    if format_ != "json":
+        from rich.console import Console
+
+        _safely(lambda: Console(highlight=False).print(render.batch_table(done, precision)))
+    if failed:
+        _fail(f"{failed} of {len(lines)} lines failed", 1)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _write(text: str) -> None:
+    _safely(lambda: sys.stdout.write(text))
+
+
+def _safely(write: Any) -> None:
+    try:
+        write()
+    except BrokenPipeError:
+        # the reader (head, less) went away: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -16,6 +16,7 @@ from .program import Result
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from .batch import LineResult
     from .check import Check
     from .explain import Step
     from .symbolic import Derivatives, Expr
@@ -255,3 +256,30 @@ def derivatives_json(names: list[str], table: dict[tuple[str, ...], float], orde
     if order == 2:
         doc["hessian"] = {row: {col: table[tuple(sorted((row, col), key=names.index))] for col in names} for row in names}
     return doc
+
+
+def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """--each-line: one row per program that ran (failed lines are reported on stderr)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table()
+    t.add_column("line", justify="right", style="dim")
+    t.add_column("program")
+    t.add_column("value", justify="right")
+    t.add_column("gradients", style="green")
+    for row in rows:
+        r = row.result
+        if r is None:
+            continue
+        grads = ", ".join(f"∂/∂{name} = {fmt(g, precision)}" for name, g in r.gradients.items() if r.names[name] is not r.output)
+        t.add_row(str(row.line), Text(row.source.strip()), Text(f"{r.output_name} = {fmt(r.value, precision)}"), Text(grads))
+    return t
+
+
+def batch_json(row: "LineResult") -> dict[str, Any]:
+    """--each-line --format json: the line's JSON document, or its error, with the line number."""
+    if row.result is not None:
+        return {"line": row.line, **to_json(row.result)}
+    assert row.error is not None
+    return {"line": row.line, "source": row.source, "error": {"message": row.message, "exit_code": row.error.exit_code}}

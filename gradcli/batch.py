@@ -1,0 +1,41 @@
+"""--each-line: every line of the input is its own program.
+
+Lines are evaluated one by one with the same given values; a line that fails
+is reported with its line number and the batch goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Mapping
+
+from .errors import GradcliError
+from .program import Result, evaluate
+
+
+@dataclass
+class LineResult:
+    line: int  # 1-based, in the whole input
+    source: str
+    result: Result | None = None
+    error: GradcliError | None = None
+
+    @property
+    def message(self) -> str:
+        """The error, placed in the whole input: 'line 7: unknown name 'q' at column 5 (...)'."""
+        assert self.error is not None
+        return f"line {self.line}: " + self.error.message.replace(" at line 1, column ", " at column ")
+
+
+def programs(text: str) -> list[tuple[int, str]]:
+    """The non-empty, non-comment lines of ``text`` with their line numbers."""
+    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")]
+
+
+def run_lines(lines: list[tuple[int, str]], values: Mapping[str, float], output: str | None = None) -> Iterator[LineResult]:
+    """Evaluate each line on its own; errors become part of the line's result."""
+    for n, source in lines:
+        try:
+            yield LineResult(n, source, result=evaluate(source, values, output))
+        except GradcliError as e:
+            yield LineResult(n, source, error=e)
