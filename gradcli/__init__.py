@@ -14,7 +14,7 @@ from .errors import GradcliError, GradcliSyntaxError, MathError
 
 __version__ = "0.1.0"
 
-__all__ = ["Value", "backward", "topological_order", "grad", "evaluate", "Result", "GradcliError",
+__all__ = ["Value", "backward", "topological_order", "grad", "draw", "evaluate", "Result", "GradcliError",
            "GradcliSyntaxError", "MathError", "__version__"]
 
 
@@ -28,4 +28,8 @@ def __getattr__(name: str) -> Any:
         from .higher import grad
 
         return grad
+    if name == "draw":
+        from .drawing import draw
+
+        return draw
     raise AttributeError(f"module 'gradcli' has no attribute {name!r}")

@@ -109,7 +109,7 @@ def _read_program(program: str | None, file: str | None) -> tuple[str, str | Non
 
 
 def _write_graph(result: Result, path: str, precision: int, max_nodes: int) -> None:
-    from . import draw
+    from . import drawing as draw
 
     format = draw.picture_format(path)
     picture = draw.render(draw.picture(result, format, precision, max_nodes).source, format)
@@ -154,7 +154,7 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     """
     values = dict(_parse_assignment(a) for a in assignments)
     if graph is not None:
-        from .draw import picture_format
+        from .drawing import picture_format
 
         picture_format(graph)  # an unknown extension fails before any work
     source, path = _read_program(program, file)

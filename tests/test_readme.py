@@ -115,7 +115,7 @@ def test_readme_picture_is_current() -> None:
     import xml.etree.ElementTree as ET
 
     from gradcli import evaluate
-    from gradcli.draw import digraph, render
+    from gradcli.drawing import digraph, render
 
     def texts(svg: bytes) -> list[str]:
         return sorted(t.text or "" for t in ET.fromstring(svg).iter() if t.tag.endswith("text"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gradcli import Value, evaluate
-from gradcli.draw import GraphError, digraph, picture, picture_format, record_escape, render, write_atomic
+from gradcli.drawing import GraphError, digraph, picture, picture_format, record_escape, render, write_atomic
 from gradcli.errors import GradcliError
 
 SEED = "a = 2; b = a + 3; c = a * 2; d = b + c"
@@ -126,7 +126,7 @@ def test_write_atomic_failure_keeps_the_old_file(tmp_path: Path, monkeypatch: py
     def disk_full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("gradcli.draw.os.replace", disk_full)
+    monkeypatch.setattr("gradcli.drawing.os.replace", disk_full)
     with pytest.raises(GradcliError, match="No space left on device"):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"

@@ -68,7 +68,9 @@ def digraph(
     ids = {v: i for i, v in enumerate(nodes)}
     dot = graphviz.Digraph("gradcli", graph_attr={"rankdir": "LR"}, node_attr={"fontname": "Helvetica"})
     for i, v in enumerate(nodes):
-        label = f"{{ {record_escape(v.label)} | data {fmt(v.data, precision)} | grad {fmt(v.grad, precision)} }}"
+        fields = [record_escape(v.label)] if v.label else []  # values built in Python may have no label
+        fields += [f"data {fmt(v.data, precision)}", f"grad {fmt(v.grad, precision)}"]
+        label = "{ " + " | ".join(fields) + " }"
         attrs = {"shape": "record", "label": label}
         if v.op.name == "input":
             attrs.update(style="filled", fillcolor="lightblue")
@@ -205,3 +207,14 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     except OSError as e:
         os.unlink(tmp)
         raise GradcliError(f"cannot write {os.fspath(path)}: {e.strerror}") from None
+
+
+def draw(value: Value, precision: int = DEFAULT_PRECISION) -> "graphviz.Digraph":
+    """The graph behind ``value`` (built in Python, the micrograd way) as a graphviz Digraph.
+
+    In Jupyter the Digraph shows itself; ``.source`` is its DOT text, and
+    ``render(dot.source, 'svg')`` gives SVG without a system Graphviz.
+    """
+    from .engine import topological_order
+
+    return digraph(topological_order(value), value, precision)
