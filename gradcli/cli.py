@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -122,13 +123,17 @@ def _write_graph(result: Result, path: str, precision: int, max_nodes: int) -> N
 @click.option("-s", "--set", "assignments", metavar="NAME=VALUE", multiple=True,
               help="Give a variable its value (repeatable); overrides 'NAME = number' in the program.")
 @click.option("--of", "output", metavar="NAME", help="The variable to differentiate (default: the last statement).")
-@click.option("--format", "format_", type=click.Choice(["table", "json", "tree", "latex"]), default="table",
-              show_default=True, help="How to print the result (latex: the symbolic derivatives).")
+@click.option("--format", "format_", type=click.Choice(["table", "json", "tree", "latex", "csv"]), default="table",
+              show_default=True, help="How to print the result (latex: the symbolic derivatives; csv: a sweep).")
 @click.option("--precision", type=click.IntRange(0, 17), default=DEFAULT_PRECISION, show_default=True,
               metavar="N", help="Decimals in tables, trees and pictures.")
 @click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv.")
 @click.option("--max-nodes", type=click.IntRange(min=1), default=500, show_default=True, metavar="N",
               help="Values a picture draws before it folds unnamed intermediates into its edges.")
+@click.option("--sweep", "sweeps", metavar="NAME=START:STOP:COUNT", multiple=True,
+              help="Evaluate at COUNT points from START to STOP (repeat for a grid): values and gradients.")
+@click.option("--plot", is_flag=False, flag_value="-", default=None, metavar="[PATH]",
+              help="With --sweep: plot the output and its derivatives, in the terminal or to .svg/.png/.pdf.")
 @click.option("--each-line", is_flag=True,
               help="Every line of the input is its own program: one result per line, errors reported per line.")
 @click.option("--explain", is_flag=True, help="Show the backward pass step by step: the chain rule on every edge.")
@@ -144,7 +149,8 @@ def _write_graph(result: Result, path: str, precision: int, max_nodes: int) -> N
               help="Relative tolerance of --check.")
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], output: str | None, format_: str,
-        precision: int, graph: str | None, max_nodes: int, each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
+        precision: int, graph: str | None, max_nodes: int, sweeps: tuple[str, ...], plot: str | None,
+        each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
         rtol: float) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
@@ -163,10 +169,19 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     symbolic = symbolic or format_ == "latex"
     # the graph holds no reference cycles: the cycle collector would only slow big programs down
     gc.disable()
-    if each_line:
-        if graph or explain or symbolic or order > 1 or check or format_ == "tree":
-            raise click.UsageError("--each-line goes with --set, --of, --precision and --format table or json only")
-        _each_line(source, values, output, format_, precision)
+    if plot is not None and not sweeps:
+        raise click.UsageError("--plot goes with --sweep")
+    if format_ == "csv" and not sweeps:
+        raise click.UsageError("--format csv goes with --sweep")
+    if sweeps or each_line:
+        option = "--sweep" if sweeps else "--each-line"
+        if graph or explain or symbolic or order > 1 or check or format_ in ("tree", "latex") or (sweeps and each_line):
+            raise click.UsageError(f"{option} goes with --set, --of, --precision and --format table, json"
+                                   + (", csv and --plot" if sweeps else " only"))
+        if each_line:
+            _each_line(source, values, output, format_, precision)
+        else:
+            _sweep(parse(source), sweeps, values, output, format_, precision, plot)
         return
     parsed = parse(source)
     report = Report()
@@ -240,6 +255,40 @@ def _each_line(source: str, values: dict[str, float], output: str | None, format
         _safely(lambda: Console(highlight=False).print(render.batch_table(done, precision)))
     if failed:
         _fail(f"{failed} of {len(lines)} lines failed", 1)
+
+
+def _sweep(parsed: Any, sweeps: tuple[str, ...], values: dict[str, float], output: str | None, format_: str,
+           precision: int, plot: str | None) -> None:
+    from . import render
+    from .sweep import make_grid, parse_spec, run_sweep
+
+    if plot not in (None, "-"):
+        from .plot import plot_format
+
+        plot_format(plot)  # a bad file name fails before any work
+    swept = run_sweep(parsed, make_grid(parse_spec(s) for s in sweeps), values, output)
+    if swept.undefined:
+        points = swept.values.size
+        click.echo(f"warning: {swept.output_name} or a gradient is undefined (NaN) at {swept.undefined} of"
+                   f" {points} points", err=True)
+    if plot not in (None, "-"):
+        from .drawing import write_atomic
+        from .plot import file_plot
+
+        write_atomic(plot, file_plot(swept, plot))
+    if plot == "-":
+        from .plot import terminal_plot
+
+        size = shutil.get_terminal_size()
+        _write(terminal_plot(swept, min(size.columns, 100), max(15, min(size.lines - 4, 25))) + "\n")
+    elif format_ == "json":
+        _write(json.dumps(swept.to_json(), allow_nan=False) + "\n")
+    elif format_ == "csv":
+        _write(render.sweep_csv(swept))
+    else:
+        from rich.console import Console
+
+        _safely(lambda: Console(highlight=False).print(render.sweep_table(swept, precision)))
 
 
 def _stderr_console() -> Any:

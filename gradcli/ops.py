@@ -5,15 +5,16 @@ A row holds everything about an op: its name (used in JSON and in calls like
 input a local-derivative rule and formula. Each rule is ``rule(out, *args)``
 and returns d(out)/d(args[i]); a rule that cannot be evaluated at a point (it
 raises, or returns NaN) means the derivative is undefined there. The formula
-is the same derivative written in gradcli's language over ``x`` and ``y``. Adding a function to the
-language is adding one row here and nothing else.
+is the same derivative written in gradcli's language over ``x`` and ``y``. The
+vector column is the forward again, on NumPy arrays, for ``--sweep``. Adding a
+function to the language is adding one row here and nothing else.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from .errors import MathError
 
@@ -33,6 +34,10 @@ class Op:
     callable: bool = False
     #: how a call is written in LaTeX ({0}, {1}: the arguments); default \operatorname{name}(...)
     latex: str = ""
+    #: the forward on NumPy arrays, ``vector(np, *arrays)``: the numpy module comes in as an
+    #: argument, so that only --sweep imports NumPy. Undefined points may give NaN or inf
+    #: (--sweep marks them); kinks and ties as in ``forward``
+    vector: Callable[..., Any] | None = None
 
 
 def _div(x: float, y: float) -> float:
@@ -81,6 +86,12 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
+def _vsigmoid(np: Any, x: Any) -> Any:
+    z = np.exp(-np.abs(x))  # as _sigmoid: exp never overflows
+    d = 1.0 + z
+    return np.where(x >= 0, 1.0 / d, z / d)
+
+
 def _step(x: float) -> float:
     return 1.0 if x > 0 else 0.0  # step(0) = 0, so relu'(0) = 0
 
@@ -96,41 +107,62 @@ def _zero(o: float, x: float) -> float:
 # Each row: name, symbol, arity, forward; then per input a numeric rule
 # rule(out, *args) and the same derivative as a formula in gradcli's language
 # over the inputs x, y (the formulas drive --explain, --symbolic and higher
-# derivatives; a test checks that each formula and its rule agree).
+# derivatives; a test checks that each formula and its rule agree); last, the
+# forward on NumPy arrays (--sweep runs the formulas on them too).
 _ROWS = [
     Op("add", "+", 2, lambda x, y: x + y,
-       (lambda o, x, y: 1.0, lambda o, x, y: 1.0), ("1", "1"), infix=True),
+       (lambda o, x, y: 1.0, lambda o, x, y: 1.0), ("1", "1"), infix=True,
+       vector=lambda np, x, y: x + y),
     Op("sub", "-", 2, lambda x, y: x - y,
-       (lambda o, x, y: 1.0, lambda o, x, y: -1.0), ("1", "-1"), infix=True),
+       (lambda o, x, y: 1.0, lambda o, x, y: -1.0), ("1", "-1"), infix=True,
+       vector=lambda np, x, y: x - y),
     Op("mul", "*", 2, lambda x, y: x * y,
-       (lambda o, x, y: y, lambda o, x, y: x), ("y", "x"), infix=True),
+       (lambda o, x, y: y, lambda o, x, y: x), ("y", "x"), infix=True,
+       vector=lambda np, x, y: x * y),
     Op("div", "/", 2, _div,
-       (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y), ("1 / y", "-x / y**2"), infix=True),
+       (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y), ("1 / y", "-x / y**2"), infix=True,
+       vector=lambda np, x, y: x / y),
     Op("pow", "**", 2, _pow,
-       (_dpow_dbase, _dpow_dexponent), ("y * x**(y - 1)", "x**y * log(x)"), infix=True, callable=True),
-    Op("neg", "-", 1, lambda x: -x, (lambda o, x: -1.0,), ("-1",)),
-    Op("exp", "exp", 1, math.exp, (lambda o, x: o,), ("exp(x)",), callable=True, latex="e^{{{0}}}"),
-    Op("log", "log", 1, _log, (lambda o, x: 1.0 / x,), ("1 / x",), callable=True, latex="\\log\\left({0}\\right)"),
-    Op("sqrt", "sqrt", 1, _sqrt, (lambda o, x: 0.5 / o,), ("0.5 / sqrt(x)",), callable=True, latex="\\sqrt{{{0}}}"),
-    Op("sin", "sin", 1, math.sin, (lambda o, x: math.cos(x),), ("cos(x)",), callable=True, latex="\\sin\\left({0}\\right)"),
-    Op("cos", "cos", 1, math.cos, (lambda o, x: -math.sin(x),), ("-sin(x)",), callable=True, latex="\\cos\\left({0}\\right)"),
-    Op("tan", "tan", 1, math.tan, (lambda o, x: 1.0 + o * o,), ("1 + tan(x)**2",), callable=True, latex="\\tan\\left({0}\\right)"),
-    Op("tanh", "tanh", 1, math.tanh, (lambda o, x: 1.0 - o * o,), ("1 - tanh(x)**2",), callable=True, latex="\\tanh\\left({0}\\right)"),
+       (_dpow_dbase, _dpow_dexponent), ("y * x**(y - 1)", "x**y * log(x)"), infix=True, callable=True,
+       vector=lambda np, x, y: x ** y),
+    Op("neg", "-", 1, lambda x: -x, (lambda o, x: -1.0,), ("-1",),
+       vector=lambda np, x: -x),
+    Op("exp", "exp", 1, math.exp, (lambda o, x: o,), ("exp(x)",), callable=True, latex="e^{{{0}}}",
+       vector=lambda np, x: np.exp(x)),
+    Op("log", "log", 1, _log, (lambda o, x: 1.0 / x,), ("1 / x",), callable=True, latex="\\log\\left({0}\\right)",
+       vector=lambda np, x: np.log(x)),
+    Op("sqrt", "sqrt", 1, _sqrt, (lambda o, x: 0.5 / o,), ("0.5 / sqrt(x)",), callable=True, latex="\\sqrt{{{0}}}",
+       vector=lambda np, x: np.sqrt(x)),
+    Op("sin", "sin", 1, math.sin, (lambda o, x: math.cos(x),), ("cos(x)",), callable=True, latex="\\sin\\left({0}\\right)",
+       vector=lambda np, x: np.sin(x)),
+    Op("cos", "cos", 1, math.cos, (lambda o, x: -math.sin(x),), ("-sin(x)",), callable=True, latex="\\cos\\left({0}\\right)",
+       vector=lambda np, x: np.cos(x)),
+    Op("tan", "tan", 1, math.tan, (lambda o, x: 1.0 + o * o,), ("1 + tan(x)**2",), callable=True, latex="\\tan\\left({0}\\right)",
+       vector=lambda np, x: np.tan(x)),
+    Op("tanh", "tanh", 1, math.tanh, (lambda o, x: 1.0 - o * o,), ("1 - tanh(x)**2",), callable=True, latex="\\tanh\\left({0}\\right)",
+       vector=lambda np, x: np.tanh(x)),
     Op("sigmoid", "sigmoid", 1, _sigmoid,
        (lambda o, x: o * (1.0 - o),), ("sigmoid(x) * (1 - sigmoid(x))",), callable=True,
-       latex="\\sigma\\left({0}\\right)"),
-    Op("relu", "relu", 1, lambda x: x if x > 0 else 0.0, (lambda o, x: _step(x),), ("step(x)",), callable=True),
-    Op("abs", "abs", 1, abs, (lambda o, x: _sign(x),), ("sign(x)",), callable=True, latex="\\left|{0}\\right|"),
+       latex="\\sigma\\left({0}\\right)",
+       vector=_vsigmoid),
+    Op("relu", "relu", 1, lambda x: x if x > 0 else 0.0, (lambda o, x: _step(x),), ("step(x)",), callable=True,
+       vector=lambda np, x: np.maximum(x, 0.0)),
+    Op("abs", "abs", 1, abs, (lambda o, x: _sign(x),), ("sign(x)",), callable=True, latex="\\left|{0}\\right|",
+       vector=lambda np, x: np.abs(x)),
     # on a tie, max and min send the whole gradient to their first argument
     Op("max", "max", 2, lambda x, y: x if x >= y else y,
        (lambda o, x, y: 1.0 - _step(y - x), lambda o, x, y: _step(y - x)),
-       ("1 - step(y - x)", "step(y - x)"), callable=True, latex="\\max\\left({0}, {1}\\right)"),
+       ("1 - step(y - x)", "step(y - x)"), callable=True, latex="\\max\\left({0}, {1}\\right)",
+       vector=lambda np, x, y: np.maximum(x, y)),
     Op("min", "min", 2, lambda x, y: x if x <= y else y,
        (lambda o, x, y: 1.0 - _step(x - y), lambda o, x, y: _step(x - y)),
-       ("1 - step(x - y)", "step(x - y)"), callable=True, latex="\\min\\left({0}, {1}\\right)"),
+       ("1 - step(x - y)", "step(x - y)"), callable=True, latex="\\min\\left({0}, {1}\\right)",
+       vector=lambda np, x, y: np.minimum(x, y)),
     # the derivatives of relu and abs; flat almost everywhere
-    Op("step", "step", 1, _step, (_zero,), ("0",), callable=True),
-    Op("sign", "sign", 1, _sign, (_zero,), ("0",), callable=True),
+    Op("step", "step", 1, _step, (_zero,), ("0",), callable=True,
+       vector=lambda np, x: (x > 0).astype(np.float64)),
+    Op("sign", "sign", 1, _sign, (_zero,), ("0",), callable=True,
+       vector=lambda np, x: np.sign(x)),
 ]
 
 #: every op by name

@@ -6,6 +6,7 @@ imported inside the functions that need it, so the JSON path never loads it.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from .batch import LineResult
     from .check import Check
     from .explain import Step
+    from .sweep import SweepResult
     from .symbolic import Derivatives, Expr
 
 DEFAULT_PRECISION = 4
@@ -283,3 +285,36 @@ def batch_json(row: "LineResult") -> dict[str, Any]:
         return {"line": row.line, **to_json(row.result)}
     assert row.error is not None
     return {"line": row.line, "source": row.source, "error": {"message": row.message, "exit_code": row.error.exit_code}}
+
+
+SWEEP_ROWS = 20  # a sweep table longer than this shows its first and last rows
+
+
+def sweep_table(result: "SweepResult", precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The sweep as a table: one row per point, the middle elided when long (--format csv has all)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table()
+    for name in result.header():
+        t.add_column(name, justify="right")
+    rows = list(result.rows())
+    half = SWEEP_ROWS // 2
+    shown = rows if len(rows) <= SWEEP_ROWS else rows[:half] + [None] + rows[-half:]
+    for row in shown:
+        t.add_row(*(["…"] * len(result.header()) if row is None else [fmt(x, precision) for x in row]))
+    axes = ", ".join(f"{name} from {fmt(a[0], precision)} to {fmt(a[-1], precision)} ({len(a)} points)"
+                     for name, a in result.axes.items())
+    return Group(Text(f"{result.output_name} over {axes}", style="bold"), t)
+
+
+def sweep_csv(result: "SweepResult") -> str:
+    """Every point as CSV, numbers in full (nan where undefined)."""
+    import csv
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(result.header())
+    writer.writerows([repr(x) for x in row] for row in result.rows())
+    return out.getvalue()
