@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import click
 
@@ -231,10 +231,10 @@ class Report:
 
 def _each_line(source: str, values: dict[str, float], output: str | None, format_: str, precision: int) -> None:
     from . import render
-    from .batch import programs, run_lines
+    from .batch import LineResult, programs, run_lines
 
     lines = programs(source)
-    results = run_lines(lines, values, output)
+    results: Iterable[LineResult] = run_lines(lines, values, output)
     if len(lines) >= 500 and sys.stderr.isatty():
         from rich.progress import track
 

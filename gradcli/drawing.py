@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .engine import Value
 from .errors import GradcliError
@@ -162,7 +162,7 @@ def _render_embedded(source: str, timeout: float) -> bytes:
     """SVG from the embedded Graphviz, in a child process so that a slow layout can be stopped."""
     import multiprocessing
 
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    context: Any = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_embedded_child, args=(source, send), daemon=True)
     child.start()

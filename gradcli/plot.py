@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import GradcliError
 
@@ -30,7 +30,7 @@ def plot_format(path: str) -> str:
     return FILE_FORMATS[suffix]
 
 
-def _curves(result: "SweepResult") -> tuple[str, list[tuple[str, object]]]:
+def _curves(result: "SweepResult") -> tuple[str, list[tuple[str, Any]]]:
     if len(result.axes) != 1:
         raise GradcliError(f"--plot: a plot needs one swept variable, not {len(result.axes)}")
     (name,) = result.axes

@@ -202,7 +202,7 @@ def symbolic_table(derivs: "Derivatives", result: Result | None, precision: int 
     if result is not None:
         t.add_column("value", justify="right", style="green")
     for name, formula in _symbolic_rows(derivs):
-        row = [Text(f"∂{derivs.output_name}/∂{name}"), Text(formula.text)]
+        row: list[Text | str] = [Text(f"∂{derivs.output_name}/∂{name}"), Text(formula.text)]
         if result is not None:
             row.append(fmt(result.gradients[name], precision))
         t.add_row(*row)
@@ -301,7 +301,7 @@ def sweep_table(result: "SweepResult", precision: int = DEFAULT_PRECISION) -> "R
         t.add_column(name, justify="right")
     rows = list(result.rows())
     half = SWEEP_ROWS // 2
-    shown = rows if len(rows) <= SWEEP_ROWS else rows[:half] + [None] + rows[-half:]
+    shown: list[tuple[float, ...] | None] = [*rows] if len(rows) <= SWEEP_ROWS else [*rows[:half], None, *rows[-half:]]
     for row in shown:
         t.add_row(*(["…"] * len(result.header()) if row is None else [fmt(x, precision) for x in row]))
     axes = ", ".join(f"{name} from {fmt(a[0], precision)} to {fmt(a[-1], precision)} ({len(a)} points)"

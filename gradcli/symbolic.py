@@ -224,22 +224,24 @@ class Algebra:
         if a.terms + b.terms > MAX_SUM_TERMS:
             return None  # too long to tidy cheaply
         constant = 0.0
-        collected: dict[int, list[object]] = {}  # id(term) -> [coefficient, term], in order of appearance
+        coefficients: dict[int, float] = {}  # id(term) -> summed coefficient, in order of appearance
+        terms: dict[int, Expr] = {}
         for c, t in self._terms(a) + [(sign * c, t) for c, t in self._terms(b)]:
             if t is self.one:
                 constant += c
             else:
-                collected.setdefault(id(t), [0.0, t])[0] += c  # type: ignore[operator]
-        parts = [(c, t) for c, t in collected.values() if c != 0]
+                coefficients[id(t)] = coefficients.get(id(t), 0.0) + c
+                terms[id(t)] = t
+        parts = [(c, terms[k]) for k, c in coefficients.items() if c != 0]
         result: Expr | None = None
-        if constant > 0 and parts and parts[0][0] < 0:  # type: ignore[operator]
+        if constant > 0 and parts and parts[0][0] < 0:
             result, constant = self.num(constant), 0.0  # 1 - x**2 rather than -x**2 + 1
         for c, t in parts:
-            term = t if abs(c) == 1 else self.apply(OPS["mul"], self.num(abs(c)), t)  # type: ignore[arg-type]
+            term = t if abs(c) == 1 else self.apply(OPS["mul"], self.num(abs(c)), t)
             if result is None:
-                result = term if c > 0 else self.apply(OPS["neg"], term)  # type: ignore[operator]
+                result = term if c > 0 else self.apply(OPS["neg"], term)
             else:
-                result = self.make(OPS["add"] if c > 0 else OPS["sub"], (result, term))  # type: ignore[operator]
+                result = self.make(OPS["add"] if c > 0 else OPS["sub"], (result, term))
         if result is None:
             return self.num(constant)
         if constant:
@@ -405,11 +407,11 @@ def derivatives(program: Program, given: Iterable[str] = (), output: str | None 
                 n = names[name] = node(None, (), alg.sym(name))
                 inputs.append(name)
         elif ins.kind == APPLY:
-            op: Op = ins.payload  # type: ignore[assignment]
+            applied: Op = ins.payload
             args = tuple(at[j] for j in ins.inputs)
-            n = node(op, args, alg.apply(op, *[exprs[a] for a in args]))
+            n = node(applied, args, alg.apply(applied, *[exprs[a] for a in args]))
         elif ins.kind == ASSIGN:
-            name = ins.payload  # type: ignore[assignment]
+            name = ins.payload
             n = at[ins.inputs[0]]
             if n == len(nodes) - 1 and nodes[n][0] is None and not exprs[n].symbolic and n not in named:
                 # `name = number` (or pi): an input variable, as when the program runs
@@ -448,12 +450,12 @@ def derivatives(program: Program, given: Iterable[str] = (), output: str | None 
         for _, part in sorted(parts, key=lambda p: p[0]):
             g = alg.apply(OPS["add"], g, part)
         total[n] = g
-        op, args = nodes[n]
-        if op is None or g is alg.zero:
+        used, args = nodes[n]
+        if used is None or g is alg.zero:
             continue
         arg_exprs = [exprs[a] for a in args]
         for k, a in enumerate(args):
-            local = instantiate(op.formulas[k], arg_exprs, alg.num, alg.apply)
+            local = instantiate(used.formulas[k], arg_exprs, alg.num, alg.apply)
             contributions.setdefault(a, []).append((n, alg.apply(OPS["mul"], local, g)))
     formulas = {name: total.get(n, alg.zero) for name, n in names.items()}
     return Derivatives(output_name, formulas, inputs)
