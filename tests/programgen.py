@@ -101,9 +101,6 @@ class GeneratedProgram:
     values: dict[str, float] = field(default_factory=dict)
     output: str | None = None
 
-    def __repr__(self) -> str:  # hypothesis prints this on failure: make it easy to paste
-        return f"GeneratedProgram(source={self.source!r}, values={self.values!r}, output={self.output!r})"
-
 
 def _at(e: Expr, prec: int) -> str:
     """e's text, parenthesized when it binds looser than ``prec``."""

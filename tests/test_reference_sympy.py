@@ -1,0 +1,454 @@
+"""gradcli against an independent reference: SymPy's symbolic derivatives.
+
+Each program from ``programgen.programs()`` is translated to SymPy here, from
+its text, without gradcli's parser or engine: the text becomes Python (``^``
+is ``**``, ``;`` a newline, comments dropped; Python has the same precedence
+rules), ``ast`` parses it, and every statement becomes a SymPy expression over
+one symbol per earlier statement. The value is that expression evaluated at 40
+digits; d(output)/d(node) is the chain rule over statements, each step a
+symbolic partial derivative (``sympy.diff``) evaluated at the point. The same
+walk computes every sub-expression in float64 with the ``math`` module, to
+know where a kink (relu, abs, max, min) is and on which side gradcli stands.
+
+gradcli's conventions at kinks: relu'(0) = 0, abs'(0) = 0, and max/min send
+the whole gradient to their first argument on a tie. Exact ties (``max(x, 2.0)``
+at x = 2, ``relu(x - x)``) are kept and checked against these; near-ties, where
+float rounding could pick either side, and trigonometry of huge numbers are
+assumed away. Where float64 evaluation fails (log(0), overflow), gradcli must
+raise MathError.
+
+Checked, for the program's output and then for each named variable taken as
+the output (``--of``): the value and every gradient to 1e-9 relative, plus an
+absolute floor of 1e-11 times the largest magnitude met in the computation
+(cancellation in ``a - b``); gradients against central finite differences of
+gradcli's own value (loosely); and that evaluating a program twice gives
+bit-identical results.
+Examples per test: see ``programgen.fuzz_settings`` ($GRADCLI_FUZZ_EXAMPLES).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+import struct
+from dataclasses import dataclass
+
+import pytest
+import sympy
+from hypothesis import assume, event, given, note, settings
+
+from gradcli import evaluate
+from gradcli.errors import MathError
+
+try:  # tests/ as a package or as a plain folder on sys.path
+    from .programgen import GeneratedProgram, fuzz_settings, programs
+except ImportError:
+    from programgen import GeneratedProgram, fuzz_settings, programs
+
+DIGITS = 40
+REL = 1e-9  # value and gradients against SymPy
+FLOOR = 1e-11  # absolute floor, times the largest magnitude in the computation
+FD_REL = 1e-4  # gradients against central finite differences
+
+
+class ExpectedMathError(Exception):
+    """float64 evaluation fails here: gradcli must raise MathError too."""
+
+
+class Undefined(Exception):
+    """The reference derivative is not a finite real number (sqrt'(0), a complex power)."""
+
+
+def to_python(source: str) -> str:
+    """gradcli text -> Python text with the same meaning."""
+    text = re.sub(r"#[^\n]*", "", source).replace("^", "**").replace(";", "\n")
+    return "\n".join(line.strip() for line in text.split("\n"))
+
+
+def _finite(x: float) -> float:
+    if not math.isfinite(x):
+        raise ExpectedMathError(f"not finite: {x}")
+    return x
+
+
+def _f_pow(x: float, y: float) -> float:
+    if (x == 0 and y < 0) or (x < 0 and not float(y).is_integer()):
+        raise ExpectedMathError(f"{x} ** {y}")
+    try:
+        return _finite(math.pow(x, y))
+    except (OverflowError, ValueError):
+        raise ExpectedMathError(f"{x} ** {y}") from None
+
+
+def _f_call(fn, x: float) -> float:  # type: ignore[no-untyped-def]
+    try:
+        return _finite(fn(x))
+    except (OverflowError, ValueError):
+        raise ExpectedMathError(f"{fn.__name__}({x})") from None
+
+
+def _f_sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _number(x: float) -> sympy.Expr:
+    return sympy.Integer(int(x)) if x.is_integer() and abs(x) < 2**53 else sympy.Float(x, DIGITS)
+
+
+@dataclass
+class Term:
+    expr: sympy.Expr  # over the statement symbols
+    f: float  # its float64 value, computed as gradcli would
+
+
+@dataclass
+class Reference:
+    """The reference for one output: its value and d(output)/d(name) for every name."""
+
+    value: float
+    gradients: dict[str, float]
+    #: the largest |value| met in the forward pass: the scale of its rounding errors
+    scale: float
+    #: the largest |value| or |gradient contribution| met: the scale of the gradients' rounding errors
+    magnitude: float
+
+
+class _Translator:
+    def __init__(self, values: dict[str, float]) -> None:
+        self.env: dict[str, sympy.Symbol] = {}
+        self.definition: dict[sympy.Symbol, sympy.Expr | None] = {}
+        self.hp: dict[sympy.Symbol, sympy.Float] = {}  # high-precision values
+        self.f: dict[sympy.Symbol, float] = {}  # float64 values
+        self.order: list[sympy.Symbol] = []
+        self.magnitude = 1.0
+        self.kink_margin = math.inf
+        #: float64 rounding decides the answer (a near-tie at a kink, sin of a huge number): no reference
+        self.unreliable = False
+        self.given = dict(values)
+        self._partials: dict[sympy.Symbol, list[tuple[sympy.Symbol, sympy.Expr]]] = {}
+        for name, x in values.items():
+            self.env[name] = self.leaf(float(x))
+
+    def leaf(self, x: float) -> sympy.Symbol:
+        s = sympy.Symbol(f"s{len(self.order)}")
+        self.order.append(s)
+        self.definition[s], self.hp[s], self.f[s] = None, sympy.Float(x, DIGITS), x
+        return s
+
+    def define(self, term: Term) -> sympy.Symbol:
+        s = sympy.Symbol(f"s{len(self.order)}")
+        self.order.append(s)
+        self.definition[s], self.f[s] = term.expr, term.f
+        value = term.expr.evalf(DIGITS, subs=self.hp)
+        if not (value.is_real and value.is_finite):
+            raise Undefined(f"{term.expr} = {value}")  # 0 ** x at x = 0, say
+        self.hp[s] = sympy.Float(value, DIGITS)
+        return s
+
+    # ----- statements ------------------------------------------------------------
+    def run(self, source: str, output: str | None) -> sympy.Symbol:
+        assigned: set[str] = set()
+        last = None
+        for statement in ast.parse(to_python(source)).body:
+            if isinstance(statement, ast.Assign):
+                assert len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)
+                target: str | None = statement.targets[0].id
+                rhs = statement.value
+            else:
+                assert isinstance(statement, ast.Expr), ast.dump(statement)
+                target, rhs = None, statement.value
+            symbol = self.alias(rhs)
+            if symbol is None:
+                if target in self.given and target not in assigned and self.leaf_constant(rhs):
+                    symbol = self.env[target]  # `x = 1` when x is given: the given value wins
+                    self.term(rhs)  # (still evaluated)
+                else:
+                    symbol = self.define(self.term(rhs))
+            if target is not None:
+                self.env[target] = symbol
+                assigned.add(target)
+            last = symbol
+        if output is not None:
+            return self.env[output]
+        assert last is not None
+        return last
+
+    def alias(self, node: ast.expr) -> sympy.Symbol | None:
+        """`y = x` and `y = +(x)` name the node x already is."""
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            node = node.operand
+        return self.env.get(node.id) if isinstance(node, ast.Name) else None
+
+    def leaf_constant(self, node: ast.expr) -> bool:
+        """gradcli reads it as one constant leaf: 2, -2, -(+2), pi, +e (not -pi: that is neg(pi))."""
+        def number(n: ast.expr) -> bool:
+            if isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.UAdd, ast.USub)):
+                return number(n.operand)
+            return isinstance(n, ast.Constant)
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            node = node.operand
+        return number(node) or (isinstance(node, ast.Name) and node.id in ("pi", "e") and node.id not in self.env)
+
+    # ----- expressions ----------------------------------------------------------
+    def term(self, node: ast.expr) -> Term:
+        t = self._term(node)
+        self.magnitude = max(self.magnitude, abs(t.f))
+        return t
+
+    def kink(self, distance: float, scale: float) -> None:
+        margin = abs(distance) / max(1.0, abs(scale))
+        self.kink_margin = min(self.kink_margin, margin)
+        self.unreliable = self.unreliable or 0.0 < margin <= 1e-9  # a near-tie: float rounding picks the side
+
+    def _term(self, node: ast.expr) -> Term:
+        if isinstance(node, ast.Constant):
+            x = float(node.value)
+            return Term(_number(x), x)
+        if isinstance(node, ast.Name):
+            if node.id in self.env:
+                s = self.env[node.id]
+                return Term(s, self.f[s])
+            constant = {"pi": math.pi, "e": math.e}[node.id]
+            return Term(sympy.Float(constant, DIGITS), constant)
+        if isinstance(node, ast.UnaryOp):
+            a = self.term(node.operand)
+            return Term(-a.expr, -a.f) if isinstance(node.op, ast.USub) else a
+        if isinstance(node, ast.BinOp):
+            a, b = self.term(node.left), self.term(node.right)
+            return self.binary(type(node.op), a, b)
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name), ast.dump(node)
+        args = [self.term(a) for a in node.args]
+        return self.call(node.func.id, args)
+
+    def binary(self, op: type, a: Term, b: Term) -> Term:
+        if op is ast.Add:
+            return Term(a.expr + b.expr, _finite(a.f + b.f))
+        if op is ast.Sub:
+            return Term(a.expr - b.expr, _finite(a.f - b.f))
+        if op is ast.Mult:
+            return Term(a.expr * b.expr, _finite(a.f * b.f))
+        if op is ast.Div:
+            if b.f == 0:
+                raise ExpectedMathError("division by zero")
+            return Term(a.expr / b.expr, _finite(a.f / b.f))
+        assert op is ast.Pow, op
+        f = _f_pow(a.f, b.f)  # first: SymPy would compute 512 ** 512 ** 512 exactly
+        return Term(a.expr ** b.expr, f)
+
+    def call(self, fn: str, args: list[Term]) -> Term:
+        if fn in ("pow", "max", "min"):
+            a, b = args
+            if fn == "pow":
+                return self.binary(ast.Pow, a, b)
+            self.kink(a.f - b.f, max(abs(a.f), abs(b.f)))
+            first = a.f >= b.f if fn == "max" else a.f <= b.f  # on a tie, the first argument
+            return a if first else b
+        (a,) = args
+        u, x = a.expr, a.f
+        if fn == "relu":
+            self.kink(x, x)
+            return Term(u if x > 0 else sympy.Integer(0), x if x > 0 else 0.0)  # relu'(0) = 0
+        if fn == "abs":
+            self.kink(x, x)
+            return Term(u if x > 0 else -u if x < 0 else sympy.Integer(0), abs(x))  # abs'(0) = 0
+        if fn == "log":
+            if x <= 0:
+                raise ExpectedMathError("log")
+            return Term(sympy.log(u), math.log(x))
+        if fn == "sqrt":
+            if x < 0:
+                raise ExpectedMathError("sqrt")
+            return Term(sympy.sqrt(u), math.sqrt(x))
+        if fn == "sigmoid":
+            return Term(1 / (1 + sympy.exp(-u)), _f_sigmoid(x))
+        if fn in ("sin", "cos", "tan") and abs(x) > 1e4:
+            self.unreliable = True  # ill-conditioned: x's rounding error alone moves sin(x) by more than 1e-9
+        sym, flt = {
+            "exp": (sympy.exp, math.exp), "sin": (sympy.sin, math.sin), "cos": (sympy.cos, math.cos),
+            "tan": (sympy.tan, math.tan), "tanh": (sympy.tanh, math.tanh),
+        }[fn]
+        return Term(sym(u), _f_call(flt, x))
+
+    # ----- the chain rule over statements ----------------------------------------
+    def partials(self, s: sympy.Symbol) -> list[tuple[sympy.Symbol, sympy.Expr]]:
+        """d(definition of s)/dt at the point, for each symbol t it uses (cached)."""
+        if s not in self._partials:
+            definition = self.definition[s]
+            found = []
+            for t in sorted(definition.free_symbols, key=str) if definition is not None else []:
+                try:
+                    found.append((t, sympy.diff(definition, t).evalf(DIGITS, subs=self.hp)))
+                except (ZeroDivisionError, ValueError, OverflowError):  # mpmath at a pole
+                    found.append((t, sympy.nan))
+            self._partials[s] = found
+        return self._partials[s]
+
+    def reference(self, out: sympy.Symbol) -> Reference:
+        """Value and gradients of output ``out``; raises Undefined when one is not a real number."""
+        value = self.hp[out]
+        if not (value.is_real and value.is_finite):
+            raise Undefined(f"value {value}")
+        magnitude = self.magnitude
+        grad: dict[sympy.Symbol, sympy.Expr] = {s: sympy.Integer(0) for s in self.order}
+        grad[out] = sympy.Integer(1)
+        for s in reversed(self.order):
+            if grad[s] == 0:
+                continue  # nothing flows back (as in gradcli: 0 × undefined is not asked)
+            for t, partial in self.partials(s):
+                contribution = grad[s] * partial
+                if not (contribution.is_real and contribution.is_finite):
+                    raise Undefined(f"d{s}/d{t} = {partial}")
+                magnitude = max(magnitude, abs(float(contribution)))
+                grad[t] += contribution
+        return Reference(float(value), {name: float(grad[s]) for name, s in self.env.items()}, self.magnitude, magnitude)
+
+
+def translate(program: GeneratedProgram) -> tuple[_Translator, sympy.Symbol]:
+    """The program in SymPy, and its output's symbol; raises ExpectedMathError."""
+    tr = _Translator(program.values)
+    return tr, tr.run(program.source, program.output)
+
+
+def reference(program: GeneratedProgram) -> Reference:
+    tr, out = translate(program)
+    return tr.reference(out)
+
+
+def close(got: float, want: float, magnitude: float) -> bool:
+    return abs(got - want) <= REL * abs(want) + FLOOR * magnitude
+
+
+def _bits(x: float) -> bytes:
+    return struct.pack("<d", x)  # NaN == NaN and -0.0 != 0.0, as bytes
+
+
+# ----- the properties ----------------------------------------------------------------
+@fuzz_settings(600)
+@given(programs())
+def test_value_and_gradients_match_sympy(program: GeneratedProgram) -> None:
+    """The program's output, and then each named variable taken as the output (--of)."""
+    source, values = program.source, program.values
+    try:
+        tr, default_out = translate(program)
+    except ExpectedMathError as e:
+        note(f"float64 evaluation fails: {e}")
+        event("math error expected")
+        with pytest.raises(MathError):
+            evaluate(source, values, program.output)
+        return
+    except Undefined as e:
+        note(f"no reference: {e}")
+        assume(False)
+    assume(not tr.unreliable)
+    if tr.kink_margin == 0.0:
+        event("exact tie at a kink")
+    outputs = [program.output] + sorted(n for n in tr.env if n != program.output)
+    checked = 0
+    for output in outputs:
+        try:
+            ref = tr.reference(default_out if output is None else tr.env[output])
+        except Undefined as e:
+            note(f"--of {output}: no reference ({e})")
+            continue  # a derivative SymPy cannot give as a real number
+        try:
+            result = evaluate(source, values, output)
+        except MathError as e:
+            note(f"--of {output}: {e}")
+            continue  # a gradient overflowed (the forward pass worked in float64 too)
+        note(f"--of {output}: reference {ref}")
+        assert close(result.value, ref.value, ref.scale), (output, result.value, ref.value)
+        assert set(result.gradients) == set(ref.gradients)
+        for name, want in ref.gradients.items():
+            got = result.gradients[name]
+            assert close(got, want, ref.magnitude), f"--of {output}: d/d{name}: gradcli {got!r}, sympy {want!r}"
+        checked += 1
+        if output == program.output:
+            event("checked against sympy")
+            _check_finite_differences(program, tr, result.gradients, ref.magnitude)
+    event(f"outputs checked: {min(checked, 5)}{'+' if checked >= 5 else ''}")
+
+
+def _check_finite_differences(program: GeneratedProgram, tr: _Translator, gradients: dict[str, float],
+                              magnitude: float) -> None:
+    """Central differences of gradcli's own value, for given variables, away from kinks."""
+    if tr.kink_margin < 1e-3:
+        return
+    for i, (name, x) in enumerate(program.values.items()):
+        if tr.env[name] is not tr.order[i]:
+            continue  # the name now means another node than the value given
+        h = 1e-6 * max(1.0, abs(x))
+        try:
+            up = evaluate(program.source, {**program.values, name: x + h}, program.output).value
+            down = evaluate(program.source, {**program.values, name: x - h}, program.output).value
+        except MathError:
+            continue
+        event("checked against finite differences")
+        fd = (up - down) / (2 * h)
+        g = gradients[name]
+        # truncation (h²) and rounding (eps·|f|/h) errors of the difference quotient
+        tolerance = FD_REL * (abs(g) + 1.0) + 1e-9 * magnitude / h
+        assert abs(fd - g) <= tolerance, f"d/d{name}: gradcli {g!r}, finite differences {fd!r}"
+
+
+@fuzz_settings(300)
+@given(programs())
+def test_evaluating_twice_gives_identical_results(program: GeneratedProgram) -> None:
+    def run():  # type: ignore[no-untyped-def]
+        try:
+            r = evaluate(program.source, program.values, program.output)
+        except MathError as e:
+            return ("MathError", str(e))
+        return (
+            _bits(r.value),
+            r.output_name,
+            [(name, _bits(g)) for name, g in r.gradients.items()],
+            [(v.label, v.op.name, _bits(v.data), _bits(v.grad), [r.node_id(u) for u in v.inputs]) for v in r.nodes],
+        )
+
+    assert run() == run()
+
+
+# ----- the reference itself, on programs worked out by hand ------------------------------
+@pytest.mark.parametrize(
+    "source, values, output, value, gradients",
+    [
+        ("x = 3; y = x * 2; z = y * 5", {}, None, 30.0, {"x": 10.0, "y": 5.0, "z": 1.0}),
+        ("x = 3\ny = -x**2", {}, None, -9.0, {"x": -6.0, "y": 1.0}),
+        ("y = 2**-1 * x", {"x": 4.0}, None, 2.0, {"x": 0.5, "y": 1.0}),
+        ("a = 10; b = 4; c = 3; d = a - b - c", {}, None, 3.0, {"a": 1.0, "b": -1.0, "c": -1.0, "d": 1.0}),
+        ("x = 1; x = x * 3; y = x + 1", {"x": 2.0}, None, 7.0, {"x": 1.0, "y": 1.0}),  # the newest x
+        ("y = max(x, x) + relu(x - x) + abs(x - x)", {"x": 2.0}, None, 2.0, {"x": 1.0, "y": 1.0}),
+        ("x = 1  # overridden\ny = x ^ 3", {"x": 2.0}, "x", 2.0, {"x": 1.0, "y": 0.0}),
+        ("e = 2; y = e * pi; z = y", {}, None, 2 * math.pi, {"e": math.pi, "y": 1.0, "z": 1.0}),
+    ],
+)
+def test_reference_on_known_programs(source, values, output, value, gradients) -> None:  # type: ignore[no-untyped-def]
+    ref = reference(GeneratedProgram(source, values, output))
+    assert ref.value == pytest.approx(value, rel=1e-12)
+    assert ref.gradients == pytest.approx(gradients, rel=1e-12)
+    result = evaluate(source, values, output)
+    assert result.value == pytest.approx(value, rel=1e-12)
+    assert result.gradients == pytest.approx(gradients, rel=1e-12)
+
+
+FEATURES = ["-", "+", "*", "/", "**", "^", ";", "\n", "\r\n", "#", "max(", "min(", "pow(", "= -", "2 ** 3 ** 2", "**-1"]
+FEATURES += [f"{fn}(" for fn in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs")]
+
+
+def test_generator_covers_the_language() -> None:
+    seen: set[str] = set()
+    outputs: set[bool] = set()
+
+    @settings(max_examples=300, derandomize=True, database=None, deadline=None)
+    @given(programs())
+    def collect(p: GeneratedProgram) -> None:
+        seen.update(f for f in FEATURES if f in p.source)
+        outputs.add(p.output is None)
+
+    collect()
+    assert sorted(set(FEATURES) - seen) == []
+    assert outputs == {True, False}
