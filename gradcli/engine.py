@@ -6,11 +6,16 @@ million nodes works. Every edge is kept (``a + a`` has two inputs), and
 ``backward()`` starts all gradients from zero, so calling it twice gives the
 same numbers. The API follows micrograd's: code written for micrograd runs
 with ``from gradcli import Value``.
+
+Every op takes one or two inputs. Building nodes and backward are the hot
+paths of code written for micrograd, so they handle those two cases directly,
+with no argument lists; what each op computes still comes from the op table.
 """
 
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from typing import Iterable, Union
 
 from .errors import MathError
@@ -18,95 +23,116 @@ from .ops import CONST, FUNCTIONS, INPUT, OPS, Op
 
 Number = Union[int, float]
 
+_ADD, _SUB, _MUL, _DIV, _POW, _NEG = (OPS[name] for name in ("add", "sub", "mul", "div", "pow", "neg"))
+_isfinite = math.isfinite
+_new = object.__new__
+
 
 class Value:
     """A scalar in a computation graph: data, grad, the op that made it, its inputs."""
 
-    __slots__ = ("data", "grad", "op", "inputs", "label", "_variable")
+    # The inputs live in two slots rather than a tuple: one object fewer per node
+    # for Python's cyclic garbage collector, the largest cost of building big graphs.
+    __slots__ = ("data", "grad", "op", "_x", "_y", "label", "_variable")
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = float(data)
         self.grad = 0.0
         self.op: Op = INPUT
-        self.inputs: tuple[Value, ...] = ()
+        #: the first and second input (None where the op has fewer)
+        self._x: Value | None = None
+        self._y: Value | None = None
         self.label = label
         #: depends on some variable (constants and their results do not)
         self._variable = True
-        if not math.isfinite(self.data):
+        if not _isfinite(self.data):
             raise MathError(f"value is not a finite number: {data!r}", None)
 
     # ----- building nodes -------------------------------------------------
-    @classmethod
-    def constant(cls, data: Number, label: str = "") -> "Value":
+    @staticmethod
+    def constant(data: Number, label: str = "") -> "Value":
         """A leaf that is a fixed number (a literal, pi), not a variable."""
-        v = cls(data, label)
+        x = float(data)
+        if not _isfinite(x):
+            raise MathError(f"value is not a finite number: {data!r}", None)
+        v = _new(Value)
+        v.data = x
+        v.grad = 0.0
         v.op = CONST
+        v._x = v._y = None
+        v.label = label
         v._variable = False
         return v
 
-    @classmethod
-    def apply(cls, op: Op, *inputs: "Value") -> "Value":
-        """The node ``op(*inputs)``; raises MathError when the result is not finite."""
-        out = cls.__new__(cls)
-        out.data = compute(op, inputs)
-        out.grad = 0.0
-        out.op = op
-        out.inputs = inputs
-        out.label = ""
-        out._variable = any(v._variable for v in inputs)
-        return out
+    @staticmethod
+    def apply(op: Op, *inputs: "Value") -> "Value":
+        """The node ``op(*inputs)`` (one or two inputs); MathError when the result is not finite."""
+        if len(inputs) == 2:
+            return _binary(op, *inputs)
+        if len(inputs) == 1:
+            return _unary(op, *inputs)
+        raise TypeError(f"a node has one or two inputs, not {len(inputs)} ({op.name})")
 
     # ----- micrograd-compatible operators ---------------------------------
+    # (isinstance inline rather than a helper: these run once per node built)
     def __add__(self, other: "Value | Number") -> "Value":
-        return Value.apply(OPS["add"], self, _wrap(other))
+        return _binary(_ADD, self, other if isinstance(other, Value) else Value.constant(other))
 
     def __radd__(self, other: Number) -> "Value":
-        return Value.apply(OPS["add"], _wrap(other), self)
+        return _binary(_ADD, Value.constant(other), self)
 
     def __sub__(self, other: "Value | Number") -> "Value":
-        return Value.apply(OPS["sub"], self, _wrap(other))
+        return _binary(_SUB, self, other if isinstance(other, Value) else Value.constant(other))
 
     def __rsub__(self, other: Number) -> "Value":
-        return Value.apply(OPS["sub"], _wrap(other), self)
+        return _binary(_SUB, Value.constant(other), self)
 
     def __mul__(self, other: "Value | Number") -> "Value":
-        return Value.apply(OPS["mul"], self, _wrap(other))
+        return _binary(_MUL, self, other if isinstance(other, Value) else Value.constant(other))
 
     def __rmul__(self, other: Number) -> "Value":
-        return Value.apply(OPS["mul"], _wrap(other), self)
+        return _binary(_MUL, Value.constant(other), self)
 
     def __truediv__(self, other: "Value | Number") -> "Value":
-        return Value.apply(OPS["div"], self, _wrap(other))
+        return _binary(_DIV, self, other if isinstance(other, Value) else Value.constant(other))
 
     def __rtruediv__(self, other: Number) -> "Value":
-        return Value.apply(OPS["div"], _wrap(other), self)
+        return _binary(_DIV, Value.constant(other), self)
 
     def __pow__(self, other: "Value | Number") -> "Value":
-        return Value.apply(OPS["pow"], self, _wrap(other))
+        return _binary(_POW, self, other if isinstance(other, Value) else Value.constant(other))
 
     def __rpow__(self, other: Number) -> "Value":
-        return Value.apply(OPS["pow"], _wrap(other), self)
+        return _binary(_POW, Value.constant(other), self)
 
     def __neg__(self) -> "Value":
-        return Value.apply(OPS["neg"], self)
+        return _unary(_NEG, self)
 
     def __pos__(self) -> "Value":
         return self
 
     def exp(self) -> "Value":
-        return Value.apply(FUNCTIONS["exp"], self)
+        return _unary(FUNCTIONS["exp"], self)
 
     def log(self) -> "Value":
-        return Value.apply(FUNCTIONS["log"], self)
+        return _unary(FUNCTIONS["log"], self)
 
     def tanh(self) -> "Value":
-        return Value.apply(FUNCTIONS["tanh"], self)
+        return _unary(FUNCTIONS["tanh"], self)
 
     def relu(self) -> "Value":
-        return Value.apply(FUNCTIONS["relu"], self)
+        return _unary(FUNCTIONS["relu"], self)
 
     def sigmoid(self) -> "Value":
-        return Value.apply(FUNCTIONS["sigmoid"], self)
+        return _unary(FUNCTIONS["sigmoid"], self)
+
+    @property
+    def inputs(self) -> tuple["Value", ...]:
+        """The op's inputs in order, one per edge (``a + a`` has two)."""
+        x, y = self._x, self._y
+        if x is None:
+            return ()
+        return (x,) if y is None else (x, y)
 
     # micrograd's private names, which drawing code written for it reads
     @property
@@ -120,23 +146,77 @@ class Value:
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a Value as the picture of its graph (None past the picture budget)."""
+        from .drawing import MAX_NODES, draw, render
+
+        if len(topological_order(self)) > MAX_NODES:
+            return None
+        return render(draw(self).source, "svg").decode("utf-8")
+
     # ----- backward -------------------------------------------------------
     def backward(self) -> None:
         """Set every node's grad to d(self)/d(node), starting from zero."""
         backward(self)
 
 
+# Nodes are made with object.__new__ and their slots set one by one: with
+# __init__ (one more call, and a check of data) building a graph is slower.
+
+
+def _binary(op: Op, a: Value, b: Value) -> Value:
+    """``op(a, b)``: Value.apply for two inputs, without an argument list."""
+    try:
+        data = op.forward(a.data, b.data)
+    except (OverflowError, ValueError, ZeroDivisionError) as e:
+        raise _forward_error(op, e) from None
+    if not _isfinite(data):
+        raise MathError("overflow", None)
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.op = op
+    out._x = a
+    out._y = b
+    out.label = ""
+    out._variable = a._variable or b._variable
+    return out
+
+
+def _unary(op: Op, a: Value) -> Value:
+    """``op(a)``: Value.apply for one input, without an argument list."""
+    try:
+        data = op.forward(a.data)
+    except (OverflowError, ValueError, ZeroDivisionError) as e:
+        raise _forward_error(op, e) from None
+    if not _isfinite(data):
+        raise MathError("overflow", None)
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.op = op
+    out._x = a
+    out._y = None
+    out.label = ""
+    out._variable = a._variable
+    return out
+
+
 def compute(op: Op, inputs: tuple[Value, ...]) -> float:
     """``op``'s forward value at its inputs' data; MathError unless it is finite."""
     try:
         data = op.forward(*[v.data for v in inputs])
-    except OverflowError:
-        raise MathError("overflow", None) from None
-    except (ValueError, ZeroDivisionError):
-        raise MathError(f"{op.name} is not defined for these arguments", None) from None
-    if not math.isfinite(data):
+    except (OverflowError, ValueError, ZeroDivisionError) as e:
+        raise _forward_error(op, e) from None
+    if not _isfinite(data):
         raise MathError("overflow", None)
     return data
+
+
+def _forward_error(op: Op, e: Exception) -> MathError:
+    if isinstance(e, OverflowError):
+        return MathError("overflow", None)
+    return MathError(f"{op.name} is not defined for these arguments", None)
 
 
 def forward(nodes: Iterable[Value]) -> None:
@@ -147,10 +227,6 @@ def forward(nodes: Iterable[Value]) -> None:
             v.data = compute(v.op, v.inputs)
 
 
-def _wrap(x: "Value | Number") -> Value:
-    return x if isinstance(x, Value) else Value.constant(x)
-
-
 def topological_order(root: Value) -> list[Value]:
     """Every node that ``root`` depends on, inputs before the nodes that use them.
 
@@ -159,17 +235,21 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen = {root}
-    stack = [(root, iter(root.inputs))]
+    stack = [root]
     while stack:
-        node, pending = stack[-1]
-        for child in pending:
-            if child not in seen:
-                seen.add(child)
-                stack.append((child, iter(child.inputs)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+        node = stack[-1]
+        # push the first input not seen yet; once there is none, the node is done
+        x = node._x
+        if x is not None and x not in seen:
+            seen.add(x)
+            stack.append(x)
+            continue
+        y = node._y
+        if y is not None and y not in seen:
+            seen.add(y)
+            stack.append(y)
+            continue
+        order.append(stack.pop())
     return order
 
 
@@ -181,6 +261,9 @@ class GradientError(MathError):
         self.node = node
 
 
+_grad_of = attrgetter("grad")
+
+
 def backward(root: Value, order: Iterable[Value] | None = None) -> None:
     """Reverse-mode differentiation: every node's grad becomes d(root)/d(node).
 
@@ -190,9 +273,46 @@ def backward(root: Value, order: Iterable[Value] | None = None) -> None:
     (as in ``x ** 2`` at x < 0), it leaves that constant's grad NaN.
     """
     nodes = topological_order(root) if order is None else list(order)
+    # The fast pass checks nothing. A NaN or infinity, once in a grad, stays there
+    # (no sum or product makes it finite again), so the sum of all grads is finite
+    # unless something went wrong; then the careful pass redoes the work, raising
+    # the error it finds or allowing NaN in constants. (A sum that merely
+    # overflows costs a needless careful pass, nothing more.)
+    if not _backward_fast(root, nodes) or not _isfinite(sum(map(_grad_of, nodes))):
+        _backward_checked(root, nodes)
+
+
+def _reset(root: Value, nodes: list[Value]) -> None:
     for v in nodes:
         v.grad = 0.0
     root.grad = 1.0
+
+
+def _backward_fast(root: Value, nodes: list[Value]) -> bool:
+    """The chain rule with no checks; False when a derivative rule raised."""
+    _reset(root, nodes)
+    try:
+        for v in reversed(nodes):
+            upstream = v.grad
+            x = v._x
+            if upstream == 0.0 or x is None:
+                continue  # nothing flows back
+            y = v._y
+            if y is None:
+                x.grad += upstream * v.op.derivatives[0](v.data, x.data)
+            else:
+                dx, dy = v.op.derivatives
+                xdata, ydata = x.data, y.data
+                x.grad += upstream * dx(v.data, xdata, ydata)
+                y.grad += upstream * dy(v.data, xdata, ydata)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return False
+    return True
+
+
+def _backward_checked(root: Value, nodes: list[Value]) -> None:
+    """The chain rule checking every local derivative and, at the end, every grad."""
+    _reset(root, nodes)
     for v in reversed(nodes):
         upstream = v.grad
         if upstream == 0.0 or not v.inputs:

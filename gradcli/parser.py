@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .errors import ArityError, GradcliSyntaxError, UnknownFunctionError
@@ -89,9 +89,12 @@ class _Operand(NamedTuple):
     end: int
 
 
-@v_args(inline=True)
 class _Emitter(Transformer):
-    """The LALR callbacks: each reduction appends one instruction."""
+    """The LALR callbacks: each reduction appends one instruction.
+
+    Each callback takes the rule's children as one list, unpacked on its first
+    line: ``@v_args(inline=True)`` would wrap every call in three more.
+    """
 
     def __init__(self) -> None:
         self.code: list[Instr] = []
@@ -101,11 +104,11 @@ class _Emitter(Transformer):
         self.code.append(Instr(kind, payload, inputs, start, end))
         return _Operand(len(self.code) - 1, start, end)
 
-    def _apply(self, op: Op, *operands: _Operand) -> _Operand:
-        start, end = operands[0].start, operands[-1].end
-        return self._emit(APPLY, op, tuple(o.index for o in operands), start, end)
+    def _binary(self, op: Op, x: _Operand, y: _Operand) -> _Operand:
+        return self._emit(APPLY, op, (x.index, y.index), x.start, y.end)
 
-    def number(self, tok: Token) -> _Operand:
+    def number(self, children: list[Token]) -> _Operand:
+        (tok,) = children
         value = float(tok)
         if value == float("inf"):
             raise GradcliSyntaxError(
@@ -115,10 +118,12 @@ class _Emitter(Transformer):
             )
         return self._emit(NUM, value, (), tok.start_pos, tok.end_pos)
 
-    def name(self, tok: Token) -> _Operand:
+    def name(self, children: list[Token]) -> _Operand:
+        (tok,) = children
         return self._emit(NAME, str(tok), (), tok.start_pos, tok.end_pos)
 
-    def call(self, name: Token, lpar: Token, args: list[_Operand], rpar: Token) -> _Operand:
+    def call(self, children: list) -> _Operand:
+        name, lpar, args, rpar = children
         op = FUNCTIONS.get(str(name))
         if op is None:
             known = ", ".join(sorted(FUNCTIONS))
@@ -135,13 +140,15 @@ class _Emitter(Transformer):
         indices = tuple(a.index for a in args)
         return self._emit(APPLY, op, indices, name.start_pos, rpar.end_pos)
 
-    def args(self, *exprs: _Operand) -> list[_Operand]:
-        return list(exprs)
+    def args(self, children: list[_Operand]) -> list[_Operand]:
+        return children
 
-    def paren(self, lpar: Token, inner: _Operand, rpar: Token) -> _Operand:
+    def paren(self, children: list) -> _Operand:
+        lpar, inner, rpar = children
         return _Operand(inner.index, lpar.start_pos, rpar.end_pos)
 
-    def neg(self, minus: Token, x: _Operand) -> _Operand:
+    def neg(self, children: list) -> _Operand:
+        minus, x = children
         last = self.code[x.index]
         if last.kind == NUM and x.index == len(self.code) - 1:
             # a negative literal (-2) is one number, not neg(2)
@@ -149,31 +156,35 @@ class _Emitter(Transformer):
             return _Operand(x.index, minus.start_pos, x.end)
         return self._emit(APPLY, OPS["neg"], (x.index,), minus.start_pos, x.end)
 
-    def pos(self, plus: Token, x: _Operand) -> _Operand:
+    def pos(self, children: list) -> _Operand:
+        plus, x = children
         return _Operand(x.index, plus.start_pos, x.end)
 
-    def add(self, x: _Operand, y: _Operand) -> _Operand:
-        return self._apply(OPS["add"], x, y)
+    def add(self, children: list[_Operand]) -> _Operand:
+        return self._binary(OPS["add"], *children)
 
-    def sub(self, x: _Operand, y: _Operand) -> _Operand:
-        return self._apply(OPS["sub"], x, y)
+    def sub(self, children: list[_Operand]) -> _Operand:
+        return self._binary(OPS["sub"], *children)
 
-    def mul(self, x: _Operand, y: _Operand) -> _Operand:
-        return self._apply(OPS["mul"], x, y)
+    def mul(self, children: list[_Operand]) -> _Operand:
+        return self._binary(OPS["mul"], *children)
 
-    def div(self, x: _Operand, y: _Operand) -> _Operand:
-        return self._apply(OPS["div"], x, y)
+    def div(self, children: list[_Operand]) -> _Operand:
+        return self._binary(OPS["div"], *children)
 
-    def pow(self, x: _Operand, tok: Token, y: _Operand) -> _Operand:
-        return self._apply(OPS["pow"], x, y)
+    def pow(self, children: list) -> _Operand:
+        x, tok, y = children
+        return self._binary(OPS["pow"], x, y)
 
-    def assign(self, name: Token, x: _Operand) -> None:
+    def assign(self, children: list) -> None:
+        name, x = children
         self._emit(ASSIGN, str(name), (x.index,), name.start_pos, x.end)
 
-    def bare(self, x: _Operand) -> None:
+    def bare(self, children: list[_Operand]) -> None:
+        (x,) = children
         self._emit(EXPR, None, (x.index,), x.start, x.end)
 
-    def start(self, *statements: None) -> None:
+    def start(self, children: list) -> None:
         return None
 
 

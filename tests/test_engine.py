@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import random
 import sys
 
 import pytest
 
-from gradcli import MathError, Value, topological_order
+from gradcli import MathError, Value, backward, topological_order
+from gradcli.engine import GradientError
+from gradcli.ops import OPS
 from tests.conftest import central_difference
 
 
@@ -154,3 +158,121 @@ def test_long_product_chain_gradient() -> None:
         v = v * 1.0001 + 0.5
     v.backward()
     assert x.grad == pytest.approx(1.0001**10_000, rel=1e-9)
+
+
+# ----- the fast paths against the rules they shortcut ----------------------------
+
+def _reference_backward(root: Value) -> None:
+    """backward as first written: every local derivative checked as it is used."""
+    nodes = topological_order(root)
+    for v in nodes:
+        v.grad = 0.0
+    root.grad = 1.0
+    for v in reversed(nodes):
+        if v.grad == 0.0 or not v.inputs:
+            continue
+        args = [i.data for i in v.inputs]
+        for k, (inp, rule) in enumerate(zip(v.inputs, v.op.derivatives)):
+            try:
+                local = rule(v.data, *args)
+            except (ValueError, ZeroDivisionError, OverflowError):
+                local = math.nan
+            if not math.isfinite(local) and inp._variable:
+                raise GradientError(f"derivative of {v.op.name} is undefined", v, k)
+            inp.grad += v.grad * local
+    for v in nodes:
+        if math.isinf(v.grad) or (math.isnan(v.grad) and v._variable):
+            raise GradientError("gradient overflow", v, None)
+
+
+def _random_graph(rng: random.Random, size: int) -> tuple[Value, list[Value]]:
+    """Every op of the table, numbers on either side, long-range reuse; values may blow up."""
+    leaves = [Value(rng.choice([-2.0, -0.5, 0.0, 0.5, 1.0, 3.0, 1e-200])) for _ in range(3)]
+    vals: list[Value] = list(leaves)
+    ops = list(OPS.values())
+    while len(vals) < size:
+        op = rng.choice(ops) if rng.random() < 0.5 else OPS[rng.choice(["mul", "div"])]  # scaling: overflow
+        args = [rng.choice(vals[-6:]) if rng.random() < 0.7 else rng.choice(vals) for _ in range(op.arity)]
+        if rng.random() < 0.3:
+            args[-1] = Value.constant(rng.choice([-1.0, 0.0, 0.5, 2.0, 1e200, 1e-200]))
+        try:
+            vals.append(Value.apply(op, *args))
+        except MathError:
+            pass
+    return vals[-1], leaves
+
+
+def _outcome(backward_fn, root: Value, nodes: list[Value]):
+    try:
+        backward_fn(root)
+    except GradientError as e:
+        return ("error", e.message, e.argument, nodes.index(e.node))
+    return ("ok", [repr(v.grad) for v in nodes])  # repr: NaN equals NaN, -0.0 differs from 0.0
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_backward_matches_the_checked_reference_exactly(seed: int) -> None:
+    root, _ = _random_graph(random.Random(seed), 25)
+    nodes = topological_order(root)
+    expected = _outcome(_reference_backward, root, nodes)
+    assert _outcome(lambda r: r.backward(), root, nodes) == expected
+    assert _outcome(lambda r: backward(r, nodes), root, nodes) == expected  # with an order given
+
+
+def test_gradient_overflow_is_found_after_the_fast_pass() -> None:
+    x = Value(1e-300)
+    z = x * 1e300 * 1e300  # finite forward, but dz/dx = 1e600
+    with pytest.raises(GradientError, match="gradient overflow") as info:
+        z.backward()
+    assert info.value.node is x
+
+
+def test_a_derivative_rule_that_raises_names_its_node_and_input() -> None:
+    x = Value(1e-5)
+    y = x ** -61  # 1e305, but its derivative overflows (math.pow raises)
+    with pytest.raises(GradientError, match="derivative of pow is undefined") as info:
+        y.backward()
+    assert info.value.node is y and info.value.argument == 0
+
+
+def test_zero_upstream_makes_no_error_of_an_undefined_derivative() -> None:
+    x = Value(0.0)
+    z = x**0.5 * 0  # sqrt'(0) is undefined, but nothing flows into it
+    z.backward()
+    assert x.grad == 0.0
+
+
+def test_inputs_are_one_tuple_entry_per_edge() -> None:
+    a = Value(2.0)
+    assert a.inputs == () and a._prev == ()
+    n = -a
+    assert n.inputs == (a,)
+    s = a * 3
+    assert s.inputs[0] is a and s.inputs[1].op.name == "const"
+
+
+def test_nodes_hold_one_or_two_inputs() -> None:
+    # a node keeps its inputs in two slots: an op of another arity needs the engine changed
+    assert {op.arity for op in OPS.values()} <= {1, 2}
+    with pytest.raises(TypeError):
+        Value.apply(OPS["add"], Value(1.0), Value(2.0), Value(3.0))
+
+
+def test_topological_order_is_the_depth_first_one() -> None:
+    a, b = Value(1.0), Value(2.0)
+    c = b * a  # inputs visited in order: b before a, whatever their creation order
+    d = a + c
+    assert topological_order(d) == [a, b, c, d]
+    assert topological_order(c) == [b, a, c]
+
+
+def test_the_garbage_collector_is_left_as_it_was() -> None:
+    from gradcli import evaluate
+
+    was = (gc.isenabled(), gc.get_threshold())
+    x = Value(0.5)
+    for _ in range(5000):
+        x = x * 1.000001 + 0.5
+    x.backward()
+    evaluate("a = 2; b = a * 3; c = sin(b) + a")
+    assert (gc.isenabled(), gc.get_threshold()) == was
