@@ -8,9 +8,10 @@ into messages that name the expression that failed.
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 from .engine import GradientError, Value, backward
 from .errors import GradcliError, MathError, NothingToDifferentiateError, UnknownNameError
@@ -49,6 +50,38 @@ class Result:
             self._ids.update((v, i) for i, v in enumerate(self.nodes))
         return self._ids[node]
 
+    # ----- for the Python API and Jupyter ----------------------------------------------------
+    def table(self, precision: int = 4) -> Any:
+        """The summary line and node table as a rich renderable (``rich.print(r.table())``)."""
+        from .render import table
+
+        return table(self, precision)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document of ``--format json``, as Python data."""
+        from .render import to_json
+
+        return to_json(self)
+
+    def to_dot(self, precision: int = 4) -> str:
+        """The graph as DOT text (``gradcli.drawing.render(dot, "svg")`` makes a picture)."""
+        from .drawing import digraph
+
+        return digraph(self.nodes, self.output, precision).source
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the table, and the graph when it is within the picture budget."""
+        from rich.console import Console
+
+        from .drawing import MAX_NODES, render
+
+        console = Console(record=True, width=100, file=io.StringIO(), color_system=None)
+        console.print(self.table(), crop=False)
+        html = console.export_html(inline_styles=True, code_format="<pre>{code}</pre>")
+        if len(self.nodes) <= MAX_NODES:
+            html += render(self.to_dot(), "svg").decode("utf-8")
+        return html
+
 
 def format_number(x: float) -> str:
     """A number as short as it reads exactly: 2.0 -> '2', 0.1 -> '0.1'."""
@@ -68,14 +101,16 @@ def clip(source: str, start: int, end: int, width: int) -> str:
     return text
 
 
-def evaluate(source: str, values: Mapping[str, float] | None = None, output: str | None = None) -> Result:
+def evaluate(source: str, values: Mapping[str, float] | None = None, output: str | None = None,
+             **named_values: float) -> Result:
     """Parse ``source``, build its graph, and differentiate ``output`` (default: the last statement).
 
-    ``values`` gives variables their values before the program runs; a
-    statement ``name = number`` in the program is then a default that the
-    given value overrides.
+    ``values`` (or keyword arguments: ``evaluate("y = a * 2", a=3)``) give
+    variables their values before the program runs; a statement
+    ``name = number`` in the program is then a default that the given value
+    overrides.
     """
-    return run(parse(source), values or {}, output)
+    return run(parse(source), {**(values or {}), **named_values}, output)
 
 
 def run(program: Program, values: Mapping[str, float], output: str | None = None) -> Result:
@@ -84,11 +119,15 @@ def run(program: Program, values: Mapping[str, float], output: str | None = None
     names: dict[str, Value] = {}
     given: dict[str, Value] = {}
     for name, x in values.items():
-        if not is_name(name):
+        if not isinstance(name, str) or not is_name(name):
             raise GradcliError(f"not a valid variable name: {name!r}")
-        if not math.isfinite(x):
-            raise GradcliError(f"the value of {name} is not a finite number: {x}")
-        given[name] = names[name] = Value(x, label=name)
+        try:
+            number = float(x)
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        if not math.isfinite(number):
+            raise GradcliError(f"the value of {name} is not a finite number: {x!r}")
+        given[name] = names[name] = Value(number, label=name)
         nodes.append(given[name])
     named: set[Value] = set(given.values())  # nodes whose label is already a name
     assigned: set[str] = set()  # names the program has assigned so far

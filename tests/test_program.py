@@ -142,3 +142,31 @@ def test_long_labels_are_shortened() -> None:
     r = evaluate("x = 1; y = " + " + ".join(["x"] * 100))
     assert max(len(v.label) for v in r.nodes) <= 40
     assert r.value == 100.0 and r.gradients["x"] == 100.0
+
+
+def test_values_as_keywords_and_result_helpers() -> None:
+    r = evaluate("d = (a+3) + a*2", a=2)
+    assert r.value == 9.0 and r.gradients == {"a": 3.0, "d": 1.0}
+    assert evaluate("y = a * b", {"a": 2}, b=5).value == 10.0
+    assert r.to_json()["gradients"] == {"a": 3.0, "d": 1.0}
+    assert r.to_dot().startswith("digraph gradcli {") and "{ a | data 2.0000 | grad 3.0000 }" in r.to_dot()
+    from rich.console import Console
+    import io
+
+    out = io.StringIO()
+    Console(file=out, width=80, color_system=None).print(r.table())
+    assert out.getvalue().splitlines()[0] == "d = 9.0000   ∂d/∂a = 3.0000"
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"x": 10**400}, "the value of x is not a finite number"),
+    ({"x": "abc"}, "the value of x is not a finite number"),
+    ({"x": float("nan")}, "the value of x is not a finite number"),
+    ({1: 2.0}, "not a valid variable name: 1"),
+    ({"1x": 2.0}, "not a valid variable name: '1x'"),
+])
+def test_bad_values_are_clean_errors(values: dict, message: str) -> None:
+    from gradcli.errors import GradcliError
+
+    with pytest.raises(GradcliError, match=message):
+        evaluate("y = 1", values)
