@@ -178,7 +178,7 @@ def _render_embedded(source: str, timeout: float) -> bytes:
         child.join()
     if not ok:
         raise GraphError(f"the embedded Graphviz failed: {payload}")
-    return payload  # type: ignore[no-any-return]
+    return payload
 
 
 def _embedded_child(source: str, send: "Connection") -> None:

@@ -30,11 +30,11 @@ def instantiate(formula: str, args: Sequence[T], num: Callable[[float], T], appl
     result: T | None = None
     for ins in _compiled(formula).code:
         if ins.kind == NUM:
-            vals.append(num(ins.payload))  # type: ignore[arg-type]
+            vals.append(num(ins.payload))
         elif ins.kind == NAME:
-            vals.append(args[PLACEHOLDERS.index(ins.payload)])  # type: ignore[arg-type]
+            vals.append(args[PLACEHOLDERS.index(ins.payload)])
         elif ins.kind == APPLY:
-            op: Op = ins.payload  # type: ignore[assignment]
+            op: Op = ins.payload
             vals.append(apply(op, *[vals[i] for i in ins.inputs]))
         else:
             vals.append(vals[ins.inputs[0]])

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -33,7 +33,7 @@ EXPR = "expr"  # a bare expression statement; inputs: (expression,)
 
 class Instr(NamedTuple):
     kind: str
-    payload: object
+    payload: Any  # by kind: the number, the name, or the Op
     inputs: tuple[int, ...]
     start: int  # offsets of the instruction's text in the source
     end: int
@@ -84,9 +84,17 @@ def show_position(source: str, pos: int) -> str:
 # An operand on the parser's stack: its instruction, and the text it spans
 # (which includes any parentheses around it, unlike the instruction's own span).
 class _Operand(NamedTuple):
-    index: int
+    node: int
     start: int
     end: int
+
+
+def _start(tok: Token) -> int:
+    return tok.start_pos  # type: ignore[return-value]  # lark's lexer sets it on every token
+
+
+def _end(tok: Token) -> int:
+    return tok.end_pos  # type: ignore[return-value]
 
 
 class _Emitter(Transformer):
@@ -105,22 +113,22 @@ class _Emitter(Transformer):
         return _Operand(len(self.code) - 1, start, end)
 
     def _binary(self, op: Op, x: _Operand, y: _Operand) -> _Operand:
-        return self._emit(APPLY, op, (x.index, y.index), x.start, y.end)
+        return self._emit(APPLY, op, (x.node, y.node), x.start, y.end)
 
     def number(self, children: list[Token]) -> _Operand:
         (tok,) = children
         value = float(tok)
         if value == float("inf"):
             raise GradcliSyntaxError(
-                f"number too large for a float at {where(self.source, tok.start_pos)}: {tok}",
-                *location(self.source, tok.start_pos),
-                detail=show_position(self.source, tok.start_pos),
+                f"number too large for a float at {where(self.source, _start(tok))}: {tok}",
+                *location(self.source, _start(tok)),
+                detail=show_position(self.source, _start(tok)),
             )
-        return self._emit(NUM, value, (), tok.start_pos, tok.end_pos)
+        return self._emit(NUM, value, (), _start(tok), _end(tok))
 
     def name(self, children: list[Token]) -> _Operand:
         (tok,) = children
-        return self._emit(NAME, str(tok), (), tok.start_pos, tok.end_pos)
+        return self._emit(NAME, str(tok), (), _start(tok), _end(tok))
 
     def call(self, children: list) -> _Operand:
         name, lpar, args, rpar = children
@@ -128,37 +136,37 @@ class _Emitter(Transformer):
         if op is None:
             known = ", ".join(sorted(FUNCTIONS))
             raise UnknownFunctionError(
-                f"unknown function '{name}' at {where(self.source, name.start_pos)} (functions: {known})",
-                detail=show_position(self.source, name.start_pos),
+                f"unknown function '{name}' at {where(self.source, _start(name))} (functions: {known})",
+                detail=show_position(self.source, _start(name)),
             )
         if len(args) != op.arity:
             plural = "argument" if op.arity == 1 else "arguments"
             raise ArityError(
-                f"{name}() takes {op.arity} {plural}, got {len(args)}, at {where(self.source, name.start_pos)}",
-                detail=show_position(self.source, name.start_pos),
+                f"{name}() takes {op.arity} {plural}, got {len(args)}, at {where(self.source, _start(name))}",
+                detail=show_position(self.source, _start(name)),
             )
-        indices = tuple(a.index for a in args)
-        return self._emit(APPLY, op, indices, name.start_pos, rpar.end_pos)
+        indices = tuple(a.node for a in args)
+        return self._emit(APPLY, op, indices, _start(name), _end(rpar))
 
     def args(self, children: list[_Operand]) -> list[_Operand]:
         return children
 
     def paren(self, children: list) -> _Operand:
         lpar, inner, rpar = children
-        return _Operand(inner.index, lpar.start_pos, rpar.end_pos)
+        return _Operand(inner.node, _start(lpar), _end(rpar))
 
     def neg(self, children: list) -> _Operand:
         minus, x = children
-        last = self.code[x.index]
-        if last.kind == NUM and x.index == len(self.code) - 1:
+        last = self.code[x.node]
+        if last.kind == NUM and x.node == len(self.code) - 1:
             # a negative literal (-2) is one number, not neg(2)
-            self.code[-1] = Instr(NUM, -last.payload, (), minus.start_pos, x.end)
-            return _Operand(x.index, minus.start_pos, x.end)
-        return self._emit(APPLY, OPS["neg"], (x.index,), minus.start_pos, x.end)
+            self.code[-1] = Instr(NUM, -last.payload, (), _start(minus), x.end)
+            return _Operand(x.node, _start(minus), x.end)
+        return self._emit(APPLY, OPS["neg"], (x.node,), _start(minus), x.end)
 
     def pos(self, children: list) -> _Operand:
         plus, x = children
-        return _Operand(x.index, plus.start_pos, x.end)
+        return _Operand(x.node, _start(plus), x.end)
 
     def add(self, children: list[_Operand]) -> _Operand:
         return self._binary(OPS["add"], *children)
@@ -178,11 +186,11 @@ class _Emitter(Transformer):
 
     def assign(self, children: list) -> None:
         name, x = children
-        self._emit(ASSIGN, str(name), (x.index,), name.start_pos, x.end)
+        self._emit(ASSIGN, str(name), (x.node,), _start(name), x.end)
 
     def bare(self, children: list[_Operand]) -> None:
         (x,) = children
-        self._emit(EXPR, None, (x.index,), x.start, x.end)
+        self._emit(EXPR, None, (x.node,), x.start, x.end)
 
     def start(self, children: list) -> None:
         return None
@@ -257,12 +265,13 @@ def _join_or(items: list[str]) -> str:
 
 def _syntax_error(source: str, e: UnexpectedInput) -> GradcliSyntaxError:
     end = len(source.rstrip())  # report a missing ending just after the last character
+    pos: int = end
     if isinstance(e, UnexpectedCharacters):
-        what = f"unexpected character {source[e.pos_in_stream]!r}"
-        pos = e.pos_in_stream
+        pos = e.pos_in_stream or 0
+        what = f"unexpected character {source[pos]!r}"
     elif isinstance(e, UnexpectedToken):
         what = f"unexpected {_describe_token(e.token)}"
-        pos = end if e.token.type == "$END" else e.token.start_pos
+        pos = end if e.token.type == "$END" else _start(e.token)
         expected = set(e.expected)
         if "_SEP" in expected:
             expected.discard("$END")  # "the end of the statement" says both
@@ -271,7 +280,6 @@ def _syntax_error(source: str, e: UnexpectedInput) -> GradcliSyntaxError:
             what += f"; expected {_join_or(words)}"
     else:  # UnexpectedEOF
         what = "unexpected end of the program"
-        pos = end
     line, column = location(source, pos)
     message = f"syntax error at line {line}, column {column}: {what}"
     return GradcliSyntaxError(message, line, column, detail=show_position(source, pos))

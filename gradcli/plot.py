@@ -50,7 +50,7 @@ def terminal_plot(result: "SweepResult", width: int | None = None, height: int |
     if width and height:
         plt.plotsize(width, height)
     for label, y in curves:
-        plt.plot(x, [v if v == v else None for v in y.tolist()], label=label)  # type: ignore[attr-defined]
+        plt.plot(x, [v if v == v else None for v in y.tolist()], label=label)
     plt.xlabel(name)
     plt.title(f"{result.output_name} and its derivatives against {name}")
     return str(plt.uncolorize(plt.build())).rstrip("\n")

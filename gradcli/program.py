@@ -140,19 +140,20 @@ def run(program: Program, values: Mapping[str, float], output: str | None = None
             v = Value.constant(ins.payload, label=clip(source, ins.start, ins.end, LABEL_WIDTH))
             nodes.append(v)
         elif kind == NAME:
-            v = names.get(ins.payload)  # type: ignore[arg-type]
-            if v is None:
-                v = _constant(program, i)
-                nodes.append(v)
+            known = names.get(ins.payload)
+            if known is None:
+                known = _constant(program, i)
+                nodes.append(known)
+            v = known
         elif kind == APPLY:
             try:
-                v = Value.apply(ins.payload, *[vals[j] for j in ins.inputs])  # type: ignore[arg-type]
+                v = Value.apply(ins.payload, *[vals[j] for j in ins.inputs])
             except MathError as e:
                 raise _located(program, i, vals, e) from None
             v.label = clip(source, ins.start, ins.end, LABEL_WIDTH)
             nodes.append(v)
         elif kind == ASSIGN:
-            name: str = ins.payload  # type: ignore[assignment]
+            name = ins.payload
             v = vals[ins.inputs[0]]
             if v.op is CONST and v is nodes[-1] and v not in named:
                 # `name = number` makes an input variable; a value given for it wins
@@ -175,8 +176,10 @@ def run(program: Program, values: Mapping[str, float], output: str | None = None
 
     if output is not None:
         if output not in names:
-            known = ", ".join(names) or "none"
-            raise NothingToDifferentiateError(f"--of {output}: the program has no variable '{output}' (variables: {known})")
+            variables = ", ".join(names) or "none"
+            raise NothingToDifferentiateError(
+                f"--of {output}: the program has no variable '{output}' (variables: {variables})"
+            )
         last = (output, names[output])
     if last is None:
         raise NothingToDifferentiateError("nothing to differentiate: the program has no statements")
@@ -190,7 +193,7 @@ def run(program: Program, values: Mapping[str, float], output: str | None = None
 
 def _constant(program: Program, i: int) -> Value:
     ins = program.code[i]
-    name: str = ins.payload  # type: ignore[assignment]
+    name: str = ins.payload
     if name in CONSTANTS:
         return Value.constant(CONSTANTS[name], label=name)
     raise UnknownNameError(

@@ -396,9 +396,9 @@ def derivatives(program: Program, given: Iterable[str] = (), output: str | None 
     last: tuple[str, int] | None = None
     for i, ins in enumerate(code):
         if ins.kind == NUM:
-            n = node(None, (), alg.num(ins.payload))  # type: ignore[arg-type]
+            n = node(None, (), alg.num(ins.payload))
         elif ins.kind == NAME:
-            name: str = ins.payload  # type: ignore[assignment]
+            name = ins.payload
             if name in names:
                 n = names[name]
             elif name in CONSTANTS:
