@@ -8,9 +8,7 @@ error adds its source line and a caret), nothing on stdout, and an exit code:
 from __future__ import annotations
 
 import gc
-import json
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
@@ -246,7 +244,7 @@ def _each_line(source: str, values: dict[str, float], output: str | None, format
             failed += 1
             click.echo(f"error: {row.message}", err=True)
         if format_ == "json":
-            _write(json.dumps(render.batch_json(row), allow_nan=False) + "\n")
+            _write(_dumps(render.batch_json(row)) + "\n")
         else:
             done.append(row)
     if format_ != "json":
@@ -279,10 +277,12 @@ def _sweep(parsed: Any, sweeps: tuple[str, ...], values: dict[str, float], outpu
     if plot == "-":
         from .plot import terminal_plot
 
+        import shutil
+
         size = shutil.get_terminal_size()
         _write(terminal_plot(swept, min(size.columns, 100), max(15, min(size.lines - 4, 25))) + "\n")
     elif format_ == "json":
-        _write(json.dumps(swept.to_json(), allow_nan=False) + "\n")
+        _write(_dumps(swept.to_json()) + "\n")
     elif format_ == "csv":
         _write(render.sweep_csv(swept))
     else:
@@ -323,7 +323,7 @@ def _print(report: Report, format_: str, precision: int, order: int) -> None:
     result = report.result
     try:
         if format_ == "json":
-            sys.stdout.write(json.dumps(_json(report, order), indent=2, allow_nan=False) + "\n")
+            sys.stdout.write(_dumps(_json(report, order), indent=2) + "\n")
         elif format_ == "latex":
             assert report.derivatives is not None
             sys.stdout.write(render.symbolic_latex(report.derivatives))
@@ -347,6 +347,12 @@ def _print(report: Report, format_: str, precision: int, order: int) -> None:
     except BrokenPipeError:
         # the reader (head, less) went away: stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _dumps(doc: Any, indent: int | None = None) -> str:
+    import json  # only the JSON paths pay for it
+
+    return json.dumps(doc, indent=indent, allow_nan=False)
 
 
 def _json(report: Report, order: int) -> dict[str, Any]:
