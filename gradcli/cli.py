@@ -250,7 +250,7 @@ def _each_line(source: str, values: dict[str, float], output: str | None, format
     if format_ != "json":
         from rich.console import Console
 
-        _safely(lambda: Console(highlight=False).print(render.batch_table(done, precision)))
+        _safely(lambda: Console(highlight=False, emoji=False).print(render.batch_table(done, precision)))
     if failed:
         _fail(f"{failed} of {len(lines)} lines failed", 1)
 
@@ -288,7 +288,7 @@ def _sweep(parsed: Any, sweeps: tuple[str, ...], values: dict[str, float], outpu
     else:
         from rich.console import Console
 
-        _safely(lambda: Console(highlight=False).print(render.sweep_table(swept, precision)))
+        _safely(lambda: Console(highlight=False, emoji=False).print(render.sweep_table(swept, precision)))
 
 
 def _stderr_console() -> Any:
@@ -330,7 +330,7 @@ def _print(report: Report, format_: str, precision: int, order: int) -> None:
         else:
             from rich.console import Console
 
-            console = Console(highlight=False)
+            console = Console(highlight=False, emoji=False)
             if result is not None:
                 main = render.table(result, precision) if format_ == "table" else render.tree(result, precision)
                 console.print(main, crop=False)
