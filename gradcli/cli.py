@@ -7,11 +7,12 @@ error adds its source line and a caret), nothing on stdout, and an exit code:
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import click
 
@@ -39,6 +40,27 @@ Exit codes: 0 success, 1 math error (division by zero, overflow, log of a
 non-positive number, ...) or a failed picture, 2 input to fix (syntax,
 unknown name or function, bad option, missing file, nothing to differentiate).
 """
+
+
+def _collector_paused(command: Callable[..., None]) -> Callable[..., None]:
+    """Run ``command`` with the cycle collector paused, and restore it after.
+
+    A graph holds no reference cycles, so the collector would only slow big
+    programs down; restoring it matters when the command runs in-process
+    (tests, notebooks).
+    """
+
+    @functools.wraps(command)
+    def paused(*args: Any, **kwargs: Any) -> None:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            command(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
 
 
 class _Command(click.Command):
@@ -146,6 +168,7 @@ def _write_graph(result: Result, path: str, precision: int, max_nodes: int) -> N
 @click.option("--rtol", type=click.FloatRange(min=0), default=1e-3, show_default=True, metavar="X",
               help="Relative tolerance of --check.")
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
+@_collector_paused
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], output: str | None, format_: str,
         precision: int, graph: str | None, max_nodes: int, sweeps: tuple[str, ...], plot: str | None,
         each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
@@ -165,8 +188,6 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     if graph is not None and path is not None and _same_file(graph, path):
         raise click.UsageError(f"--graph {graph} would overwrite the program being read")
     symbolic = symbolic or format_ == "latex"
-    # the graph holds no reference cycles: the cycle collector would only slow big programs down
-    gc.disable()
     if plot is not None and not sweeps:
         raise click.UsageError("--plot goes with --sweep")
     if format_ == "csv" and not sweeps:

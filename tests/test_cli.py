@@ -199,3 +199,12 @@ def test_script_broken_pipe_is_quiet() -> None:
                           text=True, timeout=60)
     assert done.stdout.startswith("x = ")
     assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr
+
+
+def test_the_cycle_collector_is_restored_after_a_call_in_process() -> None:
+    import gc
+
+    assert gc.isenabled()
+    assert invoke("x = 1; y = x * 2").exit_code == 0
+    assert invoke("x = 0; y = 1 / x").exit_code == 1
+    assert gc.isenabled()
