@@ -18,7 +18,7 @@ import click
 
 from . import __version__
 from .errors import GradcliError, UnknownNameError
-from .parser import is_name, parse
+from .parser import Program, is_name, parse
 from .program import Result, run
 from .render import DEFAULT_PRECISION
 
@@ -276,7 +276,7 @@ def _each_line(source: str, values: dict[str, float], output: str | None, format
         _fail(f"{failed} of {len(lines)} lines failed", 1)
 
 
-def _sweep(parsed: Any, sweeps: tuple[str, ...], values: dict[str, float], output: str | None, format_: str,
+def _sweep(parsed: Program, sweeps: tuple[str, ...], values: dict[str, float], output: str | None, format_: str,
            precision: int, plot: str | None) -> None:
     from . import render
     from .sweep import make_grid, parse_spec, run_sweep
@@ -326,9 +326,13 @@ def _safely(write: Any) -> None:
     try:
         write()
     except BrokenPipeError:
-        # the reader (head, less) went away: stop quietly, as Unix tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stdout_gone()
         sys.exit(0)
+
+
+def _stdout_gone() -> None:
+    # the reader (head, less) went away: stop quietly, as Unix tools do
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -366,8 +370,7 @@ def _print(report: Report, format_: str, precision: int, order: int) -> None:
                 console.print(render.check_table(report.check, precision))
         sys.stdout.flush()
     except BrokenPipeError:
-        # the reader (head, less) went away: stop quietly, as Unix tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stdout_gone()  # and go on: a failed --check still sets the exit code
 
 
 def _dumps(doc: Any, indent: int | None = None) -> str:

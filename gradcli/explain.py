@@ -11,10 +11,16 @@ import math
 import re
 from dataclasses import dataclass
 
+from .parser import is_name
 from .program import Result
 from .symbolic import local_formula
 
-_ATOMIC = re.compile(r"(?!\d)\w+|-?[\d.]+([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"-?[\d.]+([eE][+-]?\d+)?")
+
+
+def _atomic(label: str) -> bool:
+    """A name or a number: a label that needs no parentheses inside a formula."""
+    return is_name(label) or _NUMBER.fullmatch(label) is not None
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ def steps(result: Result) -> list[Step]:
         if upstream == 0.0 or not v.inputs:
             continue
         labels = [u.label for u in v.inputs]
-        atomic = [_ATOMIC.fullmatch(label) is not None for label in labels]
+        atomic = [_atomic(label) for label in labels]
         args = [u.data for u in v.inputs]
         for k, (u, rule) in enumerate(zip(v.inputs, v.op.derivatives)):
             target = result.node_id(u)
@@ -60,4 +66,4 @@ def partial(result: Result, step: Step) -> str:
 
 
 def _wrapped(label: str) -> str:
-    return label if _ATOMIC.fullmatch(label) else f"({label})"
+    return label if _atomic(label) else f"({label})"

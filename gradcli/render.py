@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 from .engine import Value
+from .parser import is_name
 from .program import Result
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ def symbolic_latex(derivs: "Derivatives") -> str:
     from .symbolic import latex_name
 
     out = derivs.output_name
-    top = latex_name(out) if re.fullmatch(r"(?!\d)\w+", out) else "f"
+    top = latex_name(out) if is_name(out) else "f"
     lines = [f"  \\frac{{\\partial {top}}}{{\\partial {latex_name(name)}}} &= {f.latex}" for name, f in _symbolic_rows(derivs)]
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
 
@@ -241,7 +241,7 @@ def derivatives_table(names: list[str], table: dict[tuple[str, ...], float], out
         for name in names:
             t.add_column(name, justify="right")
         for row in names:
-            t.add_row(Text(row), *[fmt(table[tuple(sorted((row, col), key=names.index))], precision) for col in names])
+            t.add_row(Text(row), *[fmt(_hessian_entry(table, names, row, col), precision) for col in names])
     else:
         title = f"derivatives of order {order} of {output_name}"
         t.add_column("derivative", style="bold")
@@ -256,8 +256,13 @@ def derivatives_json(names: list[str], table: dict[tuple[str, ...], float], orde
     """{"derivatives": every derivative of the order} and, for order 2, {"hessian": a nested map}."""
     doc: dict[str, Any] = {"derivatives": {"order": order, "values": [{"wrt": list(key), "value": v} for key, v in table.items()]}}
     if order == 2:
-        doc["hessian"] = {row: {col: table[tuple(sorted((row, col), key=names.index))] for col in names} for row in names}
+        doc["hessian"] = {row: {col: _hessian_entry(table, names, row, col) for col in names} for row in names}
     return doc
+
+
+def _hessian_entry(table: dict[tuple[str, ...], float], names: list[str], row: str, col: str) -> float:
+    # mixed partials are taken once, keyed by the names in the variables' order
+    return table[tuple(sorted((row, col), key=names.index))]
 
 
 def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION) -> "RenderableType":
