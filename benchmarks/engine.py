@@ -19,6 +19,12 @@ What it measures
     micrograd's recursive topological sort gets a raised recursion limit and a
     thread with a big stack (micrograd only); nothing else is changed.
 
+    Each library runs in a process of its own that imports only it, and the
+    parent interleaves the requests: the cycle collector's full collections walk
+    every object in the process, and torch's import alone leaves about 150,000,
+    which in a shared process would slow every collection of the others.
+    ``--one-process`` runs them all in this process instead, to show that effect.
+
     Honesty check: every implementation's input gradients must agree with
     gradcli's to 1e-9 relative (plus 1e-12 of the largest gradient, for
     gradients that cancel to about zero), and so must the output value.
@@ -29,6 +35,7 @@ How to run
     python benchmarks/engine.py                      # 100,000 ops, 3 repetitions (~1-2 min)
     python benchmarks/engine.py --ops 20000 --repeats 5 --workloads chain,dag
     python benchmarks/engine.py --no-torch
+    python benchmarks/engine.py --one-process        # all libraries in one process (torch's heap taxes all)
     python benchmarks/engine.py --profile            # cProfile of gradcli's build + backward, then exit
 
 Needs: gradcli installed (pip install -e .) and micrograd (pip install micrograd);
@@ -39,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import multiprocessing
 import random
 import sys
 import threading
@@ -156,35 +164,118 @@ def _micrograd_backward(out: Any) -> None:
         raise error[0]
 
 
-def implementations(use_torch: bool) -> tuple[list[Impl], str]:
-    from gradcli import Value as GValue
-    from micrograd.engine import Value as MValue
+def implementations(kind: str) -> list[Impl]:
+    """The rows of one library (``gradcli``, ``micrograd`` or ``torch``), importing only it.
+
+    Raises ImportError when the library is not installed.
+    """
 
     def gback(out: Any) -> None:
         out.backward()
 
-    impls = [
-        Impl("gradcli", GValue, gback, lambda v: v.grad, lambda v: v.data),
-        Impl("gradcli (gc off)", GValue, gback, lambda v: v.grad, lambda v: v.data, gc_off=True),
-        Impl("micrograd", MValue, _micrograd_backward, lambda v: float(v.grad), lambda v: v.data),
-        Impl("micrograd (gc off)", MValue, _micrograd_backward, lambda v: float(v.grad), lambda v: v.data, gc_off=True),
-    ]
-    note = "torch: skipped (--no-torch)"
-    if use_torch:
+    if kind == "gradcli":
+        from gradcli import Value as GValue
+
+        return [
+            Impl("gradcli", GValue, gback, lambda v: v.grad, lambda v: v.data),
+            Impl("gradcli (gc off)", GValue, gback, lambda v: v.grad, lambda v: v.data, gc_off=True),
+        ]
+    if kind == "micrograd":
+        from micrograd.engine import Value as MValue
+
+        return [
+            Impl("micrograd", MValue, _micrograd_backward, lambda v: float(v.grad), lambda v: v.data),
+            Impl("micrograd (gc off)", MValue, _micrograd_backward, lambda v: float(v.grad), lambda v: v.data,
+                 gc_off=True),
+        ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. "Failed to initialize NumPy"
+        import torch
+    torch.set_num_threads(1)
+
+    def tmake(x: float) -> Any:
+        return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+    return [Impl(f"torch {torch.__version__}", tmake, gback, lambda v: v.grad.item(), lambda v: v.item())]
+
+
+def children_of(kind: str) -> Callable[[Any], Any]:
+    """How to walk a graph of ``kind`` (for counting nodes)."""
+    return (lambda v: v.inputs) if kind == "gradcli" else (lambda v: v._prev)
+
+
+# ----- workers: each library in a process of its own ------------------------------
+#
+# A full collection of Python's cycle collector walks every tracked object in the
+# process, not only the graph being built. Importing torch alone adds about 150,000
+# of them, so in one shared process torch's heap would tax gradcli's and
+# micrograd's collections (and each graph the others'). Each library therefore runs
+# in a process of its own that imports only it (as a user's program would); the
+# parent interleaves the requests. --one-process measures them all in one process.
+
+
+class Worker:
+    """One library's rows, run here (--one-process) or in a child process."""
+
+    def __init__(self, kind: str, plans: dict[str, Plan], spawn: bool) -> None:
+        self.kind = kind
+        if spawn:
+            ctx = multiprocessing.get_context("spawn")
+            self._conn, child = ctx.Pipe()
+            self._proc = ctx.Process(target=_serve, args=(kind, plans, child), daemon=True)
+            self._proc.start()
+            child.close()
+        else:
+            self._local = _Server(kind, plans)
+            self._proc = None
+        self.names, self.note = self._call("names")
+
+    def _call(self, *request: Any) -> Any:
+        if self._proc is None:
+            reply = self._local.handle(request)
+        else:
+            self._conn.send(request)
+            reply = self._conn.recv()
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply
+
+    def run(self, plan: str, impl: int) -> tuple[float, float, float, list[float]]:
+        return self._call("run", plan, impl)
+
+    def memory(self, plan: str) -> tuple[float, int]:
+        return self._call("memory", plan)
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._conn.send(None)
+            self._proc.join()
+
+
+class _Server:
+    def __init__(self, kind: str, plans: dict[str, Plan]) -> None:
+        self.kind, self.plans = kind, plans
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # e.g. "Failed to initialize NumPy"
-                import torch
-            torch.set_num_threads(1)
-
-            def tmake(x: float) -> Any:
-                return torch.tensor(x, dtype=torch.float64, requires_grad=True)
-
-            impls.append(Impl("torch", tmake, gback, lambda v: v.grad.item(), lambda v: v.item()))
-            note = f"torch {torch.__version__}"
+            self.impls = implementations(kind)
+            self.note = ""
         except ImportError as e:
-            note = f"torch: not importable ({e})"
-    return impls, note
+            self.impls, self.note = [], f"{kind}: not importable ({e})"
+
+    def handle(self, request: tuple[Any, ...]) -> Any:
+        try:
+            if request[0] == "names":
+                return [i.name for i in self.impls], self.note
+            if request[0] == "run":
+                return run_once(self.plans[request[1]], self.impls[request[2]])
+            return memory_per_node(self.plans[request[1]], self.impls[0], children_of(self.kind))
+        except Exception as e:  # noqa: BLE001 - sent back to the parent, raised there
+            return e
+
+
+def _serve(kind: str, plans: dict[str, Plan], conn: Any) -> None:
+    server = _Server(kind, plans)
+    while (request := conn.recv()) is not None:
+        conn.send(server.handle(request))
 
 
 # ----- measuring ---------------------------------------------------------------------
@@ -259,68 +350,82 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc bytes-per-node table")
+    ap.add_argument("--one-process", action="store_true",
+                    help="run every library in this one process (each pays for the others' objects)")
     ap.add_argument("--profile", action="store_true", help="profile gradcli's build + backward (cProfile) and exit")
     args = ap.parse_args()
 
     plans = make_plans(args.ops, args.seed)
     chosen = [plans[w] for w in args.workloads.split(",")]
-    impls, torch_note = implementations(not args.no_torch)
 
     if args.profile:
-        gradcli = impls[0]
+        gradcli = implementations("gradcli")[0]
         for plan in chosen:
             print(f"\n=== cProfile: gradcli, {plan.name}, {plan.ops:,} ops (build + backward) ===")
             profile_top(lambda: gradcli.backward(build(plan, gradcli.make)[0]), limit=15)
         return
 
-    print(f"Python {sys.version.split()[0]}; {torch_note}; {args.repeats} repetitions, interleaved; medians")
-    for plan in chosen:
-        times: dict[str, list[tuple[float, float]]] = {i.name: [] for i in impls}
-        first: dict[str, tuple[float, list[float]]] = {}  # output value and leaf grads, first repetition
-        for rep in range(args.repeats):
-            order = impls[rep % len(impls):] + impls[: rep % len(impls)]  # rotate who goes first
-            for impl in order:
-                b, f, value, grads = run_once(plan, impl)
-                times[impl.name].append((b, f))
-                if rep == 0:
-                    first[impl.name] = (value, grads)
-        ref = first["gradcli"]
-        base = median(b + f for b, f in times["micrograd"])
-        rows = []
-        for impl in impls:
-            ts = times[impl.name]
-            value, grads = first[impl.name]
-            (verr, vok), (gerr, gok) = compare([ref[0]], [value]), compare(ref[1], grads)
-            err, ok = max(verr, gerr), vok and gok
-            total = median(b + f for b, f in ts)
-            rows.append([
-                impl.name,
-                fmt_time(median(b for b, _ in ts)),
-                fmt_time(median(f for _, f in ts)),
-                fmt_time(total),
-                fmt_time(total / plan.ops),
-                fmt_ratio(total / base),
-                f"ok (max rel {err:.0e})" if ok else f"DIFFER ({err:.1e})",
-            ])
-        print_table(
-            ["implementation", "build", "backward", "total", "per op", "vs micrograd", "grads vs gradcli"],
-            rows,
-            title=f"{plan.name}: {plan.ops:,} ops, {len(plan.inputs):,} inputs",
-        )
-
-    if not args.no_memory:
-        from gradcli import Value as GValue
-
-        rows = []
+    kinds = ["gradcli", "micrograd"] + ([] if args.no_torch else ["torch"])
+    workers = [Worker(kind, {p.name: p for p in chosen}, spawn=not args.one_process) for kind in kinds]
+    for w in workers:
+        if w.kind != "torch" and not w.names:
+            sys.exit(f"engine.py: {w.note}")
+    # one row per (worker, implementation index)
+    rows_of = [(w, k, name) for w in workers for k, name in enumerate(w.names)]
+    notes = [w.note for w in workers if w.note] or []
+    where = "all in one process" if args.one_process else "each library in its own process"
+    print(f"Python {sys.version.split()[0]}; {args.repeats} repetitions, interleaved, {where}; medians"
+          + "".join(f"; {n}" for n in notes))
+    try:
         for plan in chosen:
-            g, gn = memory_per_node(plan, impls[0], lambda v: v.inputs)
-            m, mn = memory_per_node(plan, impls[2], lambda v: v._prev)
-            rows.append([plan.name, f"{gn:,}", f"{g:.0f} B", f"{mn:,}", f"{m:.0f} B", fmt_ratio(g / m)])
-        print_table(
-            ["workload", "gradcli nodes", "gradcli B/node", "micrograd nodes", "micrograd B/node", "gradcli/micrograd"],
-            rows,
-            title=f"memory right after building (tracemalloc; Value has {len(GValue.__slots__)} slots)",
-        )
+            times: dict[str, list[tuple[float, float]]] = {name: [] for _, _, name in rows_of}
+            first: dict[str, tuple[float, list[float]]] = {}  # output value and leaf grads, first repetition
+            for rep in range(args.repeats):
+                shift = rep % len(rows_of)
+                for w, k, name in rows_of[shift:] + rows_of[:shift]:  # rotate who goes first
+                    b, f, value, grads = w.run(plan.name, k)
+                    times[name].append((b, f))
+                    if rep == 0:
+                        first[name] = (value, grads)
+            ref = first["gradcli"]
+            base = median(b + f for b, f in times["micrograd"])
+            rows = []
+            for _, _, name in rows_of:
+                ts = times[name]
+                value, grads = first[name]
+                (verr, vok), (gerr, gok) = compare([ref[0]], [value]), compare(ref[1], grads)
+                err, ok = max(verr, gerr), vok and gok
+                total = median(b + f for b, f in ts)
+                rows.append([
+                    name,
+                    fmt_time(median(b for b, _ in ts)),
+                    fmt_time(median(f for _, f in ts)),
+                    fmt_time(total),
+                    fmt_time(total / plan.ops),
+                    fmt_ratio(total / base),
+                    f"ok (max rel {err:.0e})" if ok else f"DIFFER ({err:.1e})",
+                ])
+            print_table(
+                ["implementation", "build", "backward", "total", "per op", "vs micrograd", "grads vs gradcli"],
+                rows,
+                title=f"{plan.name}: {plan.ops:,} ops, {len(plan.inputs):,} inputs",
+            )
+
+        if not args.no_memory:
+            rows = []
+            for plan in chosen:
+                g, gn = workers[0].memory(plan.name)
+                m, mn = workers[1].memory(plan.name)
+                rows.append([plan.name, f"{gn:,}", f"{g:.0f} B", f"{mn:,}", f"{m:.0f} B", fmt_ratio(g / m)])
+            print_table(
+                ["workload", "gradcli nodes", "gradcli B/node", "micrograd nodes", "micrograd B/node",
+                 "gradcli/micrograd"],
+                rows,
+                title="memory right after building (tracemalloc)",
+            )
+    finally:
+        for w in workers:
+            w.close()
 
 
 if __name__ == "__main__":
