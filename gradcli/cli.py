@@ -11,7 +11,6 @@ import functools
 import gc
 import os
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import click
@@ -237,15 +236,15 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
         _fail(f"gradient check failed for {failed}", 1)
 
 
-@dataclass
 class Report:
-    """Everything one call computed, for printing."""
+    """Everything one call computed, for printing (a plain class: no dataclass to build at start-up)."""
 
-    result: Result | None = None
-    derivatives: Derivatives | None = None
-    steps: list[Step] | None = None
-    higher: tuple[list[str], dict[tuple[str, ...], float]] | None = None
-    check: Check | None = None
+    def __init__(self) -> None:
+        self.result: Result | None = None
+        self.derivatives: Derivatives | None = None
+        self.steps: list[Step] | None = None
+        self.higher: tuple[list[str], dict[tuple[str, ...], float]] | None = None
+        self.check: Check | None = None
 
 
 def _each_line(source: str, values: dict[str, float], output: str | None, format_: str, precision: int) -> None:

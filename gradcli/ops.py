@@ -13,14 +13,14 @@ function to the language is adding one row here and nothing else.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from .errors import MathError
 
 
-@dataclass(frozen=True)
-class Op:
+# A NamedTuple rather than a frozen dataclass: as immutable, and it costs the command's
+# start-up about a millisecond less (a dataclass writes and compiles its methods at import).
+class Op(NamedTuple):
     name: str
     symbol: str
     arity: int

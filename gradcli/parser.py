@@ -10,11 +10,10 @@ nothing of values or gradients.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer
@@ -39,8 +38,7 @@ class Instr(NamedTuple):
     end: int
 
 
-@dataclass
-class Program:
+class Program(NamedTuple):
     source: str
     code: list[Instr]
 
@@ -50,12 +48,12 @@ class Program:
         return self.source[ins.start : ins.end]
 
 
-def grammar_path() -> Path:
+def grammar_path() -> str:
     """The grammar file: inside the installed package, or grammars/ in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "grammars", here.parent / "grammars"):
-        path = candidate / "gradcli.lark"
-        if path.is_file():
+    here = os.path.dirname(os.path.realpath(__file__))
+    for folder in (here, os.path.dirname(here)):
+        path = os.path.join(folder, "grammars", "gradcli.lark")
+        if os.path.isfile(path):
             return path
     raise FileNotFoundError("gradcli.lark not found beside the gradcli package")
 
@@ -200,11 +198,17 @@ _emitter = _Emitter()
 _lock = threading.Lock()  # the emitter holds one program's state at a time
 
 
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     return Lark(
-        grammar_path().read_text(encoding="utf-8"),
+        _read(grammar_path()),
         parser="lalr",
+        lexer="basic",
         transformer=_emitter,
         cache=True,
     )

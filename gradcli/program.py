@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .engine import GradientError, Value, backward
@@ -22,19 +21,27 @@ LABEL_WIDTH = 40  # node labels longer than this are shortened in the middle
 MESSAGE_WIDTH = 60  # likewise for expression text in error messages
 
 
-@dataclass
 class Result:
     """A differentiated program: every node, the named ones, and the output."""
 
-    source: str
-    #: every node, in evaluation order (a node's id is its index here)
-    nodes: list[Value]
-    #: each named variable (given with --set or assigned) and its newest value
-    names: dict[str, Value]
-    #: the name of the output, or its expression text when it is unnamed
-    output_name: str
-    output: Value
-    _ids: dict[Value, int] = field(default_factory=dict, repr=False)
+    # a plain class, not a dataclass: the command's start-up is measured in milliseconds,
+    # and a dataclass writes and compiles its methods at import (about half of one)
+    __slots__ = ("source", "nodes", "names", "output_name", "output", "_ids")
+
+    def __init__(self, source: str, nodes: list[Value], names: dict[str, Value], output_name: str,
+                 output: Value) -> None:
+        self.source = source
+        #: every node, in evaluation order (a node's id is its index here)
+        self.nodes = nodes
+        #: each named variable (given with --set or assigned) and its newest value
+        self.names = names
+        #: the name of the output, or its expression text when it is unnamed
+        self.output_name = output_name
+        self.output = output
+        self._ids: dict[Value, int] = {}
+
+    def __repr__(self) -> str:
+        return f"Result(output_name={self.output_name!r}, value={self.value!r}, gradients={self.gradients!r})"
 
     @property
     def value(self) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gradcli.errors import ArityError, GradcliSyntaxError, UnknownFunctionError
@@ -122,5 +124,6 @@ def test_deep_nesting_of_operations() -> None:
 
 
 def test_grammar_lives_in_grammars_folder() -> None:
-    assert grammar_path().name == "gradcli.lark"
-    assert grammar_path().parent.name == "grammars"
+    path = Path(grammar_path())
+    assert path.name == "gradcli.lark"
+    assert path.parent.name == "grammars"
