@@ -201,6 +201,32 @@ def test_script_broken_pipe_is_quiet() -> None:
     assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr
 
 
+def test_script_ends_fast_but_delivers_everything() -> None:
+    # the console script skips the interpreter's teardown: what it buffered must still
+    # arrive whole, and every exit code must survive
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as most users run it
+    big = "x = 1\n" + "\n".join(f"x = x * 1.0001 + {i}" for i in range(5000))
+    for program, nodes in ((SEED, 6), (big, 1 + 4 * 5000)):  # less than a buffer, and much more
+        for format_ in ("json", "table"):
+            done = subprocess.run([str(SCRIPT), "-f", "-", "--format", format_], input=program,
+                                  capture_output=True, text=True, timeout=60, env=buffered)
+            assert done.returncode == 0 and done.stderr == ""
+            if format_ == "json":
+                assert len(json.loads(done.stdout)["nodes"]) == nodes  # a truncated document would not parse
+            else:
+                assert done.stdout.endswith("┘\n") and done.stdout.count("\n") == nodes + 5
+    bad = run_script("y = x*/2")
+    assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.startswith("error: syntax error")
+    usage = run_script("--no-such-option", "y = 1")
+    assert usage.returncode == 2 and usage.stdout == "" and usage.stderr.startswith("error: ")
+
+
+def test_exit_code_of_the_console_script() -> None:
+    from gradcli.cli import _exit_code
+
+    assert [_exit_code(None), _exit_code(0), _exit_code(1), _exit_code(2), _exit_code(130)] == [0, 0, 1, 2, 130]
+
+
 def test_the_cycle_collector_is_restored_after_a_call_in_process() -> None:
     import gc
 
