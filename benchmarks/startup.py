@@ -1,7 +1,7 @@
 """Startup benchmark: what one small gradcli call costs, against bare Python and its imports.
 
 What it measures
-    Wall time, in fresh processes, of
+    Wall time and CPU time (user + system, from wait4), in fresh processes, of
         python -c pass                                        (the interpreter alone)
         python -c "import click, lark, rich.console, rich.table"   (the import baseline)
         gradcli --set x=3 "y = x*2"                           (the installed console script, table)
@@ -75,13 +75,19 @@ def cached_bytecode_env(prefix: str) -> dict[str, str]:
     return env
 
 
-def run(cmd: list[str]) -> float:
+def run(cmd: list[str]) -> tuple[float, float]:
+    """(wall time, CPU time: user + system) of one run of ``cmd``, in seconds."""
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
-    return elapsed
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode(errors='replace')}")
+    return elapsed, usage.ru_utime + usage.ru_stime
 
 
 _LINE = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
@@ -126,21 +132,24 @@ def main() -> None:
     names = list(cmds)
     for name in names:  # warm-up: OS caches, .pyc files, lark's grammar cache
         run(cmds[name])
-    times: dict[str, list[float]] = {n: [] for n in names}
+    times: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
     for rep in range(args.repeats):
         k = rep % len(names)
         for name in names[k:] + names[:k]:
             times[name].append(run(cmds[name]))
 
-    base = median(times["import click, lark, rich"])
-    rows = []
-    for name in names:
-        t = median(times[name])
-        rows.append([name, fmt_time(t), fmt_time(min(times[name])), fmt_ratio(t / base), f"{(t - base) * 1e3:+.1f} ms"])
     print(f"Python {sys.version.split()[0]} ({sys.executable}); {args.repeats} interleaved repetitions; "
           f"medians; bytecode {bytecode}")
-    print_table(["command", "median", "min", "vs imports", "above imports"], rows,
-                title=f"wall time of one call: gradcli {' '.join(repr(a) if ' ' in a else a for a in PROGRAM)}")
+    program = " ".join(repr(a) if " " in a else a for a in PROGRAM)
+    for what, k in (("wall time", 0), ("CPU time (user + system; less disturbed by other load)", 1)):
+        base = median(t[k] for t in times["import click, lark, rich"])
+        rows = []
+        for name in names:
+            ts = [t[k] for t in times[name]]
+            m = median(ts)
+            rows.append([name, fmt_time(m), fmt_time(min(ts)), fmt_ratio(m / base), f"{(m - base) * 1e3:+.1f} ms"])
+        print_table(["command", "median", "min", "vs imports", "above imports"], rows,
+                    title=f"{what} of one call: gradcli {program}")
 
     script = gradcli_script()
     selfs, cumul, total = importtime(script, args.importtime_runs)
