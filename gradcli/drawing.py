@@ -34,6 +34,11 @@ LAYOUT_TIMEOUT = 120.0  # seconds; Graphviz layout time grows steeply with graph
 #: values drawn at most before a picture folds unnamed intermediates away; layout of
 #: 1,000 nodes took from 2 s to over 4 minutes here, depending on the graph's shape
 MAX_NODES = 500
+#: past this many values, the network simplex that places Graphviz's nodes stops after as
+#: many iterations as there are nodes (nslimit=1; unlimited by default): graphs whose edges
+#: reach far back lay out about 8x faster (300 values: 4 s -> 0.5 s), a little less tidily;
+#: smaller pictures stay exactly as they were
+TIDY_NODES = 100
 
 
 class GraphError(GradcliError):
@@ -66,7 +71,10 @@ def digraph(
     import graphviz
 
     ids = {v: i for i, v in enumerate(nodes)}
-    dot = graphviz.Digraph("gradcli", graph_attr={"rankdir": "LR"}, node_attr={"fontname": "Helvetica"})
+    graph_attr = {"rankdir": "LR"}
+    if len(nodes) > TIDY_NODES:
+        graph_attr["nslimit"] = "1"
+    dot = graphviz.Digraph("gradcli", graph_attr=graph_attr, node_attr={"fontname": "Helvetica"})
     for i, v in enumerate(nodes):
         fields = [record_escape(v.label)] if v.label else []  # values built in Python may have no label
         fields += [f"data {fmt(v.data, precision)}", f"grad {fmt(v.grad, precision)}"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gradcli import Value, evaluate
-from gradcli.drawing import GraphError, digraph, picture, picture_format, record_escape, render, write_atomic
+from gradcli.drawing import TIDY_NODES, GraphError, digraph, picture, picture_format, record_escape, render, write_atomic
 from gradcli.errors import GradcliError
 
 SEED = "a = 2; b = a + 3; c = a * 2; d = b + c"
@@ -151,6 +151,28 @@ def test_over_budget_folds_unnamed_values_into_dashed_edges() -> None:
     assert len(dashed) == 40 + 40  # x -> each y, each y -> z
     assert f"{len(r.nodes) - 42:,} unnamed values folded into the dashed edges" in source
     assert "n0 -> n1 [style=dashed]" in source
+
+
+def long_range_program(values: int) -> str:
+    # a chain where one value in ten also uses a value from far back: the shape whose
+    # layout Graphviz's node placement makes slow
+    lines = ["v0 = 0.5"]
+    for i in range(1, values):
+        lines.append(f"v{i} = v{i - 1} * v{(i * 7) % (i - 9)}" if i % 10 == 0 and i > 10 else f"v{i} = tanh(v{i - 1})")
+    return "\n".join(lines)
+
+
+def test_big_pictures_bound_node_placement_small_ones_do_not() -> None:
+    small, big = evaluate(SEED), evaluate(long_range_program(300))
+    assert "nslimit" not in digraph(small.nodes, small.output).source
+    assert len(big.nodes) > TIDY_NODES and "nslimit=1" in digraph(big.nodes, big.output).source
+
+
+@needs_dot
+def test_big_long_range_picture_has_every_value() -> None:
+    r = evaluate(long_range_program(300))
+    texts = svg_texts(parse_svg(render(picture(r, "svg").source, "svg", renderer="dot")))
+    assert all(f"v{i}" in texts for i in range(300))
 
 
 def test_dot_files_are_never_folded() -> None:
