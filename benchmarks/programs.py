@@ -29,6 +29,8 @@ How to run
     python benchmarks/programs.py --scale            # also 10×N, once (several more minutes)
     python benchmarks/programs.py --gc-off --no-memory   # the same with the cyclic GC paused
     python benchmarks/programs.py --profile          # cProfile of gradcli.evaluate, then exit
+    python benchmarks/programs.py --parsers          # parse alone: lark's contextual vs basic lexer,
+                                                     # and lark-cython when it is installed
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import resource
 import subprocess
 import sys
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from _common import fmt_ratio, fmt_time, median, print_table, profile_top
 
@@ -147,6 +149,86 @@ def measure(src: str, repeats: int) -> dict[str, list[float]]:
     return times
 
 
+# ----- --parsers: the same program through other lark set-ups ------------------------
+
+
+def parser_variants() -> dict[str, Callable[[str], list]]:
+    """Parsers to compare, each emitting gradcli's instructions through the same callbacks.
+
+    lark's default lexer for LALR is the contextual one (gradcli used it until it
+    switched to the basic lexer); lark-cython is lark's official Cython plugin,
+    measured when it is installed (``pip install lark-cython``).
+    """
+    from lark import Lark, Token
+
+    from gradcli import parser as gp
+
+    grammar = gp._read(gp.grammar_path())
+    variants: dict[str, Callable[[str], list]] = {}
+
+    def via(lark: Lark, emitter: gp._Emitter) -> Callable[[str], list]:
+        def parse(src: str) -> list:
+            emitter.code, emitter.source = [], src
+            lark.parse(src)
+            return emitter.code
+
+        return parse
+
+    for lexer in ("contextual", "basic"):
+        emitter = gp._Emitter()
+        variants[f"lark LALR, {lexer} lexer"] = via(Lark(grammar, parser="lalr", lexer=lexer, transformer=emitter),
+                                                    emitter)
+    try:
+        import lark_cython
+    except ImportError:
+        return variants
+
+    def plain(tok: Any) -> Token:  # lark-cython's tokens are not str; the callbacks expect lark's
+        return Token(tok.type, tok.value, tok.start_pos, end_pos=tok.end_pos)
+
+    class CythonEmitter(gp._Emitter):
+        def number(self, children: list) -> Any:
+            return super().number([plain(children[0])])
+
+        def name(self, children: list) -> Any:
+            return super().name([plain(children[0])])
+
+        def call(self, children: list) -> Any:
+            return super().call([plain(children[0]), *children[1:]])
+
+        def assign(self, children: list) -> Any:
+            return super().assign([plain(children[0]), *children[1:]])
+
+    emitter = CythonEmitter()
+    lark = Lark(grammar, parser="lalr", lexer="basic", transformer=emitter, _plugins=lark_cython.plugins)
+    variants[f"lark-cython {getattr(lark_cython, '__version__', '')}, basic lexer".replace("  ", " ")] = via(lark, emitter)
+    return variants
+
+
+def compare_parsers(src: str, repeats: int) -> None:
+    from gradcli.parser import parse
+
+    variants = parser_variants()
+    reference = parse(src).code
+    for name, fn in variants.items():  # each must emit exactly gradcli's instructions
+        if fn(src) != reference:
+            sys.exit(f"programs.py: {name} emitted different instructions")
+    steps: list[tuple[str, Callable[[], object]]] = [("ast.parse", lambda: ast.parse(src))]
+    steps += [(name, (lambda fn=fn: fn(src))) for name, fn in variants.items()]
+    times: dict[str, list[float]] = {name: [] for name, _ in steps}
+    for rep in range(repeats):
+        k = rep % len(steps)
+        for name, fn in steps[k:] + steps[:k]:
+            t, value = timed(fn)
+            times[name].append(t)
+            del value
+    base = median(times["ast.parse"])
+    rows = [[name, fmt_time(median(ts)), fmt_time(median(ts) / len(reference)), fmt_ratio(median(ts) / base)]
+            for name, ts in times.items()]
+    print_table(["parser", "time", "per instruction", "vs ast.parse"], rows,
+                title="parsers on the same program (each emits gradcli's instructions, checked equal)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100_000, help="statements (default 100000)")
@@ -156,6 +238,8 @@ def main() -> None:
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     ap.add_argument("--gc-off", action="store_true", help="pause the cyclic GC inside every timed call")
     ap.add_argument("--profile", action="store_true", help="cProfile gradcli.evaluate and exit")
+    ap.add_argument("--parsers", action="store_true",
+                    help="only compare parsers: lark's contextual and basic lexers, lark-cython if installed")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -171,6 +255,12 @@ def main() -> None:
         gradcli.evaluate("x = 1; y = x * 2")
         print(f"=== cProfile: gradcli.evaluate of {args.n:,} statements ===")
         profile_top(lambda: gradcli.evaluate(src), limit=30)
+        return
+
+    if args.parsers:
+        print(f"Python {sys.version.split()[0]}; program of {args.n:,} statements; "
+              f"{args.repeats} interleaved repetitions; medians")
+        compare_parsers(src, args.repeats)
         return
 
     times = measure(src, args.repeats)
