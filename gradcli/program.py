@@ -1,21 +1,25 @@
 """Run a program: instructions -> a graph of Values -> forward and backward.
 
 ``evaluate(source, values, output)`` is the one entry point the CLI and the
-Python API share. It knows the language's rules for names (assignment,
-reassignment, --set values, constants) and turns the engine's math errors
-into messages that name the expression that failed.
+Python API share. It turns the engine's math errors into messages that name
+the expression that failed.
+
+The language's rules for names (--set values, assignment and reassignment,
+constants, the output) live here too, in ``Scope``: ``symbolic.derivatives``
+walks the same instructions to build formulas, and keeps a Scope as well, so
+the numbers and the formulas agree on what every name means.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from typing import Any, Mapping
+from typing import Any, Generic, Mapping, TypeVar
 
 from .engine import GradientError, Value, backward
 from .errors import GradcliError, MathError, NothingToDifferentiateError, UnknownNameError
-from .ops import CONST, CONSTANTS, INPUT
-from .parser import APPLY, ASSIGN, EXPR, NAME, NUM, Program, is_name, parse, show_position, where
+from .ops import CONSTANTS, INPUT
+from .parser import APPLY, ASSIGN, EXPR, NAME, NUM, Instr, Program, is_name, parse, show_position, where
 
 LABEL_WIDTH = 40  # node labels longer than this are shortened in the middle
 MESSAGE_WIDTH = 60  # likewise for expression text in error messages
@@ -123,7 +127,6 @@ def evaluate(source: str, values: Mapping[str, float] | None = None, output: str
 def run(program: Program, values: Mapping[str, float], output: str | None = None) -> Result:
     source, code = program.source, program.code
     nodes: list[Value] = []
-    names: dict[str, Value] = {}
     given: dict[str, Value] = {}
     for name, x in values.items():
         if not isinstance(name, str) or not is_name(name):
@@ -134,12 +137,12 @@ def run(program: Program, values: Mapping[str, float], output: str | None = None
             number = math.nan
         if not math.isfinite(number):
             raise GradcliError(f"the value of {name} is not a finite number: {x!r}")
-        given[name] = names[name] = Value(number, label=name)
+        given[name] = Value(number, label=name)
         nodes.append(given[name])
+    scope = Scope(program, given)
+    names = scope.names
     named: set[Value] = set(given.values())  # nodes whose label is already a name
-    assigned: set[str] = set()  # names the program has assigned so far
     vals: list[Value] = []
-    last: tuple[str, Value] | None = None
 
     for i, ins in enumerate(code):
         kind = ins.kind
@@ -162,40 +165,109 @@ def run(program: Program, values: Mapping[str, float], output: str | None = None
         elif kind == ASSIGN:
             name = ins.payload
             v = vals[ins.inputs[0]]
-            if v.op is CONST and v is nodes[-1] and v not in named:
-                # `name = number` makes an input variable; a value given for it wins
-                if name in given and name not in assigned:
-                    nodes.pop()
-                    v = given[name]
-                else:
-                    v.op = INPUT
-                    v._variable = True
+            made = scope.assign(ins, v)
+            if made == NEW_INPUT:
+                v.op = INPUT
+                v._variable = True
+            elif made == GIVEN_INPUT:
+                nodes.pop()  # the number, made just before: the given value takes its place
+                v = given[name]
             if v not in named:
                 v.label = name
                 named.add(v)
-            names[name] = v
-            assigned.add(name)
-            last = (name, v)
         else:  # EXPR
             v = vals[ins.inputs[0]]
-            last = (v.label, v)
+            scope.expression(v.label, v)
         vals.append(v)
 
-    if output is not None:
-        if output not in names:
-            variables = ", ".join(names) or "none"
-            raise NothingToDifferentiateError(
-                f"--of {output}: the program has no variable '{output}' (variables: {variables})"
-            )
-        last = (output, names[output])
-    if last is None:
-        raise NothingToDifferentiateError("nothing to differentiate: the program has no statements")
-    output_name, out = last
+    output_name, out = scope.output(output)
     try:
         backward(out, nodes)  # creation order is a topological order
     except GradientError as e:
         raise _located(program, vals.index(e.node), vals, e) from None
     return Result(source, nodes, names, output_name, out)
+
+
+# ----- the language's rules for names -------------------------------------------------------
+Node = TypeVar("Node")  # a node of the walk: a Value in run(), a formula node's index in derivatives()
+
+# what an assignment makes (Scope.assign)
+PLAIN = "plain"  # a name for a value computed (or named) elsewhere
+NEW_INPUT = "new input"  # `name = number`: an input variable, the number its value
+GIVEN_INPUT = "given input"  # `name = number` for a name given a value: the given value replaces the number
+
+
+class Scope(Generic[Node]):
+    """What each name means as a program's instructions are walked in order.
+
+    Two walks build a graph from the same instructions: ``run`` (of Values)
+    and ``symbolic.derivatives`` (of formulas). Each keeps a Scope, so both
+    follow one set of rules:
+
+    - values given from outside (--set) are bound before the program runs;
+    - a NAME reads its newest binding in ``names``, else a built-in constant
+      (``ops.CONSTANTS``: pi, e), else the name is free (run: an error;
+      derivatives: a symbol, which the walk binds in ``names``). The walks
+      read ``names`` themselves: it is their hot path;
+    - ``name = number`` makes an input variable, and a value given for that
+      name replaces the number in the name's first assignment (``assign``);
+    - the output is the last statement, or the variable --of names (``output``).
+
+    The scope never makes a node: the walk makes them and reports each statement.
+    """
+
+    __slots__ = ("names", "given", "_code", "_assigned", "_last")
+
+    def __init__(self, program: Program, given: dict[str, Node]) -> None:
+        self._code: list[Instr] = program.code
+        #: the nodes of the values given from outside, by name
+        self.given = given
+        #: each name's newest node: the given values, then the assignments so far
+        self.names: dict[str, Node] = dict(given)
+        self._assigned: set[str] = set()  # names the program has assigned so far
+        self._last: tuple[str, Node] | None = None  # the last statement's name (or text) and node
+
+    def assign(self, ins: Instr, node: Node) -> str:
+        """Bind the name that assignment ``ins`` assigns, and say what the assignment makes.
+
+        ``node`` is the value of the right side. PLAIN: the name is bound to it.
+        When the right side is a number (a literal, or a constant such as pi),
+        the assignment makes an input variable: NEW_INPUT, and the walk makes
+        ``node`` that variable. But a value given for the name replaces the
+        number in the name's first assignment: GIVEN_INPUT, the name is bound
+        to the given node, and the walk drops the number it made.
+        """
+        name: str = ins.payload
+        right = self._code[ins.inputs[0]]  # the right side's instruction
+        # a number: a literal, or a constant such as pi (a binding of the name pi hides the constant)
+        if right.kind == NUM or (right.kind == NAME and right.payload in CONSTANTS and right.payload not in self.names):
+            if name in self.given and name not in self._assigned:
+                made, node = GIVEN_INPUT, self.given[name]
+            else:
+                made = NEW_INPUT
+        else:
+            made = PLAIN
+        self.names[name] = node
+        self._assigned.add(name)
+        self._last = (name, node)
+        return made
+
+    def expression(self, text: str, node: Node) -> None:
+        """A bare expression statement: ``text`` names it if it is the output."""
+        self._last = (text, node)
+
+    def output(self, name: str | None) -> tuple[str, Node]:
+        """The output's name and node: the variable ``name`` (--of), else the last statement."""
+        if name is not None:
+            if name not in self.names:
+                variables = ", ".join(self.names) or "none"
+                raise NothingToDifferentiateError(
+                    f"--of {name}: the program has no variable '{name}' (variables: {variables})"
+                )
+            return name, self.names[name]
+        if self._last is None:
+            raise NothingToDifferentiateError("nothing to differentiate: the program has no statements")
+        return self._last
 
 
 def _constant(program: Program, i: int) -> Value:

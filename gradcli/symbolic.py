@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .errors import GradcliError, MathError, NothingToDifferentiateError
+from .errors import GradcliError, MathError
 from .formulas import instantiate
 from .ops import CONSTANTS, OPS, Op
 from .parser import APPLY, ASSIGN, NAME, NUM, Program
-from .program import LABEL_WIDTH, clip
+from .program import GIVEN_INPUT, LABEL_WIDTH, NEW_INPUT, Scope, clip
 
 # precedence, loosest first: a + b, a * b, -a, a ** b, atoms
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
@@ -378,22 +378,16 @@ def derivatives(program: Program, given: Iterable[str] = (), output: str | None 
     # the program's graph, node for node: (op, input node ids), and each node's value as an expression
     nodes: list[tuple[Op | None, tuple[int, ...]]] = []
     exprs: list[Expr] = []
-    names: dict[str, int] = {}
-    inputs: list[str] = []
 
     def node(op: Op | None, inputs_: tuple[int, ...], e: Expr) -> int:
         nodes.append((op, inputs_))
         exprs.append(e)
         return len(nodes) - 1
 
-    for name in given:
-        names[name] = node(None, (), alg.sym(name))
-        inputs.append(name)
-    given_names = set(names)
-    named = set(names.values())  # nodes that already carry a name
-    assigned: set[str] = set()
+    scope = Scope(program, {name: node(None, (), alg.sym(name)) for name in given})
+    names = scope.names
+    inputs = list(names)  # the given names, then free names and input variables as they come
     at: list[int] = []  # node id of each instruction
-    last: tuple[str, int] | None = None
     for i, ins in enumerate(code):
         if ins.kind == NUM:
             n = node(None, (), alg.num(ins.payload))
@@ -413,30 +407,19 @@ def derivatives(program: Program, given: Iterable[str] = (), output: str | None 
         elif ins.kind == ASSIGN:
             name = ins.payload
             n = at[ins.inputs[0]]
-            if n == len(nodes) - 1 and nodes[n][0] is None and not exprs[n].symbolic and n not in named:
-                # `name = number` (or pi): an input variable, as when the program runs
-                if name in given_names and name not in assigned:
-                    n = names[name]
-                else:
-                    exprs[n] = alg.sym(name)
-                    if name not in inputs:
-                        inputs.append(name)
-            names[name] = n
-            named.add(n)
-            assigned.add(name)
-            last = (name, n)
+            made = scope.assign(ins, n)
+            if made == NEW_INPUT:
+                exprs[n] = alg.sym(name)
+                if name not in inputs:
+                    inputs.append(name)
+            elif made == GIVEN_INPUT:
+                n = scope.given[name]
         else:
             n = at[ins.inputs[0]]
-            last = (clip(program.source, ins.start, ins.end, LABEL_WIDTH), n)
+            scope.expression(clip(program.source, ins.start, ins.end, LABEL_WIDTH), n)
         at.append(n)
 
-    if output is not None:
-        if output not in names:
-            raise NothingToDifferentiateError(f"--of {output}: the program has no variable '{output}'")
-        last = (output, names[output])
-    if last is None:
-        raise NothingToDifferentiateError("nothing to differentiate: the program has no statements")
-    output_name, out = last
+    output_name, out = scope.output(output)
 
     # reverse mode: each node's gradient is the sum of what its users pass back,
     # summed in the order the users were created (so formulas read like the program)
