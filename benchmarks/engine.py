@@ -38,8 +38,8 @@ How to run
     python benchmarks/engine.py --one-process        # all libraries in one process (torch's heap taxes all)
     python benchmarks/engine.py --profile            # cProfile of gradcli's build + backward, then exit
 
-Needs: gradcli installed (pip install -e .) and micrograd (pip install micrograd);
-torch is optional.
+Needs: gradcli and what it is compared with: pip install -e ".[bench]" (micrograd;
+torch is optional, its row is left out when it is not installed).
 """
 
 from __future__ import annotations
