@@ -8,19 +8,11 @@ number, and the input's running total.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
-from .parser import is_name
+from .parser import as_operand, is_atom
 from .program import Result
 from .symbolic import local_formula
-
-_NUMBER = re.compile(r"-?[\d.]+([eE][+-]?\d+)?")
-
-
-def _atomic(label: str) -> bool:
-    """A name or a number: a label that needs no parentheses inside a formula."""
-    return is_name(label) or _NUMBER.fullmatch(label) is not None
 
 
 @dataclass(frozen=True)
@@ -46,7 +38,7 @@ def steps(result: Result) -> list[Step]:
         if upstream == 0.0 or not v.inputs:
             continue
         labels = [u.label for u in v.inputs]
-        atomic = [_atomic(label) for label in labels]
+        atomic = [is_atom(label) for label in labels]
         args = [u.data for u in v.inputs]
         for k, (u, rule) in enumerate(zip(v.inputs, v.op.derivatives)):
             target = result.node_id(u)
@@ -62,8 +54,4 @@ def steps(result: Result) -> list[Step]:
 
 def partial(result: Result, step: Step) -> str:
     """'∂(a*2)/∂a' for a step."""
-    return f"∂{_wrapped(result.nodes[step.source].label)}/∂{_wrapped(result.nodes[step.target].label)}"
-
-
-def _wrapped(label: str) -> str:
-    return label if _atomic(label) else f"({label})"
+    return f"∂{as_operand(result.nodes[step.source].label)}/∂{as_operand(result.nodes[step.target].label)}"

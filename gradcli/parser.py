@@ -238,6 +238,23 @@ def is_name(text: str) -> bool:
     return _name_pattern().fullmatch(text) is not None
 
 
+@lru_cache(maxsize=1)
+def _number_pattern() -> re.Pattern[str]:
+    # a negative literal (-2) is one number in the language, so it is one here too
+    return re.compile("-?" + _lark().get_terminal("NUMBER").pattern.to_regexp())
+
+
+def is_atom(text: str) -> bool:
+    """Whether ``text`` is a name or a number: written inside a formula, it needs no parentheses."""
+    return is_name(text) or _number_pattern().fullmatch(text) is not None
+
+
+def as_operand(text: str) -> str:
+    """``text`` as one operand of ∂ or d: a name or a number as it is, an expression in
+    parentheses (∂(a*b)/∂a, not ∂a*b/∂a)."""
+    return text if is_atom(text) else f"({text})"
+
+
 # ----- syntax errors ----------------------------------------------------------
 _DESCRIPTIONS = {
     "NUMBER": "a number",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import GradcliError
+from .parser import as_operand
 
 if TYPE_CHECKING:
     from .sweep import SweepResult
@@ -35,7 +36,7 @@ def _curves(result: "SweepResult") -> tuple[str, list[tuple[str, Any]]]:
         raise GradcliError(f"--plot: a plot needs one swept variable, not {len(result.axes)}")
     (name,) = result.axes
     out = result.output_name
-    curves = [(out, result.values)] + [(f"∂{out}/∂{v}", g) for v, g in result.gradients.items()]
+    curves = [(out, result.values)] + [(f"∂{as_operand(out)}/∂{v}", g) for v, g in result.gradients.items()]
     return name, curves
 
 

@@ -177,7 +177,7 @@ def run(program: Program, values: Mapping[str, float], output: str | None = None
                 named.add(v)
         else:  # EXPR
             v = vals[ins.inputs[0]]
-            scope.expression(v.label, v)
+            scope.expression(ins, v)
         vals.append(v)
 
     output_name, out = scope.output(output)
@@ -216,9 +216,10 @@ class Scope(Generic[Node]):
     The scope never makes a node: the walk makes them and reports each statement.
     """
 
-    __slots__ = ("names", "given", "_code", "_assigned", "_last")
+    __slots__ = ("names", "given", "_program", "_code", "_assigned", "_last")
 
     def __init__(self, program: Program, given: dict[str, Node]) -> None:
+        self._program = program
         self._code: list[Instr] = program.code
         #: the nodes of the values given from outside, by name
         self.given = given
@@ -252,9 +253,15 @@ class Scope(Generic[Node]):
         self._last = (name, node)
         return made
 
-    def expression(self, text: str, node: Node) -> None:
-        """A bare expression statement: ``text`` names it if it is the output."""
-        self._last = (text, node)
+    def expression(self, ins: Instr, node: Node) -> None:
+        """A bare expression statement, whose value is ``node``.
+
+        Should it be the output, its name is the expression's text as the
+        table shows it: without parentheses around the whole (``(a*b)`` is
+        ``a*b``), and a name as written (``y``, even when y is another name for x).
+        """
+        inner = self._code[ins.inputs[0]]
+        self._last = (clip(self._program.source, inner.start, inner.end, LABEL_WIDTH), node)
 
     def output(self, name: str | None) -> tuple[str, Node]:
         """The output's name and node: the variable ``name`` (--of), else the last statement."""

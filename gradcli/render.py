@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from .engine import Value
-from .parser import is_name
+from .parser import as_operand, is_name
 from .program import Result
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def summary(result: Result, precision: int = DEFAULT_PRECISION) -> str:
     out = result.output_name
     parts = [f"{out} = {fmt(result.value, precision)}"]
     parts += [
-        f"∂{out}/∂{name} = {fmt(grad, precision)}"
+        f"∂{as_operand(out)}/∂{name} = {fmt(grad, precision)}"
         for name, grad in result.gradients.items()
         if result.names[name] is not result.output
     ]
@@ -202,7 +202,7 @@ def symbolic_table(derivs: "Derivatives", result: Result | None, precision: int 
     if result is not None:
         t.add_column("value", justify="right", style="green")
     for name, formula in _symbolic_rows(derivs):
-        row: list[Text | str] = [Text(f"∂{derivs.output_name}/∂{name}"), Text(formula.text)]
+        row: list[Text | str] = [Text(f"∂{as_operand(derivs.output_name)}/∂{name}"), Text(formula.text)]
         if result is not None:
             row.append(fmt(result.gradients[name], precision))
         t.add_row(*row)
@@ -236,7 +236,7 @@ def derivatives_table(names: list[str], table: dict[tuple[str, ...], float], out
 
     t = Table()
     if order == 2:
-        title = f"Hessian of {output_name}: ∂²{output_name}/∂row∂column"
+        title = f"Hessian of {output_name}: ∂²{as_operand(output_name)}/∂row∂column"
         t.add_column("", style="bold")
         for name in names:
             t.add_column(name, justify="right")
@@ -248,7 +248,7 @@ def derivatives_table(names: list[str], table: dict[tuple[str, ...], float], out
         t.add_column("value", justify="right", style="green")
         for key, value in table.items():
             wrt = "".join(f"∂{name}" for name in key)
-            t.add_row(Text(f"∂^{order} {output_name}/{wrt}"), fmt(value, precision))
+            t.add_row(Text(f"∂^{order} {as_operand(output_name)}/{wrt}"), fmt(value, precision))
     return Group(Text(title, style="bold"), t)
 
 

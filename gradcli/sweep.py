@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 from .errors import GradcliError, MathError
 from .formulas import instantiate
 from .ops import INPUT, Op
-from .parser import ASSIGN, NAME, Program, is_name
+from .parser import ASSIGN, NAME, Program, as_operand, is_name
 from .program import Result, format_number, run
 
 if TYPE_CHECKING:
@@ -218,7 +218,8 @@ class SweepResult:
 
     def header(self) -> list[str]:
         """Column names: the swept variables, the output, then ``d<output>/d<variable>``."""
-        return [*self.axes, self.output_name, *(f"d{self.output_name}/d{name}" for name in self.gradients)]
+        d_out = f"d{as_operand(self.output_name)}"
+        return [*self.axes, self.output_name, *(f"{d_out}/d{name}" for name in self.gradients)]
 
     def rows(self) -> Iterator[tuple[float, ...]]:
         """One tuple of floats per point, in ``header()`` order; the last axis varies fastest."""

@@ -18,7 +18,7 @@ from .errors import GradcliError, MathError
 from .formulas import instantiate
 from .ops import CONSTANTS, OPS, Op
 from .parser import APPLY, ASSIGN, NAME, NUM, Program
-from .program import GIVEN_INPUT, LABEL_WIDTH, NEW_INPUT, Scope, clip
+from .program import GIVEN_INPUT, NEW_INPUT, Scope
 
 # precedence, loosest first: a + b, a * b, -a, a ** b, atoms
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
@@ -416,7 +416,7 @@ def derivatives(program: Program, given: Iterable[str] = (), output: str | None 
                 n = scope.given[name]
         else:
             n = at[ins.inputs[0]]
-            scope.expression(clip(program.source, ins.start, ins.end, LABEL_WIDTH), n)
+            scope.expression(ins, n)
         at.append(n)
 
     output_name, out = scope.output(output)

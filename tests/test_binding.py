@@ -50,3 +50,25 @@ def test_no_statements_is_one_message() -> None:
     with pytest.raises(NothingToDifferentiateError) as symbolic:
         derivatives(parse("# nothing\n"))
     assert numeric.value.message == symbolic.value.message == "nothing to differentiate: the program has no statements"
+
+
+@pytest.mark.parametrize("source, given, name", [
+    ("a = 2; b = 3; (a*b)", {}, "a*b"),  # without the parentheses around the whole
+    ("a = 2; b = 3; a * b", {}, "a * b"),
+    ("y = x; y", {"x": 1.0}, "y"),  # the name written, though y is another name for x
+    ("x = 2; ((x))", {}, "x"),
+    ("x = 2; (x)*(x)", {}, "(x)*(x)"),  # parentheses that are not around the whole stay
+])
+def test_a_bare_expression_output_has_one_name_in_both_walks(source: str, given: dict[str, float], name: str) -> None:
+    assert evaluate(source, given).output_name == name
+    assert derivatives(parse(source), list(given)).output_name == name
+
+
+def test_an_expression_output_is_parenthesised_after_the_partial_sign() -> None:
+    from gradcli.render import summary
+    from gradcli.sweep import run_sweep
+
+    assert summary(evaluate("a = 2; b = 3; a*b")) == "a*b = 6.0000   ∂(a*b)/∂a = 3.0000   ∂(a*b)/∂b = 2.0000"
+    assert summary(evaluate("a = 2; b = a*3")) == "b = 6.0000   ∂b/∂a = 3.0000"
+    swept = run_sweep(parse("a = 2; a*3"), {"a": [0.0, 1.0]})
+    assert swept.header() == ["a", "a*3", "d(a*3)/da"]

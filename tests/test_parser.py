@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gradcli.errors import ArityError, GradcliSyntaxError, UnknownFunctionError
-from gradcli.parser import APPLY, NUM, grammar_path, is_name, parse
+from gradcli.parser import APPLY, NUM, as_operand, grammar_path, is_atom, is_name, parse
 from gradcli import evaluate
 
 
@@ -127,3 +127,12 @@ def test_grammar_lives_in_grammars_folder() -> None:
     path = Path(grammar_path())
     assert path.name == "gradcli.lark"
     assert path.parent.name == "grammars"
+
+
+@pytest.mark.parametrize("text, atom", [
+    ("x", True), ("x_1", True), ("2", True), ("-2.5", True), ("1e-3", True), (".5", True),
+    ("a*b", False), ("-x", False), ("2 + 3", False), ("1.2.3", False), ("(x)", False),
+])
+def test_atoms_need_no_parentheses(text: str, atom: bool) -> None:
+    assert is_atom(text) is atom
+    assert as_operand(text) == (text if atom else f"({text})")
