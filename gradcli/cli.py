@@ -327,6 +327,17 @@ def _safely(write: Any) -> None:
     except BrokenPipeError:
         _stdout_gone()
         sys.exit(0)
+    except OSError as e:
+        raise OutputError(e) from None
+
+
+class OutputError(GradcliError):
+    """Standard output could not be written (a full disk, a file too big): the output is not whole."""
+
+    exit_code = 1
+
+    def __init__(self, e: OSError) -> None:
+        super().__init__(f"cannot write the output: {e.strerror or e}")
 
 
 def _stdout_gone() -> None:
@@ -370,6 +381,8 @@ def _print(report: Report, format_: str, precision: int, order: int) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         _stdout_gone()  # and go on: a failed --check still sets the exit code
+    except OSError as e:
+        raise OutputError(e) from None
 
 
 def _dumps(doc: Any, indent: int | None = None) -> str:
@@ -411,11 +424,21 @@ def main() -> None:
         code = 0
     except SystemExit as e:
         code = _exit_code(e.code)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass  # the reader went away, or the stream is closed: nothing more can be shown
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass  # the reader went away (head, less): stop quietly, as Unix tools do
+    except ValueError:
+        pass  # stdout was closed: nothing is left to write
+    except OSError as e:
+        if code == 0:  # what was left in the buffer could not be written: the call failed after all
+            print(f"error: {OutputError(e).message}", file=sys.stderr)
+            code = OutputError.exit_code
+        # (a call that failed already said why, perhaps this very error: it is not repeated)
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # nowhere left to say anything
     os._exit(code)
 
 

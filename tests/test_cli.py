@@ -204,27 +204,50 @@ def test_script_broken_pipe_is_quiet() -> None:
 def test_script_ends_fast_but_delivers_everything() -> None:
     # the console script skips the interpreter's teardown: what it buffered must still
     # arrive whole, and every exit code must survive
-    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as most users run it
     big = "x = 1\n" + "\n".join(f"x = x * 1.0001 + {i}" for i in range(5000))
     for program, nodes in ((SEED, 6), (big, 1 + 4 * 5000)):  # less than a buffer, and much more
         for format_ in ("json", "table"):
-            done = subprocess.run([str(SCRIPT), "-f", "-", "--format", format_], input=program,
-                                  capture_output=True, text=True, timeout=60, env=buffered)
+            done = run_buffered("-f", "-", "--format", format_, input=program)
             assert done.returncode == 0 and done.stderr == ""
             if format_ == "json":
                 assert len(json.loads(done.stdout)["nodes"]) == nodes  # a truncated document would not parse
             else:
                 assert done.stdout.endswith("┘\n") and done.stdout.count("\n") == nodes + 5
+    # the paths that leave their output in the buffer for the end of the process
+    csv = run_buffered("y = x*x", "--sweep", "x=0:1:3", "--format", "csv")
+    assert csv.returncode == 0 and csv.stdout.splitlines() == ["x,y,dy/dx", "0.0,0.0,0.0", "0.5,0.25,1.0", "1.0,1.0,2.0"]
+    lines = run_buffered("-f", "-", "--each-line", "--format", "json", input="x = 1; y = x*2\nx = 2; y = x*3\n")
+    assert lines.returncode == 0 and [json.loads(line)["value"] for line in lines.stdout.splitlines()] == [2.0, 6.0]
     bad = run_script("y = x*/2")
     assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.startswith("error: syntax error")
     usage = run_script("--no-such-option", "y = 1")
     assert usage.returncode == 2 and usage.stdout == "" and usage.stderr.startswith("error: ")
 
 
-def test_exit_code_of_the_console_script() -> None:
+def run_buffered(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The script with stdout buffered, as most users run it (this environment may set PYTHONUNBUFFERED)."""
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([str(SCRIPT), *args], input=input, capture_output=True, text=True, timeout=60,
+                          env=buffered, cwd=ROOT)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_a_failure() -> None:
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    for args in (["y = x*x", "--sweep", "x=0:1:3", "--format", "csv"], ["--set", "x=3", "y = x*2", "--format", "json"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([str(SCRIPT), *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+                                  env=buffered)
+        assert done.returncode == 1, args
+        assert done.stderr == "error: cannot write the output: No space left on device\n", args
+
+
+def test_exit_code_of_the_console_script(capsys: pytest.CaptureFixture[str]) -> None:
     from gradcli.cli import _exit_code
 
     assert [_exit_code(None), _exit_code(0), _exit_code(1), _exit_code(2), _exit_code(130)] == [0, 0, 1, 2, 130]
+    assert [_exit_code(-1), _exit_code(256)] == [255, 0]  # as the operating system keeps them
+    assert _exit_code("something broke") == 1 and capsys.readouterr().err == "something broke\n"
 
 
 def test_the_cycle_collector_is_restored_after_a_call_in_process() -> None:
