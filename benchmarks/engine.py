@@ -204,14 +204,7 @@ def children_of(kind: str) -> Callable[[Any], Any]:
     return (lambda v: v.inputs) if kind == "gradcli" else (lambda v: v._prev)
 
 
-# ----- workers: each library in a process of its own ------------------------------
-#
-# A full collection of Python's cycle collector walks every tracked object in the
-# process, not only the graph being built. Importing torch alone adds about 150,000
-# of them, so in one shared process torch's heap would tax gradcli's and
-# micrograd's collections (and each graph the others'). Each library therefore runs
-# in a process of its own that imports only it (as a user's program would); the
-# parent interleaves the requests. --one-process measures them all in one process.
+# ----- workers: each library in a process of its own (why: the module docstring) ------
 
 
 class Worker:
@@ -372,7 +365,7 @@ def main() -> None:
             sys.exit(f"engine.py: {w.note}")
     # one row per (worker, implementation index)
     rows_of = [(w, k, name) for w in workers for k, name in enumerate(w.names)]
-    notes = [w.note for w in workers if w.note] or []
+    notes = [w.note for w in workers if w.note]
     where = "all in one process" if args.one_process else "each library in its own process"
     print(f"Python {sys.version.split()[0]}; {args.repeats} repetitions, interleaved, {where}; medians"
           + "".join(f"; {n}" for n in notes))

@@ -19,7 +19,7 @@ from typing import Any, Generic, Mapping, TypeVar
 from .engine import GradientError, Value, backward
 from .errors import GradcliError, MathError, NothingToDifferentiateError, UnknownNameError
 from .ops import CONSTANTS, INPUT
-from .parser import APPLY, ASSIGN, EXPR, NAME, NUM, Instr, Program, is_name, parse, show_position, where
+from .parser import APPLY, ASSIGN, NAME, NUM, Instr, Program, is_name, parse, show_position, where
 
 LABEL_WIDTH = 40  # node labels longer than this are shortened in the middle
 MESSAGE_WIDTH = 60  # likewise for expression text in error messages
@@ -216,11 +216,10 @@ class Scope(Generic[Node]):
     The scope never makes a node: the walk makes them and reports each statement.
     """
 
-    __slots__ = ("names", "given", "_program", "_code", "_assigned", "_last")
+    __slots__ = ("names", "given", "_program", "_assigned", "_last")
 
     def __init__(self, program: Program, given: dict[str, Node]) -> None:
         self._program = program
-        self._code: list[Instr] = program.code
         #: the nodes of the values given from outside, by name
         self.given = given
         #: each name's newest node: the given values, then the assignments so far
@@ -239,7 +238,7 @@ class Scope(Generic[Node]):
         to the given node, and the walk drops the number it made.
         """
         name: str = ins.payload
-        right = self._code[ins.inputs[0]]  # the right side's instruction
+        right = self._program.code[ins.inputs[0]]  # the right side's instruction
         # a number: a literal, or a constant such as pi (a binding of the name pi hides the constant)
         if right.kind == NUM or (right.kind == NAME and right.payload in CONSTANTS and right.payload not in self.names):
             if name in self.given and name not in self._assigned:
@@ -260,7 +259,7 @@ class Scope(Generic[Node]):
         table shows it: without parentheses around the whole (``(a*b)`` is
         ``a*b``), and a name as written (``y``, even when y is another name for x).
         """
-        inner = self._code[ins.inputs[0]]
+        inner = self._program.code[ins.inputs[0]]
         self._last = (clip(self._program.source, inner.start, inner.end, LABEL_WIDTH), node)
 
     def output(self, name: str | None) -> tuple[str, Node]:
