@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Iterator, Mapping
 
 from .errors import GradcliError
-from .program import Result, evaluate
+from .parser import NO_LIMIT, parse
+from .program import Result, run
 
 
 @dataclass
@@ -28,14 +29,24 @@ class LineResult:
 
 
 def programs(text: str) -> list[tuple[int, str]]:
-    """The non-empty, non-comment lines of ``text`` with their line numbers."""
-    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")]
+    """The non-empty, non-comment lines of ``text`` with their line numbers.
+
+    Only ``\n`` ends a line (a ``\r`` before it is dropped), as in a program's
+    own line numbers: a U+2028 or a lone ``\r`` inside a line does not split it.
+    """
+    lines = text.split("\n")
+    return [(n, line.removesuffix("\r")) for n, line in enumerate(lines, 1)
+            if line.strip() and not line.lstrip().startswith("#")]
 
 
-def run_lines(lines: list[tuple[int, str]], values: Mapping[str, float], output: str | None = None) -> Iterator[LineResult]:
-    """Evaluate each line on its own; errors become part of the line's result."""
+def run_lines(lines: list[tuple[int, str]], values: Mapping[str, float], output: str | None = None,
+              max_code: int = NO_LIMIT) -> Iterator[LineResult]:
+    """Evaluate each line on its own; errors become part of the line's result.
+
+    A line of more than ``max_code`` instructions fails as its own error.
+    """
     for n, source in lines:
         try:
-            yield LineResult(n, source, result=evaluate(source, values, output))
+            yield LineResult(n, source, result=run(parse(source, max_code), values, output))
         except GradcliError as e:
             yield LineResult(n, source, error=e)

@@ -45,6 +45,13 @@ class Check:
         return all(row.ok for row in self.rows)
 
 
+def evaluations(result: Result) -> int:
+    """Node evaluations ``gradient_check`` makes: two forward passes of the output's graph per input
+    (a step that leaves the domain costs two more, rarely)."""
+    inputs = sum(1 for v in result.names.values() if v.op is INPUT)
+    return 2 * inputs * len(topological_order(result.output))
+
+
 def gradient_check(result: Result, atol: float = ATOL, rtol: float = RTOL) -> Check:
     """Check every named input variable of ``result`` (leaves its values unchanged)."""
     graph = topological_order(result.output)  # only what the output depends on is re-run

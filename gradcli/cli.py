@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -17,9 +18,12 @@ import click
 
 from . import __version__
 from .errors import GradcliError, UnknownNameError
-from .parser import Program, is_name, parse
+from .limits import LIMITS, LimitError, Limits, Meter, amount, parse_limit
+from .outputs import Outputs, file_identity
+from .parser import Program, is_name, parse, parse_number
 from .program import Result, run
 from .render import DEFAULT_PRECISION
+from .text import printable, safe_message
 
 if TYPE_CHECKING:
     from .check import Check
@@ -78,14 +82,27 @@ class _Command(click.Command):
             _fail("interrupted", 130)
         except GradcliError as e:
             _fail(e.message, e.exit_code, e.detail)
+        except MemoryError:
+            _fail("out of memory; a smaller program or smaller --limit values keep a call within the machine", 1)
+        except RecursionError:
+            _fail("the input is nested too deeply", 2)
+        except Exception as e:  # noqa: BLE001 - a bug: one line, never a traceback
+            _fail(f"internal error ({type(e).__name__}: {e}); please report it", 1)
         sys.exit(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str, code: int, detail: str = "") -> None:
-    click.echo(f"error: {message}", err=True)
-    if detail:
-        click.echo(detail, err=True)
+    _say(f"error: {message}", detail)
     sys.exit(code)
+
+
+def _say(line: str, detail: str = "") -> None:
+    """One line on standard error (with its detail lines), safe for a terminal however hostile the text."""
+    text = safe_message(line) + "".join(f"\n{printable(d)}" for d in detail.splitlines() if detail)
+    try:
+        click.echo(text, err=True)
+    except (OSError, ValueError, AttributeError):
+        pass  # standard error is closed or full: there is nowhere left to say it
 
 
 def _parse_assignment(text: str) -> tuple[str, float]:
@@ -95,45 +112,72 @@ def _parse_assignment(text: str) -> tuple[str, float]:
         raise click.BadParameter(f"'{text}' is not NAME=VALUE", param_hint="--set")
     if not is_name(name):
         raise click.BadParameter(f"'{name}' in '{text}' is not a valid name", param_hint="--set")
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if number != number or number in (float("inf"), float("-inf")):
-        raise click.BadParameter(f"'{value}' in '{text}' is not a finite number", param_hint="--set")
+    number = parse_number(value)
+    if number is None:
+        raise click.BadParameter(f"'{value}' in '{text}' is not a finite number (such as 2, -0.5 or 1e-3)",
+                                 param_hint="--set")
     return name, number
 
 
-def _read_program(program: str | None, file: str | None) -> tuple[str, str | None]:
-    """The program's text, and the path it was read from (if any)."""
+class _Tolerance(click.ParamType):
+    """A finite number of zero or more, written as the language writes numbers."""
+
+    name = "X"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        if isinstance(value, float):
+            return value
+        number = parse_number(str(value))
+        if number is None or number < 0:
+            self.fail(f"'{value}' is not a finite number of zero or more", param, ctx)
+        return number
+
+
+def _read_program(program: str | None, file: str | None, limits: Limits) -> tuple[str, tuple[int, int] | None]:
+    """The program's text, and the identity of the file it was read from (None for an argument or a pipe).
+
+    Reading stops one byte past the ``input`` limit, so an endless input
+    (``-f /dev/zero``) fails at once instead of filling the memory.
+    """
     if program is not None and file is not None:
         raise click.UsageError("give the program as an argument or with --file, not both")
+    limit = limits["input"]
     if program is not None:
+        if len(program) > limit // 4 and len(program.encode("utf-8", "surrogatepass")) > limit:
+            _over_input(limits)
         return program, None
     if file is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise click.UsageError("no program: pass it as an argument, with -f FILE, or on standard input")
         file = "-"
+    shown = "standard input" if file == "-" else file
     try:
         if file == "-":
-            data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+            identity = file_identity(0)
+            stream: Any = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+            data = stream.read(limit + 1) if stream is not None else sys.stdin.read(limit + 1).encode()
         else:
             with open(file, "rb") as f:
-                data = f.read()
+                identity = file_identity(f.fileno())
+                data = f.read(limit + 1)
     except OSError as e:
-        raise GradcliError(f"cannot read {file}: {e.strerror}") from None
+        raise GradcliError(f"cannot read {shown}: {e.strerror}") from None
+    if len(data) > limit:
+        _over_input(limits, shown)
     try:
-        return data.decode("utf-8-sig"), None if file == "-" else file
+        return data.decode("utf-8-sig"), identity
     except UnicodeDecodeError as e:
-        raise GradcliError(f"cannot read {file}: not UTF-8 text (byte {e.start})") from None
+        raise GradcliError(f"cannot read {shown}: not UTF-8 text (byte {e.start})") from None
 
 
-def _write_graph(result: Result, path: str, precision: int, max_nodes: int) -> None:
-    from . import drawing as draw
+def _over_input(limits: Limits, where: str = "the program") -> None:
+    raise LimitError(f"{where} is longer than {amount('input', limits['input'])}, the limit"
+                     f" (raise it with --limit input=N)")
 
-    format = draw.picture_format(path)
-    picture = draw.render(draw.picture(result, format, precision, max_nodes).source, format)
-    draw.write_atomic(path, picture)
+
+def _limit_help() -> str:
+    rows = "; ".join(f"{name} ({amount(name, limit.default)})" for name, limit in LIMITS.items())
+    return f"Raise or lower a budget (repeatable): {rows}. See the README's table of limits."
 
 
 @click.command(cls=_Command, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,46 +206,73 @@ def _write_graph(result: Result, path: str, precision: int, max_nodes: int) -> N
               help="Also compute derivatives of order N over the inputs (2: the Hessian).")
 @click.option("--check", is_flag=True,
               help="Compare each input's gradient with central finite differences; exit 1 if any fails.")
-@click.option("--atol", type=click.FloatRange(min=0), default=1e-5, show_default=True, metavar="X",
+@click.option("--atol", type=_Tolerance(), default=1e-5, show_default=True, metavar="X",
               help="Absolute tolerance of --check.")
-@click.option("--rtol", type=click.FloatRange(min=0), default=1e-3, show_default=True, metavar="X",
+@click.option("--rtol", type=_Tolerance(), default=1e-3, show_default=True, metavar="X",
               help="Relative tolerance of --check.")
+@click.option("--limit", "limit_texts", metavar="NAME=N", multiple=True, help=_limit_help())
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 @_collector_paused
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], output: str | None, format_: str,
         precision: int, graph: str | None, max_nodes: int, sweeps: tuple[str, ...], plot: str | None,
         each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
-        rtol: float) -> None:
+        rtol: float, limit_texts: tuple[str, ...]) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
     PROGRAM is statements separated by new lines or ';', such as
     "a = 2; b = a + 3; c = a * 2; d = b + c". With no PROGRAM and no --file,
     the program is read from standard input.
     """
+    limits = Limits(dict(parse_limit(t) for t in limit_texts))
     values = dict(_parse_assignment(a) for a in assignments)
     if graph is not None:
         from .drawing import picture_format
 
         picture_format(graph)  # an unknown extension fails before any work
-    source, path = _read_program(program, file)
-    if graph is not None and path is not None and _same_file(graph, path):
-        raise click.UsageError(f"--graph {graph} would overwrite the program being read")
+    if plot not in (None, "-"):
+        from .plot import plot_format
+
+        plot_format(plot)
     symbolic = symbolic or format_ == "latex"
     if plot is not None and not sweeps:
         raise click.UsageError("--plot goes with --sweep")
     if format_ == "csv" and not sweeps:
         raise click.UsageError("--format csv goes with --sweep")
+    if plot == "-" and format_ != "table":
+        raise click.UsageError(f"--plot in the terminal and --format {format_} would both write to standard output;"
+                               " give --plot a file name (.svg, .png or .pdf)")
     if sweeps or each_line:
         option = "--sweep" if sweeps else "--each-line"
         if graph or explain or symbolic or order > 1 or check or format_ in ("tree", "latex") or (sweeps and each_line):
-            raise click.UsageError(f"{option} goes with --set, --of, --precision and --format table, json"
+            raise click.UsageError(f"{option} goes with --set, --of, --precision, --limit and --format table, json"
                                    + (", csv and --plot" if sweeps else " only"))
+    source, identity = _read_program(program, file, limits)
+    outputs = Outputs(identity)
+    if graph is not None:
+        outputs.claim("--graph", graph)
+    if plot not in (None, "-"):
+        outputs.claim("--plot", plot)
+    try:
         if each_line:
-            _each_line(source, values, output, format_, precision)
+            _each_line(source, values, output, format_, precision, limits)
+        elif sweeps:
+            _sweep(_parse(source, limits), sweeps, values, output, format_, precision, plot, limits, outputs)
         else:
-            _sweep(parse(source), sweeps, values, output, format_, precision, plot)
-        return
-    parsed = parse(source)
+            _differentiate(_parse(source, limits), values, output, format_, precision, graph, max_nodes, explain,
+                           symbolic, order, check, atol, rtol, limits, outputs)
+        outputs.commit()  # the whole call succeeded: the files take their place
+    finally:
+        outputs.discard()
+
+
+def _parse(source: str, limits: Limits) -> Program:
+    parsed = parse(source, max_code=limits["nodes"])
+    return parsed
+
+
+def _differentiate(parsed: Program, values: dict[str, float], output: str | None, format_: str, precision: int,
+                   graph: str | None, max_nodes: int, explain: bool, symbolic: bool, order: int, check: bool,
+                   atol: float, rtol: float, limits: Limits, outputs: Outputs) -> None:
     report = Report()
     if symbolic:
         from .symbolic import derivatives
@@ -216,20 +287,31 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
         # --symbolic alone works without values: the formulas are the whole answer
     result = report.result
     if result is not None:
+        if order > 1:
+            from .higher import count, derivative_table
+
+            inputs = sum(1 for name in result.names if result.names[name].op.name == "input")
+            limits.check("derivatives", count(inputs, order), f"--order {order} over {inputs:,} inputs")
+        if check:
+            from .check import evaluations
+
+            limits.check("work", evaluations(result), f"--check of {len(result.nodes):,} nodes")
         if explain:
             from .explain import steps
 
             report.steps = steps(result)
         if order > 1:
-            from .higher import derivative_table
-
-            report.higher = derivative_table(result, order)
+            report.higher = derivative_table(result, order, Meter(limits, "work", f"--order {order}"))
         if check:
             from .check import gradient_check
 
             report.check = gradient_check(result, atol, rtol)
         if graph is not None:
-            _write_graph(result, graph, precision, max_nodes)
+            from . import drawing as draw
+
+            format = draw.picture_format(graph)
+            outputs.stage("--graph", graph, draw.render(draw.picture(result, format, precision, max_nodes).source,
+                                                        format))
     _print(report, format_, precision, order)
     if report.check is not None and not report.check.ok:
         failed = ", ".join(row.name for row in report.check.rows if not row.ok)
@@ -247,86 +329,135 @@ class Report:
         self.check: Check | None = None
 
 
-def _each_line(source: str, values: dict[str, float], output: str | None, format_: str, precision: int) -> None:
+def _each_line(source: str, values: dict[str, float], output: str | None, format_: str, precision: int,
+               limits: Limits) -> None:
     from . import render
     from .batch import LineResult, programs, run_lines
 
     lines = programs(source)
-    results: Iterable[LineResult] = run_lines(lines, values, output)
-    if len(lines) >= 500 and sys.stderr.isatty():
-        from rich.progress import track
+    results: Iterable[LineResult] = run_lines(lines, values, output, limits["nodes"])
+    say: Callable[[str], None] = _say
+    progress = None
+    if len(lines) >= 500 and _isatty(sys.stderr):
+        from rich.progress import Progress
 
-        results = track(results, total=len(lines), description="evaluating", transient=True,
-                        console=_stderr_console())
+        # the bar draws on standard error only: results still go to standard output, whatever it is,
+        # and errors are printed above the bar
+        progress = Progress(console=_stderr_console(), transient=True, redirect_stdout=False, redirect_stderr=False)
+        results = progress.track(results, total=len(lines), description="evaluating")
+        console = progress.console
+        say = lambda line: console.print(safe_message(line), markup=False, highlight=False)  # noqa: E731
     done, failed = [], 0
-    for row in results:
-        if row.error is not None:
-            failed += 1
-            click.echo(f"error: {row.message}", err=True)
-        if format_ == "json":
-            _write(_dumps(render.batch_json(row)) + "\n")
-        else:
-            done.append(row)
+    with progress if progress is not None else _nothing():
+        for row in results:
+            if row.error is not None:
+                failed += 1
+                say(f"error: {row.message}")
+            if format_ == "json":
+                _write(_dumps(render.batch_json(row)) + "\n")
+            else:
+                done.append(row)
     if format_ != "json":
-        from rich.console import Console
-
-        _safely(lambda: Console(highlight=False, emoji=False).print(render.batch_table(done, precision)))
+        _print_renderables([render.batch_table(done, precision)])
     if failed:
         _fail(f"{failed} of {len(lines)} lines failed", 1)
 
 
 def _sweep(parsed: Program, sweeps: tuple[str, ...], values: dict[str, float], output: str | None, format_: str,
-           precision: int, plot: str | None) -> None:
+           precision: int, plot: str | None, limits: Limits, outputs: Outputs) -> None:
     from . import render
     from .sweep import make_grid, parse_spec, run_sweep
 
-    if plot not in (None, "-"):
-        from .plot import plot_format
-
-        plot_format(plot)  # a bad file name fails before any work
-    swept = run_sweep(parsed, make_grid(parse_spec(s) for s in sweeps), values, output)
+    grid = make_grid([parse_spec(s) for s in sweeps], limits)
+    swept = run_sweep(parsed, grid, values, output, limits, as_json=format_ == "json")
     if swept.undefined:
         points = swept.values.size
-        click.echo(f"warning: {swept.output_name} or a gradient is undefined (NaN) at {swept.undefined} of"
-                   f" {points} points", err=True)
+        _say(f"warning: {swept.output_name} or a gradient is undefined (NaN) at {swept.undefined} of {points} points")
     if plot not in (None, "-"):
-        from .drawing import write_atomic
         from .plot import file_plot
 
-        write_atomic(plot, file_plot(swept, plot))
+        outputs.stage("--plot", plot, file_plot(swept, plot))
     if plot == "-":
-        from .plot import terminal_plot
-
         import shutil
 
+        from .plot import terminal_plot
+
         size = shutil.get_terminal_size()
-        _write(terminal_plot(swept, min(size.columns, 100), max(15, min(size.lines - 4, 25))) + "\n")
+        _write(terminal_plot(swept, max(40, min(size.columns, 100)), max(15, min(size.lines - 4, 25))) + "\n")
     elif format_ == "json":
         _write(_dumps(swept.to_json()) + "\n")
     elif format_ == "csv":
-        _write(render.sweep_csv(swept))
+        for block in render.sweep_csv(swept):
+            _write(block)
     else:
-        from rich.console import Console
+        _print_renderables([render.sweep_table(swept, precision)])
+    _flush()
 
-        _safely(lambda: Console(highlight=False, emoji=False).print(render.sweep_table(swept, precision)))
+
+class _nothing:
+    """A context manager that does nothing (contextlib's costs an import on the command's path)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):
+        return False
 
 
 def _stderr_console() -> Any:
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(stderr=True, emoji=False)
+
+
+#: the narrowest a table is drawn, whatever COLUMNS says (COLUMNS=0 would print nothing)
+MIN_WIDTH = 40
+#: a tree is cut this many levels down (each level indents it further)
+TREE_DEPTH = 50
+
+
+def _stdout_console(renderables: list[Any]) -> Any:
+    """The console for standard output: the terminal's width (at least MIN_WIDTH); piped, wide enough
+    that no table is cut (a number is never shortened to '…')."""
+    from rich.console import Console
+
+    console = Console(highlight=False, emoji=False)
+    width = max(console.width, MIN_WIDTH)
+    if not console.is_terminal:
+        from rich.measure import Measurement
+
+        options = console.options.update_width(1 << 20)
+        width = max([width, *(Measurement.get(console, options, r).maximum for r in renderables)])
+    console.width = width
+    return console
+
+
+def _print_renderables(renderables: list[Any]) -> None:
+    console = _stdout_console(renderables)
+    for r in renderables:
+        _safely(lambda: console.print(r, crop=False))
 
 
 def _write(text: str) -> None:
     _safely(lambda: sys.stdout.write(text))
 
 
-def _safely(write: Any) -> None:
+def _flush() -> None:
+    _safely(sys.stdout.flush)
+
+
+def _safely(write: Callable[[], Any]) -> None:
     try:
         write()
     except BrokenPipeError:
-        _stdout_gone()
-        sys.exit(0)
+        _stdout_gone()  # and go on: what is left goes nowhere, the exit code still counts
     except OSError as e:
         raise OutputError(e) from None
 
@@ -345,44 +476,38 @@ def _stdout_gone() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def _print(report: Report, format_: str, precision: int, order: int) -> None:
     from . import render
 
     result = report.result
-    try:
-        if format_ == "json":
-            sys.stdout.write(_dumps(_json(report, order), indent=2) + "\n")
-        elif format_ == "latex":
-            assert report.derivatives is not None
-            sys.stdout.write(render.symbolic_latex(report.derivatives))
-        else:
-            from rich.console import Console
+    if format_ == "json":
+        _write(_dumps(_json(report, order), indent=2) + "\n")
+    elif format_ == "latex":
+        assert report.derivatives is not None
+        _write(render.symbolic_latex(report.derivatives))
+    else:
+        parts: list[Any] = []
+        if result is not None:
+            if format_ == "table":
+                parts.append(render.table(result, precision))
+            else:
+                depth = TREE_DEPTH
+                if _isatty(sys.stdout):
+                    import shutil
 
-            console = Console(highlight=False, emoji=False)
-            if result is not None:
-                main = render.table(result, precision) if format_ == "table" else render.tree(result, precision)
-                console.print(main, crop=False)
-            if report.steps is not None and result is not None:
-                console.print(render.explain_table(result, report.steps, precision))
-            if report.derivatives is not None:
-                console.print(render.symbolic_table(report.derivatives, result, precision))
-            if report.higher is not None and result is not None:
-                names, table = report.higher
-                console.print(render.derivatives_table(names, table, result.output_name, order, precision))
-            if report.check is not None:
-                console.print(render.check_table(report.check, precision))
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _stdout_gone()  # and go on: a failed --check still sets the exit code
-    except OSError as e:
-        raise OutputError(e) from None
+                    depth = min(TREE_DEPTH, max(8, (shutil.get_terminal_size().columns - 40) // 4))
+                parts.append(render.tree(result, precision, depth))
+        if report.steps is not None and result is not None:
+            parts.append(render.explain_table(result, report.steps, precision))
+        if report.derivatives is not None:
+            parts.append(render.symbolic_table(report.derivatives, result, precision))
+        if report.higher is not None and result is not None:
+            names, table = report.higher
+            parts.append(render.derivatives_table(names, table, result.output_name, order, precision))
+        if report.check is not None:
+            parts.append(render.check_table(report.check, precision))
+        _print_renderables(parts)
+    _flush()
 
 
 def _dumps(doc: Any, indent: int | None = None) -> str:
@@ -418,28 +543,56 @@ def main() -> None:
     Nothing needs it: outputs are written and closed before the command returns.
     So the process flushes its streams and ends with the command's exit code.
     The ``cli`` command itself, called in-process (tests, CliRunner), is unaffected.
+
+    SIGTERM and SIGHUP end the command as an exception would, so temporary
+    files are removed and child processes stopped on the way out.
     """
+    closed = _guard_standard_streams()
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminate)
     try:
+        if "stdout" in closed:
+            _fail("cannot write the output: standard output is closed", OutputError.exit_code)
         cli(prog_name="gradcli")
         code = 0
     except SystemExit as e:
         code = _exit_code(e.code)
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
         pass  # the reader went away (head, less): stop quietly, as Unix tools do
     except ValueError:
         pass  # stdout was closed: nothing is left to write
     except OSError as e:
         if code == 0:  # what was left in the buffer could not be written: the call failed after all
-            print(f"error: {OutputError(e).message}", file=sys.stderr)
+            _say(f"error: {OutputError(e).message}")
             code = OutputError.exit_code
         # (a call that failed already said why, perhaps this very error: it is not repeated)
     try:
-        sys.stderr.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
     except (OSError, ValueError):
         pass  # nowhere left to say anything
     os._exit(code)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _guard_standard_streams() -> set[str]:
+    """Which of stdin, stdout, stderr were closed when the process started; each is then opened on
+    /dev/null, so that no file gradcli opens later can take its place (and receive its output)."""
+    closed = set()
+    for fd, name in enumerate(("stdin", "stdout", "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.add(name)
+            os.open(os.devnull, os.O_RDONLY if fd == 0 else os.O_WRONLY)  # the lowest free descriptor: fd
+    return closed
 
 
 def _exit_code(code: object) -> int:
@@ -448,5 +601,5 @@ def _exit_code(code: object) -> int:
         return 0
     if isinstance(code, int):
         return code & 0xFF
-    print(code, file=sys.stderr)
+    _say(str(code))
     return 1

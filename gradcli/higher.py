@@ -9,65 +9,114 @@ for Hessians and higher derivatives of a program's output.
 from __future__ import annotations
 
 from itertools import combinations_with_replacement
-from typing import Sequence, overload, Literal
+from math import comb
+from typing import Literal, Sequence, overload
 
 from .engine import Value, topological_order
 from .errors import MathError
 from .formulas import instantiate
-from .ops import INPUT
-from .program import Result
+from .limits import Meter
+from .ops import INPUT, OPS, Op
+from .parser import is_name
+from .program import Result, format_number
+
+_ADD, _MUL = OPS["add"], OPS["mul"]
+
+
+#: building a node of a derivative's graph costs about five forward evaluations (measured here)
+BUILD_WEIGHT = 5
 
 
 @overload
-def grad(output: Value, wrt: Sequence[Value], create_graph: Literal[True]) -> list[Value]: ...
+def grad(output: Value, wrt: Sequence[Value], create_graph: Literal[True], meter: Meter | None = ...,
+         origin: dict[Value, Value] | None = ...) -> list[Value]: ...
 @overload
-def grad(output: Value, wrt: Sequence[Value], create_graph: Literal[False] = ...) -> list[float]: ...
+def grad(output: Value, wrt: Sequence[Value], create_graph: Literal[False] = ..., meter: Meter | None = ...,
+         origin: dict[Value, Value] | None = ...) -> list[float]: ...
 
 
-def grad(output: Value, wrt: Sequence[Value], create_graph: bool = False) -> list[Value] | list[float]:
+def grad(output: Value, wrt: Sequence[Value], create_graph: bool = False, meter: Meter | None = None,
+         origin: dict[Value, Value] | None = None) -> list[Value] | list[float]:
     """d(output)/d(w) for each w in ``wrt``, leaving every node's ``.grad`` as it was.
 
     With ``create_graph=True`` the gradients are Values that depend on the
     inputs and can be differentiated in turn; otherwise they are floats.
+    ``meter`` is charged for the nodes walked before the walk; ``origin`` maps
+    every node this call builds to the program's node it comes from (for errors).
     """
+    order = topological_order(output)
+    if meter is not None:
+        meter.spend(BUILD_WEIGHT * len(order))
+    origins = origin if origin is not None else {}
     contributions: dict[Value, list[Value]] = {output: [Value.constant(1.0)]}
     total: dict[Value, Value] = {}
-    for v in reversed(topological_order(output)):
+    for v in reversed(order):
         parts = contributions.pop(v, None)
         if parts is None:
             continue
-        g = parts[0]
-        for part in parts[1:]:
-            g = g + part
-        total[v] = g
-        for k, u in enumerate(v.inputs):
-            if not u._variable:
-                continue  # constants need no gradient, and theirs may be undefined
-            try:
-                local = instantiate(v.op.formulas[k], v.inputs, Value.constant, Value.apply)
-            except MathError:
-                raise MathError(f"derivative of {v.op.name} is undefined in '{v.label or v.op.name}'", None) from None
-            contributions.setdefault(u, []).append(local * g)
+        source = origins.get(v, v)
+        made: list[Value] = []
+
+        def apply(op: Op, *args: Value) -> Value:
+            made.append(Value.apply(op, *args))
+            return made[-1]
+
+        try:
+            g = parts[0]
+            for part in parts[1:]:
+                g = apply(_ADD, g, part)
+            total[v] = g
+            for k, u in enumerate(v.inputs):
+                if not u._variable:
+                    continue  # constants need no gradient, and theirs may be undefined
+                local = instantiate(v.op.formulas[k], v.inputs, Value.constant, apply)
+                contributions.setdefault(u, []).append(apply(_MUL, local, g))
+        except MathError as e:
+            raise DerivativeError(e, source) from None
+        for node in made:
+            origins[node] = source
     zero = Value.constant(0.0)
     grads = [total.get(w, zero) for w in wrt]
     return grads if create_graph else [g.data for g in grads]
 
 
-def derivative_table(result: Result, order: int) -> tuple[list[str], dict[tuple[str, ...], float]]:
+class DerivativeError(MathError):
+    """A derivative that is not a finite number, named by the program's expression it comes from."""
+
+    def __init__(self, e: MathError, source: Value) -> None:
+        named = [f"{u.label} = {format_number(u.data)}" for u in source.inputs if is_name(u.label)]
+        self.where = f"'{source.label or source.op.name}'" + (f" ({', '.join(named)})" if named else "")
+        self.cause = e.message.split(" in '")[0]
+        super().__init__(f"{self.cause} in {self.where}", None)
+
+
+def count(inputs: int, order: int) -> int:
+    """How many derivatives of ``order`` there are over ``inputs`` variables (mixed partials once)."""
+    return comb(inputs + order - 1, order)
+
+
+def derivative_table(result: Result, order: int, meter: Meter | None = None
+                     ) -> tuple[list[str], dict[tuple[str, ...], float]]:
     """All derivatives of the output of ``order`` over the program's input variables.
 
     Returns the variable names and a map from a sorted tuple of names (the
     variables differentiated by, e.g. ('x', 'x', 'y')) to the derivative.
-    Mixed partials are taken once, in sorted order.
+    Mixed partials are taken once, in sorted order. ``meter`` (a work budget)
+    is charged as the derivative graphs are built.
     """
     names = [name for name, v in result.names.items() if v.op is INPUT]
     wrt = [result.names[name] for name in names]
     level: dict[tuple[int, ...], Value] = {(): result.output}
-    for _ in range(order):
+    origin: dict[Value, Value] = {}
+    for depth in range(order):
         following: dict[tuple[int, ...], Value] = {}
         for key, f in level.items():
             start = key[-1] if key else 0  # only sorted index tuples: the rest are the same numbers
-            for j, g in enumerate(grad(f, wrt[start:], create_graph=True), start):
+            try:
+                gradients = grad(f, wrt[start:], True, meter, origin)
+            except DerivativeError as e:
+                raise MathError(f"a derivative of order {depth + 1} is undefined in {e.where}: {e.cause}", None) from None
+            for j, g in enumerate(gradients, start):
                 following[key + (j,)] = g
         level = following
     table = {tuple(names[i] for i in key): g.data for key, g in level.items()}

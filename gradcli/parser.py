@@ -10,6 +10,7 @@ nothing of values or gradients.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -20,7 +21,9 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .errors import ArityError, GradcliSyntaxError, UnknownFunctionError
+from .limits import LimitError
 from .ops import FUNCTIONS, OPS, Op
+from .text import cells, printable, shorten
 
 # instruction kinds
 NUM = "num"  # payload: the number
@@ -28,6 +31,8 @@ NAME = "name"  # payload: the name read
 APPLY = "apply"  # payload: the Op; inputs: its operands
 ASSIGN = "assign"  # payload: the name assigned; inputs: (expression,)
 EXPR = "expr"  # a bare expression statement; inputs: (expression,)
+
+NO_LIMIT = 1 << 62  # parse(): no limit on the instructions of a program
 
 
 class Instr(NamedTuple):
@@ -71,12 +76,26 @@ def where(source: str, pos: int) -> str:
 
 
 def show_position(source: str, pos: int) -> str:
-    """The source line holding ``pos``, and a caret under it."""
-    line, column = location(source, pos)
-    lines = source.splitlines()
-    text = lines[line - 1] if line <= len(lines) else ""
-    caret = " " * len(text[: column - 1].expandtabs()) + "^"
-    return f"  {text.expandtabs()}\n  {caret}"
+    """The source line holding ``pos`` and a caret under it, as two indented lines.
+
+    Only ``\n`` ends a line (as in ``location``), so a comment holding ``\r``,
+    U+2028 or another separator cannot move the caret; control characters are
+    shown escaped, and a long line is shown as a window around ``pos``.
+    """
+    start = source.rfind("\n", 0, pos) + 1
+    end = source.find("\n", pos)
+    line = source[start : len(source) if end < 0 else end]
+    before, after = line[: pos - start], line[pos - start :].rstrip("\r")
+    if len(before) > _BEFORE:
+        before = "…" + before[len(before) - _BEFORE + 1 :]
+    if len(after) > _AFTER:
+        after = after[: _AFTER - 1] + "…"
+    before = printable(before).expandtabs()
+    shown = (before + printable(after)).expandtabs()
+    return f"  {shown}\n  {' ' * cells(before)}^"
+
+
+_BEFORE, _AFTER = 60, 40  # characters of a long line shown before and after the caret
 
 
 # An operand on the parser's stack: its instruction, and the text it spans
@@ -105,10 +124,15 @@ class _Emitter(Transformer):
     def __init__(self) -> None:
         self.code: list[Instr] = []
         self.source = ""
+        self.max_code = NO_LIMIT
 
     def _emit(self, kind: str, payload: object, inputs: tuple[int, ...], start: int, end: int) -> _Operand:
-        self.code.append(Instr(kind, payload, inputs, start, end))
-        return _Operand(len(self.code) - 1, start, end)
+        code = self.code
+        code.append(Instr(kind, payload, inputs, start, end))
+        if len(code) > self.max_code:
+            raise LimitError(f"the program has more than {self.max_code:,} parts (numbers, names, operations),"
+                             f" the limit (raise it with --limit nodes=N)")
+        return _Operand(len(code) - 1, start, end)
 
     def _binary(self, op: Op, x: _Operand, y: _Operand) -> _Operand:
         return self._emit(APPLY, op, (x.node, y.node), x.start, y.end)
@@ -118,7 +142,7 @@ class _Emitter(Transformer):
         value = float(tok)
         if value == float("inf"):
             raise GradcliSyntaxError(
-                f"number too large for a float at {where(self.source, _start(tok))}: {tok}",
+                f"number too large for a float at {where(self.source, _start(tok))}: {shorten(str(tok))}",
                 *location(self.source, _start(tok)),
                 detail=show_position(self.source, _start(tok)),
             )
@@ -134,7 +158,7 @@ class _Emitter(Transformer):
         if op is None:
             known = ", ".join(sorted(FUNCTIONS))
             raise UnknownFunctionError(
-                f"unknown function '{name}' at {where(self.source, _start(name))} (functions: {known})",
+                f"unknown function '{shorten(str(name))}' at {where(self.source, _start(name))} (functions: {known})",
                 detail=show_position(self.source, _start(name)),
             )
         if len(args) != op.arity:
@@ -214,17 +238,23 @@ def _lark() -> Lark:
     )
 
 
-def parse(source: str) -> Program:
-    """Parse program text into instructions; raises GradcliSyntaxError and friends."""
+def parse(source: str, max_code: int = NO_LIMIT) -> Program:
+    """Parse program text into instructions; raises GradcliSyntaxError and friends.
+
+    A program of more than ``max_code`` instructions fails with a LimitError as
+    soon as its parse reaches that many, before it fills the memory.
+    """
     parser = _lark()
     with _lock:
         _emitter.code = []
         _emitter.source = source
+        _emitter.max_code = max_code
         try:
             parser.parse(source)
         except UnexpectedInput as e:
             raise _syntax_error(source, e) from None
-        code, _emitter.code = _emitter.code, []
+        finally:
+            code, _emitter.code, _emitter.source = _emitter.code, [], ""
     return Program(source, code)
 
 
@@ -242,6 +272,19 @@ def is_name(text: str) -> bool:
 def _number_pattern() -> re.Pattern[str]:
     # a negative literal (-2) is one number in the language, so it is one here too
     return re.compile("-?" + _lark().get_terminal("NUMBER").pattern.to_regexp())
+
+
+def parse_number(text: str) -> float | None:
+    """A number written as a program writes one (with a sign, if any), as a finite float; else None.
+
+    One syntax everywhere: ``--set x=1_000`` is refused as ``x = 1_000`` is, and
+    so are ``inf``, ``nan`` and numbers too large for a float.
+    """
+    text = text.strip()
+    if not _number_pattern().fullmatch(text.removeprefix("+")):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None
 
 
 def is_atom(text: str) -> bool:
@@ -277,7 +320,7 @@ def _describe_token(tok: Token) -> str:
         return "end of the program"
     if tok.type == "_SEP":
         return "end of the line" if tok == "\n" else "';'"
-    return f"'{tok}'"
+    return f"'{shorten(str(tok))}'"
 
 
 def _join_or(items: list[str]) -> str:

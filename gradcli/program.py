@@ -19,6 +19,7 @@ from typing import Any, Generic, Mapping, TypeVar
 from .engine import GradientError, Value, backward
 from .errors import GradcliError, MathError, NothingToDifferentiateError, UnknownNameError
 from .ops import CONSTANTS, INPUT
+from .text import listing, shorten
 from .parser import APPLY, ASSIGN, NAME, NUM, Instr, Program, is_name, parse, show_position, where
 
 LABEL_WIDTH = 40  # node labels longer than this are shortened in the middle
@@ -266,9 +267,9 @@ class Scope(Generic[Node]):
         """The output's name and node: the variable ``name`` (--of), else the last statement."""
         if name is not None:
             if name not in self.names:
-                variables = ", ".join(self.names) or "none"
+                variables = listing(list(self.names)) or "none"
                 raise NothingToDifferentiateError(
-                    f"--of {name}: the program has no variable '{name}' (variables: {variables})"
+                    f"--of {shorten(name)}: the program has no variable '{shorten(name)}' (variables: {variables})"
                 )
             return name, self.names[name]
         if self._last is None:
@@ -282,8 +283,8 @@ def _constant(program: Program, i: int) -> Value:
     if name in CONSTANTS:
         return Value.constant(CONSTANTS[name], label=name)
     raise UnknownNameError(
-        f"unknown name '{name}' at {where(program.source, ins.start)}"
-        f" (assign it earlier in the program, or give it with --set {name}=VALUE)",
+        f"unknown name '{shorten(name)}' at {where(program.source, ins.start)}"
+        f" (assign it earlier in the program, or give it with --set {shorten(name)}=VALUE)",
         detail=show_position(program.source, ins.start),
     )
 

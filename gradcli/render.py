@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
-from .engine import Value
+from .engine import Value, topological_order
+from .text import printable, shorten
 from .parser import as_operand, is_name
 from .program import Result
 
@@ -70,13 +71,20 @@ def table(result: Result, precision: int = DEFAULT_PRECISION) -> "RenderableType
     t.add_column("grad", justify="right", style="green")
     for i, v in enumerate(result.nodes):
         inputs = ", ".join(str(result.node_id(u)) for u in v.inputs)
-        t.add_row(str(i), Text(v.label), op_symbol(v), inputs, fmt(v.data, precision), fmt(v.grad, precision))
+        t.add_row(str(i), Text(printable(v.label)), op_symbol(v), inputs, fmt(v.data, precision), fmt(v.grad, precision))
     # the summary stays one line however narrow the terminal (print with crop=False)
-    return Group(Text(summary(result, precision), style="bold", no_wrap=True, overflow="ignore"), t)
+    return Group(Text(printable(summary(result, precision)), style="bold", no_wrap=True, overflow="ignore"), t)
 
 
-def tree(result: Result, precision: int = DEFAULT_PRECISION) -> "RenderableType":
-    """The graph from the output down to its inputs; a node seen before is named, not repeated."""
+def tree(result: Result, precision: int = DEFAULT_PRECISION, max_depth: int = 50) -> "RenderableType":
+    """The graph from the output down to its inputs; a node seen before is named, not repeated.
+
+    Each level indents further, so the tree is cut ``max_depth`` levels down
+    (a marker says where, and a last line how many values are not shown): its
+    output grows with the graph, never with the graph's depth squared.
+    """
+    from rich.console import Group
+    from rich.text import Text
     from rich.tree import Tree
 
     def line(v: Value) -> str:
@@ -84,24 +92,33 @@ def tree(result: Result, precision: int = DEFAULT_PRECISION) -> "RenderableType"
 
     root = Tree(line(result.output))
     shown = {result.output}
+    cut = 0
     # pre-order with an explicit stack (graphs can be deeper than Python's recursion
     # limit): the first time a node is printed it is expanded, later it is referenced
-    stack = [(u, root) for u in reversed(result.output.inputs)]
+    stack = [(u, root, 1) for u in reversed(result.output.inputs)]
     while stack:
-        v, parent = stack.pop()
+        v, parent, depth = stack.pop()
         if v in shown:
             parent.add(f"[dim]↑ {_escape(v.label)} (#{result.node_id(v)}, shown above)[/]")
             continue
+        if depth > max_depth:
+            cut += 1
+            parent.add(f"[dim]… #{result.node_id(v)} and what it depends on: deeper than {max_depth} levels[/]")
+            continue
         shown.add(v)
         branch = parent.add(line(v))
-        stack.extend((u, branch) for u in reversed(v.inputs))
-    return root
+        stack.extend((u, branch, depth + 1) for u in reversed(v.inputs))
+    if not cut:
+        return root
+    hidden = len(topological_order(result.output)) - len(shown)
+    return Group(root, Text(f"{hidden:,} values deeper than {max_depth} levels are not shown"
+                            " (--format table lists every value)", style="dim"))
 
 
 def _escape(text: str) -> str:
     from rich.markup import escape
 
-    return escape(text)
+    return escape(printable(text))
 
 
 def to_json(result: Result) -> dict[str, Any]:
@@ -141,7 +158,7 @@ def check_table(check: "Check", precision: int = DEFAULT_PRECISION) -> "Renderab
     t.add_column("check")
     for row in check.rows:
         verdict = Text("ok", style="green") if row.ok else Text("FAIL", style="bold red")
-        t.add_row(Text(row.name), fmt(row.autodiff, precision), fmt(row.numeric, precision),
+        t.add_row(Text(printable(row.name)), fmt(row.autodiff, precision), fmt(row.numeric, precision),
                   fmt(row.abs_error, precision), fmt(row.rel_error, precision), verdict)
     return Group(Text(f"gradient check (atol {check.atol:g}, rtol {check.rtol:g})", style="bold"), t)
 
@@ -175,9 +192,9 @@ def explain_table(result: Result, steps: "list[Step]", precision: int = DEFAULT_
     t.add_column("grad now", justify="right", style="green")
     for n, s in enumerate(steps, 1):
         source, target = result.nodes[s.source].label, result.nodes[s.target].label
-        t.add_row(str(n), Text(f"{source} → {target}"), Text(f"{partial(result, s)} = {s.formula}"),
+        t.add_row(str(n), Text(printable(f"{source} → {target}")), Text(f"{partial(result, s)} = {s.formula}"),
                   f"{fmt(s.upstream, precision)} × {fmt(s.local, precision)} = {fmt(s.contribution, precision)}",
-                  Text(f"{target}: {fmt(s.total, precision)}"))
+                  Text(printable(f"{target}: {fmt(s.total, precision)}")))
     title = f"backward pass, {len(steps)} steps: input grad += upstream grad × local derivative"
     return Group(Text(title, style="bold"), t)
 
@@ -265,6 +282,9 @@ def _hessian_entry(table: dict[tuple[str, ...], float], names: list[str], row: s
     return table[tuple(sorted((row, col), key=names.index))]
 
 
+PROGRAM_WIDTH = 60  # a program longer than this is shortened in the middle in --each-line tables
+
+
 def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION) -> "RenderableType":
     """--each-line: one row per program that ran (failed lines are reported on stderr)."""
     from rich.table import Table
@@ -280,7 +300,8 @@ def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION) ->
         if r is None:
             continue
         grads = ", ".join(f"∂/∂{name} = {fmt(g, precision)}" for name, g in r.gradients.items() if r.names[name] is not r.output)
-        t.add_row(str(row.line), Text(row.source.strip()), Text(f"{r.output_name} = {fmt(r.value, precision)}"), Text(grads))
+        t.add_row(str(row.line), Text(shorten(printable(row.source.strip()), PROGRAM_WIDTH)),
+                  Text(f"{r.output_name} = {fmt(r.value, precision)}"), Text(grads))
     return t
 
 
@@ -314,12 +335,28 @@ def sweep_table(result: "SweepResult", precision: int = DEFAULT_PRECISION) -> "R
     return Group(Text(f"{result.output_name} over {axes}", style="bold"), t)
 
 
-def sweep_csv(result: "SweepResult") -> str:
-    """Every point as CSV, numbers in full (nan where undefined)."""
+def sweep_csv(result: "SweepResult") -> Iterator[str]:
+    """Every point as CSV, numbers in full (nan where undefined), a block of rows at a time.
+
+    A header cell that a spreadsheet would run as a formula (``-x + 1``) is
+    prefixed with ``'``, as OWASP's advice on CSV injection says.
+    """
     import csv
+    from itertools import islice
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(result.header())
-    writer.writerows([repr(x) for x in row] for row in result.rows())
-    return out.getvalue()
+    writer.writerow(["'" + h if h[:1] in _FORMULA_STARTS else h for h in result.header()])
+    rows = result.rows()
+    while True:
+        block = list(islice(rows, CSV_BLOCK))
+        writer.writerows([repr(x) for x in row] for row in block)
+        yield out.getvalue()
+        if len(block) < CSV_BLOCK:
+            return
+        out.seek(0)
+        out.truncate()
+
+
+CSV_BLOCK = 10_000  # rows written at a time
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")

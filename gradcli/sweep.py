@@ -13,20 +13,22 @@ NumPy is imported only when a sweep runs, never when gradcli is imported.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import GradcliError, MathError
 from .formulas import instantiate
+from .limits import Limits
 from .ops import INPUT, Op
-from .parser import ASSIGN, NAME, Program, as_operand, is_name
+from .parser import ASSIGN, NAME, Program, as_operand, is_name, parse_number
 from .program import Result, format_number, run
 
 if TYPE_CHECKING:
     import numpy
 
-MAX_POINTS = 10_000_000  # a grid larger than this is refused (each node holds an array this long)
+ROWS_AT_ONCE = 65_536  # rows() turns this many points at a time into Python floats
 TRIES = 32  # points of the grid tried in search of one where the program is defined
 
 
@@ -53,7 +55,13 @@ class SweepSpec:
     count: int
 
     def points(self) -> numpy.ndarray:
-        return _numpy().linspace(self.start, self.stop, self.count)
+        np = _numpy()
+        with np.errstate(all="ignore"):  # a range wider than a float overflows: said below, not warned
+            points = np.linspace(self.start, self.stop, self.count)
+        if not np.isfinite(points).all():
+            raise GradcliError(f"invalid value for --sweep: the range of {self.name} from {self.start:g}"
+                               f" to {self.stop:g} is wider than a float can hold")
+        return points
 
 
 def parse_spec(text: str) -> SweepSpec:
@@ -73,26 +81,25 @@ def parse_spec(text: str) -> SweepSpec:
         raise bad(f"'{rest.strip()}' in '{text}' is not START:STOP:COUNT")
     ends = []
     for part, what in zip(parts, ("start", "stop")):
-        try:
-            number = float(part)
-        except ValueError:
-            number = float("nan")
-        if number != number or number in (float("inf"), float("-inf")):
+        number = parse_number(part)
+        if number is None:
             raise bad(f"{what} '{part}' in '{text}' is not a finite number")
         ends.append(number)
-    try:
-        count = int(parts[2])
-    except ValueError:
-        count = 0
+    digits = parts[2].isascii() and parts[2].isdigit()
+    count = int(parts[2]) if digits and len(parts[2]) <= 18 else 2**62 if digits else 0
     if count < 2:
         raise bad(f"count '{parts[2]}' in '{text}' is not a whole number of at least 2")
-    if count > MAX_POINTS:
-        raise bad(f"count {count} in '{text}' is more than {MAX_POINTS:,} points")
     return SweepSpec(name, ends[0], ends[1], count)
 
 
-def make_grid(specs: Iterable[SweepSpec]) -> dict[str, numpy.ndarray]:
-    """The grid of ``sweep``: each spec's name -> its points, in the order given."""
+def make_grid(specs: Iterable[SweepSpec], limits: Limits | None = None) -> dict[str, numpy.ndarray]:
+    """The grid of ``sweep``: each spec's name -> its points, in the order given.
+
+    The grid's size is checked against ``limits`` before any array is made.
+    """
+    specs = list(specs)
+    points = math.prod(spec.count for spec in specs)
+    (limits or Limits()).check("memory", points * 8 * (len(specs) + 2), f"--sweep over {points:,} points")
     grid: dict[str, numpy.ndarray] = {}
     for spec in specs:
         if spec.name in grid:
@@ -224,7 +231,8 @@ class SweepResult:
     def rows(self) -> Iterator[tuple[float, ...]]:
         """One tuple of floats per point, in ``header()`` order; the last axis varies fastest."""
         columns = [*self.points().values(), self.values.ravel(), *(g.ravel() for g in self.gradients.values())]
-        return zip(*(c.tolist() for c in columns))
+        for start in range(0, self.values.size, ROWS_AT_ONCE):  # a slice at a time: no list of every point
+            yield from zip(*(c[start : start + ROWS_AT_ONCE].tolist() for c in columns))
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready: one object per point; undefined numbers are None (null)."""
@@ -267,16 +275,22 @@ class _Flags:
         self.raised = True
 
 
-def sweep(program: Result | Tape, grid: Mapping[str, Sequence[float] | numpy.ndarray]) -> SweepResult:
+def sweep(program: Result | Tape, grid: Mapping[str, Sequence[float] | numpy.ndarray],
+          limits: Limits | None = None, as_json: bool = False) -> SweepResult:
     """The output and every input variable's gradient at each point of ``grid``.
 
     ``grid`` maps input variables to their values; with several, every
     combination is a point (a meshgrid, axis i for the i-th variable). The
-    other input variables keep their values in the Result.
+    other input variables keep their values in the Result. A sweep that may
+    need more memory than ``limits`` allow (with its JSON document, when
+    ``as_json``) is refused before it runs.
     """
     np = _numpy()
     tape = program if isinstance(program, Tape) else compile_tape(program)
     axes = _axes(np, tape, grid)
+    points = math.prod(len(a) for a in axes.values())
+    (limits or Limits()).check("memory", memory_needed(tape, points, as_json),
+                               f"--sweep over {points:,} points of {len(tape.code):,} nodes")
     run = _Run(np, tape)
     with np.errstate(over="call", divide="call", invalid="call", under="ignore", call=run.flags):
         value = run.forward(axes)
@@ -289,7 +303,6 @@ def _axes(np: Any, tape: Tape, grid: Mapping[str, Any]) -> dict[str, Any]:
         raise GradcliError("--sweep: nothing to sweep")
     known = ", ".join(tape.inputs) or "none"
     axes = {}
-    size = 1
     for name, points in grid.items():
         if name not in tape.inputs:
             raise GradcliError(
@@ -298,10 +311,7 @@ def _axes(np: Any, tape: Tape, grid: Mapping[str, Any]) -> dict[str, Any]:
         axis = np.array(points, dtype=np.float64)  # a copy: the result's axes are its own
         if axis.ndim != 1 or len(axis) == 0 or not np.isfinite(axis).all():
             raise GradcliError(f"--sweep {name}: the values must be a non-empty list of finite numbers")
-        size *= len(axis)
         axes[name] = axis
-    if size > MAX_POINTS:
-        raise GradcliError(f"--sweep: the grid has {size:,} points; at most {MAX_POINTS:,}")
     return axes
 
 
@@ -531,7 +541,22 @@ def evaluate_on_grid(program: Program, grid: Mapping[str, Any], values: Mapping[
     raise error
 
 
+def memory_needed(tape: Tape, points: int, as_json: bool = False) -> int:
+    """Bytes a sweep of ``tape`` over ``points`` points may hold at once, at most: a value and a
+    gradient array for every node it reaches, and the JSON document's objects when ``as_json``."""
+    reached = sum(1 for ins in tape.code if ins.variable)
+    columns = 2 + len(tape.inputs)
+    return points * 8 * 2 * (reached + 1) + (points * columns * JSON_BYTES if as_json else 0)
+
+
+#: bytes one number of a sweep's JSON document holds while it is built (its Python objects and text)
+JSON_BYTES = 120
+
+
 def run_sweep(program: Program, grid: Mapping[str, Any], values: Mapping[str, float] | None = None,
-              output: str | None = None) -> SweepResult:
-    """``sweep`` of ``program`` (parsed) over ``grid``, other variables from ``values`` or the program."""
-    return sweep(evaluate_on_grid(program, grid, values, output), grid)
+              output: str | None = None, limits: Limits | None = None, as_json: bool = False) -> SweepResult:
+    """``sweep`` of ``program`` (parsed) over ``grid``, other variables from ``values`` or the program.
+
+    With ``limits``, a sweep that may need more memory than its limit is refused before it runs.
+    """
+    return sweep(evaluate_on_grid(program, grid, values, output), grid, limits, as_json)

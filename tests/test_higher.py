@@ -83,8 +83,13 @@ def test_third_order() -> None:
 def test_undefined_second_derivative_is_an_error() -> None:
     r = evaluate("x = 0; y = relu(x) * x")  # fine once...
     assert derivative_table(r, 2)[1][("x", "x")] == 0.0
-    with pytest.raises(MathError, match="derivative of pow is undefined"):
+    # the message says where: the statement, its input's value, and the order
+    with pytest.raises(MathError, match=r"^a derivative of order 2 is undefined in 'y' \(x = 0\): division by zero"):
         derivative_table(evaluate("x = 0; y = x ** 1.5"), 2)
+    with pytest.raises(MathError, match=r"^a derivative of order 3 is undefined in 'x \*\* 2.5' \(x = 0\)"):
+        derivative_table(evaluate("x = 0; y = x ** 2.5 + 1"), 3)
+    with pytest.raises(MathError, match=r"^a derivative of order 3 is undefined in 'z' \(w = 0\): division by zero"):
+        derivative_table(evaluate("w = 0; z = w**2.5; y = z * 2"), 3)
 
 
 def test_order_in_the_cli() -> None:

@@ -1,0 +1,130 @@
+"""Files a call writes (pictures, plots): all or nothing, never over its input.
+
+- An output path that is the program being read, by any route (the same path,
+  a symbolic or hard link to it, or the file on standard input), is refused
+  before any work; so are two outputs to one file.
+- Each file is written whole to a temporary file beside its target, named
+  ``.NAME.gradcli-XXXXXXXX.tmp`` so a user can tell what left it, and is
+  renamed into place only when the whole call has succeeded (``commit``);
+  otherwise it is removed (``discard``), on every exit Python sees.
+- An existing file keeps its permission bits (and, written by root, its owner);
+  a symbolic link is written through: its target gets the new content and the
+  link stays a link.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from typing import NamedTuple
+
+from .errors import GradcliError
+
+
+class OutputFileError(GradcliError):
+    """An output file that cannot be written (exit 1: the input was fine)."""
+
+    exit_code = 1
+
+
+class _Staged(NamedTuple):
+    option: str
+    path: str  # as the user gave it
+    target: str  # the file that gets the content (a symlink's target)
+    tmp: str
+
+
+def file_identity(fd: int) -> tuple[int, int] | None:
+    """(device, inode) of the regular file open on ``fd``, else None (a pipe, a terminal, closed)."""
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+class Outputs:
+    """The files one call will write, staged until the call has succeeded."""
+
+    def __init__(self, program: tuple[int, int] | None = None) -> None:
+        #: (device, inode) of the program's file, or of standard input's file
+        self.program = program
+        self._paths: dict[tuple[int, int] | str, str] = {}
+        self._staged: list[_Staged] = []
+
+    def claim(self, option: str, path: str) -> None:
+        """Refuse ``path`` (exit 2) when it is the program's file or another output's; call before any work."""
+        identity: tuple[int, int] | str
+        try:
+            st = os.stat(path)  # follows links: a link to the program is the program
+        except FileNotFoundError:
+            identity = os.path.realpath(path)
+        except OSError as e:
+            raise GradcliError(f"{option} {path}: {e.strerror}") from None
+        else:
+            if stat.S_ISDIR(st.st_mode):
+                raise GradcliError(f"{option} {path}: is a folder; give a file name")
+            identity = (st.st_dev, st.st_ino)
+            if identity == self.program:
+                raise GradcliError(f"{option} {path} would overwrite the program being read")
+        folder = os.path.dirname(os.path.realpath(path))
+        if not os.path.isdir(folder):
+            raise GradcliError(f"cannot write {path}: No such file or directory")
+        if not os.access(folder, os.W_OK):
+            raise GradcliError(f"cannot write {path}: Permission denied")
+        if identity in self._paths:
+            raise GradcliError(f"{option} {path} and {self._paths[identity]} would write the same file")
+        self._paths[identity] = f"{option} {path}"
+
+    def stage(self, option: str, path: str, data: bytes) -> None:
+        """Write ``data`` to a temporary file beside the target of ``path``, to be committed later."""
+        target = os.path.realpath(path)  # write through a symlink to its target
+        folder, name = os.path.split(target)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.gradcli-", suffix=".tmp")
+        except OSError as e:
+            raise OutputFileError(f"cannot write {path}: {e.strerror}") from None
+        self._staged.append(_Staged(option, path, target, tmp))
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                _copy_mode(f.fileno(), target)
+        except OSError as e:
+            raise OutputFileError(f"cannot write {path}: {e.strerror}") from None
+
+    def commit(self) -> None:
+        """Move every staged file into place (the call has succeeded)."""
+        while self._staged:
+            staged = self._staged[0]
+            try:
+                os.replace(staged.tmp, staged.target)
+            except OSError as e:
+                raise OutputFileError(f"cannot write {staged.path}: {e.strerror}") from None
+            self._staged.pop(0)
+
+    def discard(self) -> None:
+        """Remove every staged file that was not committed (the call failed or was stopped)."""
+        while self._staged:
+            staged = self._staged.pop()
+            try:
+                os.unlink(staged.tmp)
+            except OSError:
+                pass  # already gone
+
+
+def _copy_mode(fd: int, target: str) -> None:
+    """Give the new file ``target``'s mode and owner when it exists, else what the umask allows."""
+    try:
+        old = os.stat(target)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a new picture is as readable as any file
+        return
+    os.fchmod(fd, stat.S_IMODE(old.st_mode))
+    if hasattr(os, "fchown") and os.geteuid() == 0 and (old.st_uid, old.st_gid) != (0, 0):
+        try:
+            os.fchown(fd, old.st_uid, old.st_gid)  # root writing over a user's file leaves it theirs
+        except OSError:
+            pass

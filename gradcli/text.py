@@ -1,0 +1,66 @@
+"""User text made safe to show: no control characters, no unbounded quotes.
+
+A program, a file name or an option value can hold anything: terminal escape
+sequences (which retitle the window or clear the screen), line separators that
+move the caret, or a million-character name. Everything user-written passes
+through ``printable`` before it reaches a terminal, and what a message quotes is
+clipped, so an error is always one short line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: C0 and C1 controls, DEL, and the characters other than \n that some programs take for a
+#: line break or that reorder text on screen (U+2028/9, bidirectional overrides and isolates)
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+#: a quoted run of text longer than this is shortened in the middle
+RUN_WIDTH = 80
+#: a message longer than this (after shortening runs) is cut
+MESSAGE_LIMIT = 1_000
+_LONG_RUN = re.compile(r"\S{%d,}" % (RUN_WIDTH + 1))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown escaped (``\\x1b``), as repr() would.
+
+    Tabs and newlines stay as they are; an escaped text is printable, so
+    applying this twice changes nothing more.
+    """
+    return _UNSAFE.sub(_escape, text)
+
+
+def shorten(text: str, width: int = RUN_WIDTH) -> str:
+    """``text`` on one line, shortened in the middle to ``width`` characters with '…'."""
+    if len(text) <= width:
+        return text
+    half = (width - 1) // 2
+    return text[:half] + "…" + text[len(text) - (width - 1 - half):]
+
+
+def safe_message(text: str) -> str:
+    """A message fit for a terminal: escaped, every long run of user text shortened, bounded."""
+    text = _LONG_RUN.sub(lambda m: shorten(m.group()), printable(text))
+    return shorten(text, MESSAGE_LIMIT) if len(text) > MESSAGE_LIMIT else text
+
+
+def cells(text: str) -> int:
+    """Columns ``text`` takes in a terminal: wide (CJK) characters two, combining marks none."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def listing(items: list[str], limit: int = 12) -> str:
+    """Items joined by commas, the first ``limit`` of a long list and how many there are in all."""
+    shown = ", ".join(shorten(item) for item in items[:limit])
+    return shown if len(items) <= limit else f"{shown}, … ({len(items):,} in all)"
