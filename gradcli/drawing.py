@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -111,7 +112,7 @@ def picture(result: "Result", format: str, precision: int = DEFAULT_PRECISION, m
             f"--graph: {len(nodes):,} values are too many to lay out (the budget is --max-nodes {max_nodes}),"
             f" and so are its {len(named):,} named ones; raise --max-nodes, or write a .dot file"
         )
-    return folded_digraph(result, named, precision)
+    return folded_digraph(result, named, precision, max_nodes)
 
 
 def _named(result: "Result") -> list[Value]:
@@ -120,23 +121,62 @@ def _named(result: "Result") -> list[Value]:
     return [v for v in result.nodes if v in keep or v.op.name == "input"]
 
 
-def folded_digraph(result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION) -> "graphviz.Digraph":
-    """Only the named values; an edge u -> v where v is computed from u through unnamed steps."""
-    keep = set(named)
-    # the named values each node is computed from, in creation order (no recursion)
-    sources: dict[Value, dict[Value, None]] = {}
-    for v in result.nodes:
-        found: dict[Value, None] = {}
+#: a folded picture draws at most this many dashed edges per value --max-nodes allows
+#: (a whole picture has about three edges per value, one more for each op node's input)
+FOLDED_EDGES_PER_NODE = 4
+
+
+def folded_edges(nodes: Sequence[Value], named: Sequence[Value], max_edges: int | None = None) -> list[tuple[int, int]]:
+    """Pairs (i, j) of positions in ``named``: named[j] is computed from named[i] through unnamed steps.
+
+    ``nodes`` come inputs before users. Each unnamed node's named sources are a bitset (a
+    Python int, bit i for named[i]): a union costs len(named)/64 machine words, and a set is
+    dropped once its last user is seen, so the work is O(nodes x named/64) and the memory
+    O(sets alive x named/8), never a dict per node copied along the graph. Past ``max_edges``
+    pairs it stops with a GradcliError naming --max-nodes.
+    """
+    index = {v: i for i, v in enumerate(named)}
+    users_left = Counter(u for v in nodes for u in v.inputs)
+    sources: dict[Value, int] = {}  # unnamed nodes whose users are still to come
+    edges: list[tuple[int, int]] = []
+    for v in nodes:
+        found = 0
         for u in v.inputs:
-            found.update({u: None} if u in keep else sources.get(u, {}))
-        sources[v] = found
+            found |= (1 << index[u]) if u in index else sources.get(u, 0)
+            users_left[u] -= 1
+            if not users_left[u]:
+                sources.pop(u, None)  # its last user has it: free the set
+        if v not in index:
+            if found and users_left[v]:
+                sources[v] = found
+            continue
+        if max_edges is not None and len(edges) + found.bit_count() > max_edges:
+            raise GradcliError(
+                f"--graph: even folded, the picture has more than {max_edges:,} edges between its"
+                f" {len(named):,} named values, too many to lay out ({FOLDED_EDGES_PER_NODE} per value of"
+                f" --max-nodes); raise --max-nodes, or write a .dot file"
+            )
+        j = index[v]
+        while found:  # its set bits, lowest (earliest value) first
+            low = found & -found
+            edges.append((low.bit_length() - 1, j))
+            found ^= low
+    return edges
+
+
+def folded_digraph(
+    result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES
+) -> "graphviz.Digraph":
+    """Only the named values; an edge u -> v where v is computed from u through unnamed steps.
+
+    At most ``FOLDED_EDGES_PER_NODE * max_nodes`` edges, else a GradcliError.
+    """
+    edges = folded_edges(result.nodes, named, FOLDED_EDGES_PER_NODE * max_nodes)
     dot = digraph(named, result.output, precision, edges=False)
     hidden = len(result.nodes) - len(named)
     dot.attr(label=f"{hidden:,} unnamed values folded into the dashed edges", labelloc="t")
-    ids = {v: i for i, v in enumerate(named)}
-    for v in named:
-        for u in sources[v]:
-            dot.edge(f"n{ids[u]}", f"n{ids[v]}", style="dashed")
+    for i, j in edges:
+        dot.edge(f"n{i}", f"n{j}", style="dashed")
     return dot
 
 

@@ -361,3 +361,132 @@ def test_embedded_reason_finds_the_cause_never_empty(error: Exception, reason: s
     from gradcli.drawing import embedded_reason
 
     assert embedded_reason(error).startswith(reason)
+
+
+# --- folding stays linear in the graph and bounded --------------------------------------
+
+
+def folded_reference(nodes: list[Value], named: list[Value]) -> set[tuple[int, int]]:
+    """The folded edges by brute force: walk back from each named value through unnamed ones."""
+    index = {v: i for i, v in enumerate(named)}
+    edges = set()
+    for v in named:
+        seen: set[Value] = set()
+        stack = list(v.inputs)
+        while stack:
+            u = stack.pop()
+            if u in index:
+                edges.add((index[u], index[v]))
+            elif u not in seen:
+                seen.add(u)
+                stack.extend(u.inputs)
+    return edges
+
+
+def random_program(seed: int, statements: int = 60) -> str:
+    # named values mixed with unnamed sub-expressions, constants and reuse of old values
+    rng = random.Random(seed)
+    lines = ["a = 0.5", "b = 0.25"]
+    names = ["a", "b"]
+    for i in range(statements):
+        pick = lambda: rng.choice(names + ["1", "2"])  # noqa: E731
+        expr = f"tanh({pick()} * {pick()}) + {pick()} - {pick()} * ({pick()} + {pick()})"
+        lines.append(f"v{i} = {expr}")
+        names.append(f"v{i}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_folded_edges_match_a_walk_back_on_random_programs(seed: int) -> None:
+    from gradcli.drawing import _named, folded_edges
+
+    r = evaluate(random_program(seed))
+    named = _named(r)
+    edges = folded_edges(r.nodes, named)
+    assert len(edges) == len(set(edges))  # no duplicates
+    assert set(edges) == folded_reference(r.nodes, named)
+
+
+def peak_bytes(work: Callable[[], object]) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_sixteen_thousand_inputs_summed_fold_in_little_memory() -> None:
+    # the reported case: 5 GB when every partial sum kept a dict of all inputs before it
+    from gradcli.drawing import _named, folded_digraph, folded_edges
+
+    r = evaluate("\n".join(f"x{i} = 1" for i in range(16000)) + "\ny = " + " + ".join(f"x{i}" for i in range(16000)))
+    named = _named(r)
+    assert len(named) == 16001
+    edges: list[tuple[int, int]] = []
+    assert peak_bytes(lambda: edges.extend(folded_edges(r.nodes, named))) < 16_000_000  # the old way: gigabytes
+    assert edges == [(i, 16000) for i in range(16000)]
+    assert folded_digraph(r, named, max_nodes=16001).source.count("style=dashed") == 16000
+
+
+def test_long_unnamed_chain_shared_by_many_named_values_folds_in_little_memory() -> None:
+    # one input through 5,000 unnamed steps whose end 300 named values use (a walk back from
+    # each named value would cross the chain 300 times; copied dicts would be kept 5,000 times)
+    from gradcli import topological_order
+    from gradcli.drawing import folded_edges
+
+    x = Value(0.5, label="x")
+    end = x
+    for _ in range(5000):
+        end = end.tanh()
+    ys = [end * i for i in range(300)]
+    total = ys[0]
+    for y in ys[1:]:
+        total = total + y
+    nodes, named = topological_order(total), [x] + ys
+    edges: list[tuple[int, int]] = []
+    assert peak_bytes(lambda: edges.extend(folded_edges(nodes, named))) < 4_000_000
+    assert edges == [(0, j) for j in range(1, 301)]
+    assert set(edges) == folded_reference(nodes, named)
+
+
+def dense_dag(layers: int, width: int) -> str:
+    # every named value is an unnamed sum of the whole layer before it: width x width edges a layer
+    lines = [f"a0_{j} = {j}" for j in range(width)]
+    for k in range(1, layers):
+        lines += [f"a{k}_{j} = " + " + ".join(f"a{k - 1}_{i}" for i in range(width)) for j in range(width)]
+    return "\n".join(lines)
+
+
+def test_folded_edges_over_budget_are_an_error_naming_max_nodes() -> None:
+    r = evaluate(dense_dag(10, 40))  # 400 named values, 14,400 folded edges
+    assert len(r.nodes) > 500
+    with pytest.raises(GradcliError) as caught:
+        picture(r, "svg")
+    assert caught.value.exit_code == 2
+    assert "more than 2,000 edges" in caught.value.message and "raise --max-nodes" in caught.value.message
+    # a bigger budget draws it: 4 edges per value of --max-nodes
+    assert picture(r, "svg", max_nodes=3900).source.count("style=dashed") == 9 * 40 * 40
+
+
+def test_folded_edges_budget_is_checked_before_the_edges_are_listed() -> None:
+    from gradcli.drawing import _named, folded_edges
+
+    r = evaluate(dense_dag(3, 60))  # 7,200 edges
+    named = _named(r)
+    with pytest.raises(GradcliError, match="more than 100 edges"):
+        folded_edges(r.nodes, named, max_edges=100)
+    assert len(folded_edges(r.nodes, named, max_edges=7200)) == 7200
+
+
+def test_folded_edges_budget_through_the_cli(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gradcli.cli import cli
+
+    out = tmp_path / "g.dot.svg"
+    result = CliRunner().invoke(cli, [dense_dag(10, 40), "--graph", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    assert "error: --graph: even folded" in result.output and "--max-nodes" in result.output
