@@ -5,6 +5,9 @@ it; edges run left to right, one per input (``a + a`` has two). Rendering uses
 the system ``dot`` when it is on PATH, and otherwise an embedded Graphviz
 (WebAssembly, run by wasmtime) that ships with the package, for SVG.
 graphviz and the renderer are imported only when a picture is asked for.
+Either renderer runs in a child process that dies with gradcli (even by SIGKILL,
+on Linux). Over --max-nodes, a picture folds unnamed values into dashed edges
+between the named ones, in memory linear in the graph and within a budget.
 """
 
 from __future__ import annotations
