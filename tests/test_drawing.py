@@ -1,10 +1,18 @@
-"""Pictures: DOT labels and edges, escaping, SVG from both renderers, atomic writes."""
+"""Pictures: DOT labels and edges, escaping, SVG from both renderers, atomic writes;
+renderer children that die with gradcli, the embedded renderer's failures, folding."""
 
 from __future__ import annotations
 
+import os
+import random
 import shutil
+import signal
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -198,6 +206,287 @@ def test_system_render_stops_at_the_timeout() -> None:
         render(source, "svg", renderer="dot", timeout=0.01)
 
 
-def test_embedded_failure_is_reported() -> None:
-    with pytest.raises(GraphError, match="the embedded Graphviz failed"):
+
+
+# --- renderer children die with gradcli ---------------------------------------------
+
+on_linux = pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG and /proc are Linux's")
+
+
+def slow_dag(values: int = 1500, seed: int = 7) -> str:
+    """DOT of a random DAG with long-range edges and unlimited node placement: many seconds to lay out."""
+    rng = random.Random(seed)
+    edges = [f"n{rng.randrange(i)} -> n{i}" for i in range(1, values) for _ in range(2)]
+    return "digraph { nslimit=1000000; " + "; ".join(edges) + " }"
+
+
+# the CLI turns SIGTERM into SystemExit in the main thread; "default" leaves SIGTERM's default action
+DRIVER = """
+import signal, sys
+from gradcli import drawing
+if sys.argv[2] == "exit":
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+drawing.render(open(sys.argv[3]).read(), "svg", renderer=sys.argv[1], timeout=300)
+"""
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None when gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        stat = proc_stat(int(entry)) if entry.isdigit() else None
+        if stat and int(stat[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def running(pid: int) -> bool:
+    stat = proc_stat(pid)
+    return stat is not None and stat[0] not in ("Z", "X")  # a zombie has stopped working and freed its memory
+
+
+def wait_until(condition: Callable[[], object], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return bool(condition())
+
+
+@on_linux
+@pytest.mark.parametrize("renderer", ["dot", "embedded"])
+@pytest.mark.parametrize(
+    "how, sig",
+    [("exit", signal.SIGTERM), ("default", signal.SIGTERM), ("exit", signal.SIGINT), ("exit", signal.SIGKILL)],
+    ids=["sigterm-as-systemexit", "sigterm-default-action", "sigint-keyboardinterrupt", "sigkill"],
+)
+def test_renderer_child_dies_with_gradcli(tmp_path: Path, renderer: str, how: str, sig: int) -> None:
+    if renderer == "dot" and shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    (tmp_path / "slow.dot").write_text(slow_dag())
+    (tmp_path / "driver.py").write_text(DRIVER)
+    driver = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), renderer, how, str(tmp_path / "slow.dot")],
+                              stderr=subprocess.DEVNULL)
+    kids: list[int] = []
+    try:
+        assert wait_until(lambda: kids.extend(children_of(driver.pid)) or kids, 30), "no renderer child started"
+        time.sleep(0.5)  # well into the layout (it takes far longer than the whole test)
+        assert all(running(k) for k in kids) and driver.poll() is None
+        os.kill(driver.pid, sig)
+        driver.wait(timeout=10)
+        assert wait_until(lambda: not any(running(k) for k in kids), 2.0), f"{renderer} outlived gradcli"
+    finally:
+        for pid in [driver.pid] + kids:  # only what this test started
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+        driver.wait()
+
+
+@on_linux
+def test_child_whose_parent_already_died_kills_itself() -> None:
+    # the race: the parent dies between fork and prctl, so no death signal would ever come
+    code = "from gradcli.drawing import _die_with_parent; _die_with_parent(1 if __import__('os').getppid() != 1 else 2); print('alive')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == -signal.SIGKILL and "alive" not in done.stdout
+
+
+@on_linux
+def test_child_asks_for_sigkill_when_its_parent_dies() -> None:
+    code = ("import ctypes, os; from gradcli.drawing import _die_with_parent; _die_with_parent(os.getppid());"
+            " v = ctypes.c_int(); ctypes.CDLL(None).prctl(2, ctypes.byref(v), 0, 0, 0); print(v.value)")  # 2: PR_GET_PDEATHSIG
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.stdout.split() == [str(int(signal.SIGKILL))]
+
+
+# --- the embedded renderer says why it failed -------------------------------------------
+
+
+def test_embedded_syntax_error_says_what_and_why() -> None:
+    with pytest.raises(GraphError) as caught:
         render("digraph { this is not dot", "svg", renderer="embedded")
+    assert caught.value.message == "the embedded Graphviz could not lay out the graph: Failed to parse DOT source"
+
+
+@pytest.mark.parametrize("source", [
+    "digraph {" + ";".join(f"n{i} -> n{i + 1}" for i in range(20000)) + "}",  # a very deep chain
+    'digraph { a [shape=record, label="' + "{" * 5000 + "x" + "}" * 5000 + '"] }',  # deeply nested record
+], ids=["deep-chain", "nested-record"])
+def test_embedded_stack_exhaustion_says_so_and_what_to_do(source: str) -> None:
+    with pytest.raises(GraphError) as caught:
+        render(source, "svg", renderer="embedded")
+    message = caught.value.message
+    assert message.startswith("the embedded Graphviz could not lay out the graph: it ran out of stack")
+    assert "--max-nodes" in message and "Graphviz's dot" in message
+    assert "backtrace" not in message and "\n" not in message
+
+
+def test_embedded_child_killed_says_how(monkeypatch: pytest.MonkeyPatch) -> None:
+    # as the kernel's out-of-memory killer would (the child is forked, so it runs the patched target)
+    monkeypatch.setattr("gradcli.drawing._embedded_child", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(GraphError) as caught:
+        render(seed_dot(), "svg", renderer="embedded")
+    assert caught.value.message == (
+        "the embedded Graphviz could not lay out the graph: its process was killed by SIGKILL (the system may have"
+        " run out of memory); draw a smaller picture (a lower --max-nodes) or install Graphviz's dot program"
+    )
+
+
+class FakeTrap(Exception):
+    def __init__(self, text: str, trap_code: str | None = None) -> None:
+        super().__init__(text)
+        self.trap_code = trap_code
+
+
+BACKTRACE = "error while executing at wasm backtrace:\n    0: <unknown>!<wasm function 909>\n    1:  0x86714 - <unknown>!<wasm function 909>\n"
+
+
+@pytest.mark.parametrize("error, reason", [
+    (FakeTrap(BACKTRACE + "\nCaused by:\n    wasm trap: call stack exhausted\n", "TrapCode.STACK_OVERFLOW"), "it ran out of stack"),
+    (FakeTrap(BACKTRACE + "\nCaused by:\n    failed to grow memory by `65536`\n"), "it ran out of memory"),
+    (FakeTrap(BACKTRACE + "\nCaused by:\n    wasm trap: wasm `unreachable` instruction executed\n", "TrapCode.UNREACHABLE"),
+     "wasm trap: wasm `unreachable` instruction executed"),
+    (FakeTrap(BACKTRACE), "FakeTrap (it gave no reason)"),  # nothing but a backtrace: still a reason
+    (FakeTrap(""), "FakeTrap (it gave no reason)"),
+    (FakeTrap("Error: syntax error in line 1 near 'is'\n"), "Error: syntax error in line 1 near 'is'"),
+])
+def test_embedded_reason_finds_the_cause_never_empty(error: Exception, reason: str) -> None:
+    from gradcli.drawing import embedded_reason
+
+    assert embedded_reason(error).startswith(reason)
+
+
+# --- folding stays linear in the graph and bounded --------------------------------------
+
+
+def folded_reference(nodes: list[Value], named: list[Value]) -> set[tuple[int, int]]:
+    """The folded edges by brute force: walk back from each named value through unnamed ones."""
+    index = {v: i for i, v in enumerate(named)}
+    edges = set()
+    for v in named:
+        seen: set[Value] = set()
+        stack = list(v.inputs)
+        while stack:
+            u = stack.pop()
+            if u in index:
+                edges.add((index[u], index[v]))
+            elif u not in seen:
+                seen.add(u)
+                stack.extend(u.inputs)
+    return edges
+
+
+def random_program(seed: int, statements: int = 60) -> str:
+    # named values mixed with unnamed sub-expressions, constants and reuse of old values
+    rng = random.Random(seed)
+    lines = ["a = 0.5", "b = 0.25"]
+    names = ["a", "b"]
+    for i in range(statements):
+        pick = lambda: rng.choice(names + ["1", "2"])  # noqa: E731
+        expr = f"tanh({pick()} * {pick()}) + {pick()} - {pick()} * ({pick()} + {pick()})"
+        lines.append(f"v{i} = {expr}")
+        names.append(f"v{i}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_folded_edges_match_a_walk_back_on_random_programs(seed: int) -> None:
+    from gradcli.drawing import _named, folded_edges
+
+    r = evaluate(random_program(seed))
+    named = _named(r)
+    edges = folded_edges(r.nodes, named)
+    assert len(edges) == len(set(edges))  # no duplicates
+    assert set(edges) == folded_reference(r.nodes, named)
+
+
+def peak_bytes(work: Callable[[], object]) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_sixteen_thousand_inputs_summed_fold_in_little_memory() -> None:
+    # the reported case: 5 GB when every partial sum kept a dict of all inputs before it
+    from gradcli.drawing import _named, folded_digraph, folded_edges
+
+    r = evaluate("\n".join(f"x{i} = 1" for i in range(16000)) + "\ny = " + " + ".join(f"x{i}" for i in range(16000)))
+    named = _named(r)
+    assert len(named) == 16001
+    edges: list[tuple[int, int]] = []
+    assert peak_bytes(lambda: edges.extend(folded_edges(r.nodes, named))) < 16_000_000  # the old way: gigabytes
+    assert edges == [(i, 16000) for i in range(16000)]
+    assert folded_digraph(r, named, max_nodes=16001).source.count("style=dashed") == 16000
+
+
+def test_long_unnamed_chain_shared_by_many_named_values_folds_in_little_memory() -> None:
+    # one input through 5,000 unnamed steps whose end 300 named values use (a walk back from
+    # each named value would cross the chain 300 times; copied dicts would be kept 5,000 times)
+    from gradcli import topological_order
+    from gradcli.drawing import folded_edges
+
+    x = Value(0.5, label="x")
+    end = x
+    for _ in range(5000):
+        end = end.tanh()
+    ys = [end * i for i in range(300)]
+    total = ys[0]
+    for y in ys[1:]:
+        total = total + y
+    nodes, named = topological_order(total), [x] + ys
+    edges: list[tuple[int, int]] = []
+    assert peak_bytes(lambda: edges.extend(folded_edges(nodes, named))) < 4_000_000
+    assert edges == [(0, j) for j in range(1, 301)]
+    assert set(edges) == folded_reference(nodes, named)
+
+
+def dense_dag(layers: int, width: int) -> str:
+    # every named value is an unnamed sum of the whole layer before it: width x width edges a layer
+    lines = [f"a0_{j} = {j}" for j in range(width)]
+    for k in range(1, layers):
+        lines += [f"a{k}_{j} = " + " + ".join(f"a{k - 1}_{i}" for i in range(width)) for j in range(width)]
+    return "\n".join(lines)
+
+
+def test_folded_edges_over_budget_are_an_error_naming_max_nodes() -> None:
+    r = evaluate(dense_dag(10, 40))  # 400 named values, 14,400 folded edges
+    assert len(r.nodes) > 500
+    with pytest.raises(GradcliError) as caught:
+        picture(r, "svg")
+    assert caught.value.exit_code == 2
+    assert "more than 2,000 edges" in caught.value.message and "raise --max-nodes" in caught.value.message
+    # a bigger budget draws it: 4 edges per value of --max-nodes
+    assert picture(r, "svg", max_nodes=3900).source.count("style=dashed") == 9 * 40 * 40
+
+
+def test_folded_edges_budget_is_checked_before_the_edges_are_listed() -> None:
+    from gradcli.drawing import _named, folded_edges
+
+    r = evaluate(dense_dag(3, 60))  # 7,200 edges
+    named = _named(r)
+    with pytest.raises(GradcliError, match="more than 100 edges"):
+        folded_edges(r.nodes, named, max_edges=100)
+    assert len(folded_edges(r.nodes, named, max_edges=7200)) == 7200
+
+
+def test_folded_edges_budget_through_the_cli(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gradcli.cli import cli
+
+    out = tmp_path / "g.dot.svg"
+    result = CliRunner().invoke(cli, [dense_dag(10, 40), "--graph", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    assert "error: --graph: even folded" in result.output and "--max-nodes" in result.output
