@@ -64,6 +64,11 @@ def grammar() -> bytes:
     return Path(parser.grammar_path()).read_bytes()
 
 
+def source_env() -> dict[str, str]:
+    """The environment for a child process that imports this checkout's gradcli, whatever is installed."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+
+
 def load_module(path: Path, name: str = "generated_tables") -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
@@ -146,7 +151,7 @@ def test_the_generated_tables_are_plain_data_and_reproducible(tables_file: Path)
     code = ("import sys; from gradcli import _build_tables, parser; "
             "sys.stdout.write(_build_tables.tables_source(open(parser.grammar_path(), 'rb').read()))")
     for seed in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=seed)
+        env = dict(source_env(), PYTHONHASHSEED=seed)
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
         assert done.stdout == text
 
@@ -267,6 +272,8 @@ if tables:  # the installed wheel's case: gradcli._lalr_tables exists
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules["gradcli._lalr_tables"] = module
+else:  # a checkout's case, whatever is installed: no tables
+    sys.modules["gradcli._lalr_tables"] = None
 from gradcli import parser
 print("tables" if parser._lark().source_path == "<deserialized>" else "in memory", file=sys.stderr, flush=True)
 from gradcli.cli import main
@@ -281,7 +288,7 @@ def test_a_shared_temporary_folder_is_never_used(tmp_path: Path, tables_file: Pa
     planted = plant(tmp_path, kind)
     before = {p.name: (stat.S_IFMT(p.lstat().st_mode), p.lstat().st_size, p.lstat().st_mtime_ns)
               for p in planted.folder.iterdir()}
-    env = dict(os.environ, TMPDIR=str(planted.folder), TEMP=str(planted.folder), TMP=str(planted.folder))
+    env = dict(source_env(), TMPDIR=str(planted.folder), TEMP=str(planted.folder), TMP=str(planted.folder))
     tables = str(tables_file) if path == "tables" else ""
     # a FIFO opened for reading or writing would block: the timeout is the test
     done = subprocess.run([sys.executable, "-c", RUN, tables], capture_output=True, text=True, env=env,
