@@ -12,9 +12,7 @@ before gradcli is installed.
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import pprint
 from collections import deque
 from typing import Any
 
@@ -31,6 +29,8 @@ def grammar_sha256(grammar: bytes) -> str:
 
 def tables_source(grammar: bytes) -> str:
     """The text of the tables module for ``grammar`` (the bytes of a .lark file)."""
+    import pprint  # here, not above: parser.py imports this module on every call
+
     import lark
     from lark import Lark
     from lark.grammar import Rule
@@ -95,6 +95,8 @@ def _canonical_table(table: dict[str, Any]) -> dict[str, Any]:
 
 def _check_literal(name: str, value: Any, text: str) -> None:
     # only plain data may go into the module: it must read back as the same value
+    import ast
+
     if ast.literal_eval(text) != value:
         raise ValueError(f"lark's {name} does not survive as a Python literal")
 
