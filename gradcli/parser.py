@@ -14,7 +14,6 @@ nothing of values or gradients.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import threading
@@ -26,7 +25,7 @@ import lark
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from ._build_tables import LARK_OPTIONS, TABLES_MODULE, grammar_sha256
+from ._build_tables import LARK_OPTIONS, grammar_sha256
 from .errors import ArityError, GradcliSyntaxError, UnknownFunctionError
 from .ops import FUNCTIONS, OPS, Op
 
@@ -223,10 +222,12 @@ def _from_tables(tables: ModuleType, grammar: bytes) -> Lark | None:
 
 
 def _tables() -> ModuleType | None:
+    # a plain import statement (not importlib.import_module), so -X importtime shows its cost
     try:
-        return importlib.import_module(f"{__package__}.{TABLES_MODULE}")
+        from . import _lalr_tables  # type: ignore[attr-defined, unused-ignore]  # only in a wheel
     except ImportError:  # not generated: a source checkout or an editable install
         return None
+    return _lalr_tables
 
 
 @lru_cache(maxsize=1)
