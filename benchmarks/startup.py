@@ -7,7 +7,7 @@ What it measures
         gradcli --set x=3 "y = x*2"                           (the installed console script, table)
         gradcli --set x=3 "y = x*2" --format json             (the JSON path, which skips rich)
     run interleaved (each repetition runs all four, in a rotating order), after
-    one untimed warm-up of each (which also fills lark's grammar cache). The
+    one untimed warm-up of each. The
     table gives medians, the ratio to the import baseline, and the time above it.
     Then ``python -X importtime`` of the gradcli call: the modules that cost the
     most (median self time over a few runs), and the same summed by package.
@@ -25,11 +25,15 @@ How to run
 
 Run it with the Python of the environment gradcli is installed in: the
 ``gradcli`` script is looked for beside ``sys.executable``, then on PATH.
+Measure a wheel install (``pip install .``), as users get it: an editable
+install has no generated parser tables, so every call builds the parser from
+the grammar (the script says so when it finds no tables).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import shutil
@@ -51,7 +55,7 @@ def gradcli_script() -> str:
         return str(beside)
     found = shutil.which("gradcli")
     if not found:
-        sys.exit("gradcli is not installed: pip install -e . (in this Python's environment)")
+        sys.exit("gradcli is not installed: pip install . (in this Python's environment)")
     return found
 
 
@@ -130,7 +134,7 @@ def main() -> None:
 
     cmds = commands()
     names = list(cmds)
-    for name in names:  # warm-up: OS caches, .pyc files, lark's grammar cache
+    for name in names:  # warm-up: OS caches, .pyc files
         run(cmds[name])
     times: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
     for rep in range(args.repeats):
@@ -140,6 +144,9 @@ def main() -> None:
 
     print(f"Python {sys.version.split()[0]} ({sys.executable}); {args.repeats} interleaved repetitions; "
           f"medians; bytecode {bytecode}")
+    if importlib.util.find_spec("gradcli._lalr_tables") is None:
+        print("note: gradcli has no generated parser tables (an editable install?): each call builds the "
+              "parser from the grammar; pip install . to measure what users get")
     program = " ".join(repr(a) if " " in a else a for a in PROGRAM)
     for what, k in (("wall time", 0), ("CPU time (user + system; less disturbed by other load)", 1)):
         base = median(t[k] for t in times["import click, lark, rich"])

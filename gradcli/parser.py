@@ -1,9 +1,13 @@
 """Program text -> a flat list of instructions, in evaluation order.
 
-The grammar lives in ``grammars/gradcli.lark``. It is compiled once (and cached
-on disk by lark, keyed by the grammar's text) and run as an LALR parser whose
-callbacks emit instructions as rules are reduced: no parse tree is built and
-nothing recurses, so 100,000 nested parentheses parse like any other program.
+The grammar lives in ``grammars/gradcli.lark``. An installed wheel carries its
+LALR tables as a generated module (``_lalr_tables``, see ``_build_tables``), used
+when it was made from this very grammar by the running lark; otherwise (a source
+checkout, an editable install) the parser is built from the grammar in memory.
+Nothing is cached on disk: a pickle in a shared temporary folder is a file
+anyone could plant. The parser's callbacks emit instructions as rules are
+reduced: no parse tree is built and nothing recurses, so 100,000 nested
+parentheses parse like any other program.
 The parser knows names, numbers and the op table's functions; it knows
 nothing of values or gradients.
 """
@@ -15,11 +19,14 @@ import os
 import re
 import threading
 from functools import lru_cache
+from types import ModuleType
 from typing import Any, NamedTuple
 
+import lark
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from ._build_tables import LARK_OPTIONS, grammar_sha256
 from .errors import ArityError, GradcliSyntaxError, UnknownFunctionError
 from .limits import LimitError
 from .ops import FUNCTIONS, OPS, Op
@@ -227,15 +234,36 @@ def _read(path: str) -> str:
         return f.read()
 
 
+def _from_tables(tables: ModuleType, grammar: bytes) -> Lark | None:
+    """The parser from generated tables, if they were made from ``grammar`` by this lark."""
+    if (
+        getattr(tables, "GRAMMAR_SHA256", None) != grammar_sha256(grammar)
+        or getattr(tables, "LARK_VERSION", None) != lark.__version__
+        or getattr(tables, "OPTIONS", None) != LARK_OPTIONS
+    ):
+        return None
+    return Lark._load_from_dict(tables.DATA, tables.MEMO, transformer=_emitter)
+
+
+def _tables() -> ModuleType | None:
+    # a plain import statement (not importlib.import_module), so -X importtime shows its cost
+    try:
+        from . import _lalr_tables  # type: ignore[attr-defined, unused-ignore]  # only in a wheel
+    except ImportError:  # not generated: a source checkout or an editable install
+        return None
+    return _lalr_tables
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
-    return Lark(
-        _read(grammar_path()),
-        parser="lalr",
-        lexer="basic",
-        transformer=_emitter,
-        cache=True,
-    )
+    path = grammar_path()
+    with open(path, "rb") as f:
+        grammar = f.read()
+    tables = _tables()
+    loaded = _from_tables(tables, grammar) if tables is not None else None
+    if loaded is not None:
+        return loaded
+    return Lark(grammar.decode("utf-8"), transformer=_emitter, source_path=path, **LARK_OPTIONS)
 
 
 def parse(source: str, max_code: int = NO_LIMIT) -> Program:
