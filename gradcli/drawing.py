@@ -19,7 +19,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -325,25 +324,6 @@ def _die_with_parent_hook() -> Callable[[], None] | None:
     if _prctl() is None:
         return None
     return functools.partial(_die_with_parent, os.getpid())
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: all or nothing."""
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as e:
-        raise GradcliError(f"cannot write {os.fspath(path)}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a picture is as readable as any file
-        os.replace(tmp, target)
-    except OSError as e:
-        os.unlink(tmp)
-        raise GradcliError(f"cannot write {os.fspath(path)}: {e.strerror}") from None
 
 
 def draw(value: Value, precision: int = DEFAULT_PRECISION) -> "graphviz.Digraph":

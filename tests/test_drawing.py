@@ -17,7 +17,7 @@ from typing import Callable
 import pytest
 
 from gradcli import Value, evaluate
-from gradcli.drawing import TIDY_NODES, GraphError, digraph, picture, picture_format, record_escape, render, write_atomic
+from gradcli.drawing import TIDY_NODES, GraphError, digraph, picture, picture_format, record_escape, render
 from gradcli.errors import GradcliError
 
 SEED = "a = 2; b = a + 3; c = a * 2; d = b + c"
@@ -115,30 +115,6 @@ def test_formats_from_extension() -> None:
         picture_format("g.jpg")
     with pytest.raises(GradcliError, match="unknown picture format ''"):
         picture_format("graph")
-
-
-def test_write_atomic_replaces_whole_and_leaves_no_temporary(tmp_path: Path) -> None:
-    target = tmp_path / "g.svg"
-    target.write_bytes(b"old")
-    write_atomic(target, b"new picture")
-    assert target.read_bytes() == b"new picture"
-    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]
-
-
-def test_write_atomic_failure_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(GradcliError, match="cannot write .*missing.*: No such file or directory"):
-        write_atomic(tmp_path / "missing" / "g.svg", b"x")
-    target = tmp_path / "g.svg"
-    target.write_bytes(b"old")
-
-    def disk_full(*args: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("gradcli.drawing.os.replace", disk_full)
-    with pytest.raises(GradcliError, match="No space left on device"):
-        write_atomic(target, b"new")
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]  # the temporary is gone
 
 
 WIDE = "x = 1\n" + "\n".join(f"y{i} = sin(x) * {i} + x" for i in range(40)) + "\nz = " + " + ".join(f"y{i}" for i in range(40))
