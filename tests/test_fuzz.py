@@ -13,7 +13,12 @@ Examples per test: see ``programgen.fuzz_settings`` ($GRADCLI_FUZZ_EXAMPLES).
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -208,3 +213,38 @@ def test_hard_inputs_through_the_cli(source: str) -> None:
     check_cli(["--", source])
     check_cli(["--format", "json", "--", source])
     check_cli(["-f", "-"], stdin=source.encode())
+
+
+# ----- the installed script in hostile environments ----------------------------------------------------
+SCRIPT = Path(sys.executable).parent / "gradcli"
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+ENVIRONMENTS = ["shared TMPDIR", "COLUMNS=0", "COLUMNS=1", "stdout closed", "stderr closed"]
+
+
+@fuzz_settings(20)
+@given(st.one_of(TEXT, mutated_programs().map(lambda p: p.source), programs().map(lambda p: p.source)),
+       st.sampled_from(ENVIRONMENTS), st.sampled_from([[], ["--format", "json"], ["--format", "tree"], ["--check"]]))
+def test_script_in_hostile_environments(source: str, environment: str, options: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as shared:
+        os.chmod(shared, 0o1777)  # a temporary folder every user can write to
+        planted = Path(shared) / ".lark_cache_planted.tmp"
+        planted.write_bytes(b"not a pickle")
+        env = {**os.environ, "TMPDIR": shared}
+        if environment.startswith("COLUMNS"):
+            env["COLUMNS"] = environment.split("=")[1]
+        redirect = {"stdout closed": " >&-", "stderr closed": " 2>&-"}.get(environment, "")
+        done = subprocess.run(f"'{SCRIPT}' {' '.join(options)} -- \"$PROGRAM\"{redirect}", shell=True,
+                              env={**env, "PROGRAM": source.replace("\x00", "")}, capture_output=True,
+                              timeout=60)
+        assert sorted(os.listdir(shared)) == [planted.name] and planted.read_bytes() == b"not a pickle"
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode in (0, 1, 2), (done.returncode, err)
+    assert "Traceback" not in err and not RAW_CONTROL.search(err), err
+    if environment == "stdout closed":
+        assert done.returncode == 1 and err == "error: cannot write the output: standard output is closed\n"
+    elif done.returncode == 0:
+        assert done.stdout and (environment == "stderr closed" or not err)
+    elif environment != "stderr closed":
+        assert err.startswith("error: "), err
+        # a failed --check prints its table, then says so; any other failure prints nothing on stdout
+        assert done.stdout == b"" or err.startswith("error: gradient check failed"), (done.stdout[:100], err)
