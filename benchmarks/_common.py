@@ -61,3 +61,16 @@ def profile_top(func, limit: int = 25, sort: str = "tottime") -> None:
         profiler.disable()
     stats = pstats.Stats(profiler)
     stats.sort_stats(sort).print_stats(limit)
+
+
+def installed_script() -> str:
+    """The installed ``gradcli`` script: beside this Python first, then on PATH."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    beside = Path(sys.executable).parent / "gradcli"
+    found = str(beside) if beside.is_file() else shutil.which("gradcli")
+    if not found:
+        sys.exit("gradcli is not installed: pip install . (in this Python's environment)")
+    return found

@@ -21,22 +21,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import fmt_ratio, fmt_time, median, print_table  # noqa: E402
-
-
-def script() -> str:
-    beside = Path(sys.executable).parent / "gradcli"
-    found = str(beside) if beside.exists() else shutil.which("gradcli")
-    if not found:
-        sys.exit("gradcli is not installed beside this Python or on PATH")
-    return found
+from _common import fmt_ratio, fmt_time, installed_script, median, print_table  # noqa: E402
 
 
 def main() -> None:
@@ -49,7 +40,7 @@ def main() -> None:
     rng = random.Random(1)
     lines = [f"x = {rng.random():.3f}; y = sin(x) * x**2 + exp(-x)" for _ in range(args.lines)]
     text = "\n".join(lines) + "\n"
-    gradcli = script()
+    gradcli = installed_script()
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": ""}
 
     batch, single = [], []

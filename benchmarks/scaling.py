@@ -3,11 +3,12 @@
 What it measures
     Wall time of the installed ``gradcli`` script, output to /dev/null, on a chain of N
     statements (``x = sin(x) * 1.0001``: a graph as deep as it is long, the worst case for a
-    tree) and on a wide sum of N products (shallow), for N doubling. For each output,
-    the table gives the median time at each N and the ratio to the same call with
-    ``--format json`` (the baseline, measured interleaved in the same run); a linear
-    output keeps that ratio flat as N doubles, a quadratic one doubles it each time.
-    Folded pictures have their own figures: ``python benchmarks/render.py --fold``.
+    tree) and on a wide sum of N products (shallow), for N doubling. Each output's cost is
+    its median time above the same call with ``--format json`` (the baseline, run
+    interleaved in the same run: start-up, parsing and the graph are in both); the table
+    gives that cost and its growth from the previous N. A linear output grows about 2.0x
+    per doubling, a quadratic one about 4x. Folded pictures have their own figures:
+    ``python benchmarks/render.py --fold``.
 
 How to run
     python benchmarks/scaling.py                   # N = 2,000 to 16,000, 3 repetitions (~1-2 min)
@@ -18,25 +19,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import median, print_table
+from _common import installed_script, median, print_table
 
 OUTPUTS = {"json (baseline)": ["--format", "json"], "tree": ["--format", "tree"], "explain": ["--explain"],
            "table": []}
-
-
-def script() -> str:
-    beside = Path(sys.executable).parent / "gradcli"
-    found = str(beside) if beside.is_file() else shutil.which("gradcli")
-    if not found:
-        sys.exit("gradcli is not installed: pip install . (in this Python's environment)")
-    return found
 
 
 def programs(n: int) -> dict[str, str]:
@@ -59,10 +51,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 4000, 8000, 16000])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    gradcli = script()
+    gradcli = installed_script()
+    outputs = list(OUTPUTS)[1:]
     with tempfile.TemporaryDirectory() as folder:
         rows = []
         for shape in programs(1):
+            previous: dict[str, float] = {}
             for n in args.sizes:
                 path = os.path.join(folder, "p.grad")
                 Path(path).write_text(programs(n)[shape])
@@ -72,10 +66,14 @@ def main() -> None:
                     for name in names:
                         times[name].append(timed([gradcli, "-f", path, *OUTPUTS[name]]))
                 base = median(times["json (baseline)"])
-                rows.append([shape, f"{n:,}", f"{base * 1000:,.0f} ms"]
-                            + [f"{median(times[name]) / base:.2f}x" for name in list(OUTPUTS)[1:]])
-        print_table(["graph", "N", "json (baseline)", *[f"{name} / json" for name in list(OUTPUTS)[1:]]], rows)
-
+                row = [shape, f"{n:,}", f"{base * 1000:,.0f} ms"]
+                for name in outputs:
+                    cost = max(median(times[name]) - base, 1e-3)
+                    growth = f" ({cost / previous[name]:.1f}x)" if name in previous else ""
+                    row.append(f"{cost * 1000:,.0f} ms{growth}")
+                    previous[name] = cost
+                rows.append(row)
+        print_table(["graph", "N", "json (baseline)", *[f"{name}: cost (growth)" for name in outputs]], rows)
 
 if __name__ == "__main__":
     main()

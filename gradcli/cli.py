@@ -20,7 +20,7 @@ from . import __version__
 from .errors import GradcliError, UnknownNameError
 from .limits import LIMITS, LimitError, Limits, Meter, amount, parse_limit
 from .outputs import Outputs, file_identity
-from .parser import Program, is_name, parse, parse_number
+from .parser import Program, is_name, parse, parse_count, parse_number
 from .program import Result, run
 from .render import DEFAULT_PRECISION
 from .text import printable, safe_message
@@ -69,6 +69,17 @@ def _collector_paused(command: Callable[..., None]) -> Callable[..., None]:
 class _Command(click.Command):
     """A click command whose every failure is one ``error:`` line and an exit code."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # an option that takes one value, given twice, is refused: the first would be dropped unsaid
+        _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        seen: set[str] = set()
+        for param in order:
+            if isinstance(param, click.Option) and not param.multiple and not param.is_flag and param.name:
+                if param.name in seen:
+                    raise click.UsageError(f"{param.opts[-1]} is given more than once; give it once")
+                seen.add(param.name)
+        return super().parse_args(ctx, args)
+
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         try:
@@ -86,6 +97,8 @@ class _Command(click.Command):
             _fail("out of memory; a smaller program or smaller --limit values keep a call within the machine", 1)
         except RecursionError:
             _fail("the input is nested too deeply", 2)
+        except OSError as e:  # what is left: writing standard output (help, version) failed
+            _fail(OutputError(e).message, OutputError.exit_code)
         except Exception as e:  # noqa: BLE001 - a bug: one line, never a traceback
             _fail(f"internal error ({type(e).__name__}: {e}); please report it", 1)
         sys.exit(code if isinstance(code, int) else 0)
@@ -107,7 +120,7 @@ def _say(line: str, detail: str = "") -> None:
 
 def _parse_assignment(text: str) -> tuple[str, float]:
     name, sep, value = text.partition("=")
-    name, value = name.strip(), value.strip()
+    name, value = name.strip(" \t"), value.strip(" \t")
     if not sep:
         raise click.BadParameter(f"'{text}' is not NAME=VALUE", param_hint="--set")
     if not is_name(name):
@@ -117,6 +130,24 @@ def _parse_assignment(text: str) -> tuple[str, float]:
         raise click.BadParameter(f"'{value}' in '{text}' is not a finite number (such as 2, -0.5 or 1e-3)",
                                  param_hint="--set")
     return name, number
+
+
+class _Count(click.ParamType):
+    """A whole number in a range, written as the language writes numbers (no '1_000')."""
+
+    name = "N"
+
+    def __init__(self, low: int, high: int = 1 << 62) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        number = parse_count(str(value))
+        if number is None or not self.low <= number <= self.high:
+            upper = f" to {self.high}" if self.high < 1 << 62 else " or more"
+            self.fail(f"'{value}' is not a whole number from {self.low}{upper}", param, ctx)
+        return number
 
 
 class _Tolerance(click.ParamType):
@@ -151,6 +182,8 @@ def _read_program(program: str | None, file: str | None, limits: Limits) -> tupl
             raise click.UsageError("no program: pass it as an argument, with -f FILE, or on standard input")
         file = "-"
     shown = "standard input" if file == "-" else file
+    if file == "-" and sys.stdin is None:
+        raise click.UsageError("-f -: standard input is closed")
     try:
         if file == "-":
             identity = file_identity(0)
@@ -188,10 +221,10 @@ def _limit_help() -> str:
 @click.option("--of", "output", metavar="NAME", help="The variable to differentiate (default: the last statement).")
 @click.option("--format", "format_", type=click.Choice(["table", "json", "tree", "latex", "csv"]), default="table",
               show_default=True, help="How to print the result (latex: the symbolic derivatives; csv: a sweep).")
-@click.option("--precision", type=click.IntRange(0, 17), default=DEFAULT_PRECISION, show_default=True,
+@click.option("--precision", type=_Count(0, 17), default=DEFAULT_PRECISION, show_default=True,
               metavar="N", help="Decimals in tables, trees and pictures.")
 @click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv.")
-@click.option("--max-nodes", type=click.IntRange(min=1), default=500, show_default=True, metavar="N",
+@click.option("--max-nodes", type=_Count(1), default=500, show_default=True, metavar="N",
               help="Values a picture draws before it folds unnamed intermediates into its edges.")
 @click.option("--sweep", "sweeps", metavar="NAME=START:STOP:COUNT", multiple=True,
               help="Evaluate at COUNT points from START to STOP (repeat for a grid): values and gradients.")
@@ -202,7 +235,7 @@ def _limit_help() -> str:
 @click.option("--explain", is_flag=True, help="Show the backward pass step by step: the chain rule on every edge.")
 @click.option("--symbolic", is_flag=True,
               help="Show each derivative as a formula; works without values (then only formulas).")
-@click.option("--order", type=click.IntRange(1, 4), default=1, show_default=True, metavar="N",
+@click.option("--order", type=_Count(1, 4), default=1, show_default=True, metavar="N",
               help="Also compute derivatives of order N over the inputs (2: the Hessian).")
 @click.option("--check", is_flag=True,
               help="Compare each input's gradient with central finite differences; exit 1 if any fails.")
@@ -383,7 +416,7 @@ def _sweep(parsed: Program, sweeps: tuple[str, ...], values: dict[str, float], o
         from .plot import terminal_plot
 
         size = shutil.get_terminal_size()
-        _write(terminal_plot(swept, max(40, min(size.columns, 100)), max(15, min(size.lines - 4, 25))) + "\n")
+        _write(terminal_plot(swept, min(_columns(), 100), max(15, min(size.lines - 4, 25))) + "\n")
     elif format_ == "json":
         _write(_dumps(swept.to_json()) + "\n")
     elif format_ == "csv":
@@ -428,8 +461,14 @@ def _stdout_console(renderables: list[Any]) -> Any:
     that no table is cut (a number is never shortened to '…')."""
     from rich.console import Console
 
-    console = Console(highlight=False, emoji=False)
-    width = max(console.width, MIN_WIDTH)
+    console = Console(highlight=False, emoji=False, width=_columns())  # rich would take COLUMNS=0 as it is
+
+    def reader_gone() -> None:  # rich's own would end the process with exit code 1
+        console.quiet = True
+        _stdout_gone()
+
+    setattr(console, "on_broken_pipe", reader_gone)  # an instance attribute: only this console
+    width = console.width
     if not console.is_terminal:
         from rich.measure import Measurement
 
@@ -437,6 +476,18 @@ def _stdout_console(renderables: list[Any]) -> Any:
         width = max([width, *(Measurement.get(console, options, r).maximum for r in renderables)])
     console.width = width
     return console
+
+
+def _columns() -> int:
+    """The width to draw in: COLUMNS when it is a width a table fits in, else the terminal's, else 80."""
+    text = os.environ.get("COLUMNS", "")
+    if text.isascii() and text.isdigit() and MIN_WIDTH <= int(text) <= 10_000:
+        return int(text)
+    try:
+        columns = os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        columns = 0
+    return columns if columns >= MIN_WIDTH else 80
 
 
 def _print_renderables(renderables: list[Any]) -> None:
@@ -493,9 +544,7 @@ def _print(report: Report, format_: str, precision: int, order: int) -> None:
             else:
                 depth = TREE_DEPTH
                 if _isatty(sys.stdout):
-                    import shutil
-
-                    depth = min(TREE_DEPTH, max(8, (shutil.get_terminal_size().columns - 40) // 4))
+                    depth = min(TREE_DEPTH, max(8, (_columns() - 40) // 4))
                 parts.append(render.tree(result, precision, depth))
         if report.steps is not None and result is not None:
             parts.append(render.explain_table(result, report.steps, precision))
@@ -548,6 +597,12 @@ def main() -> None:
     files are removed and child processes stopped on the way out.
     """
     closed = _guard_standard_streams()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")  # an ASCII terminal shows ∂ as \u2202, never fails
+    import warnings
+
+    warnings.simplefilter("ignore")  # a library's warning is no message for a user: gradcli says what matters
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _terminate)

@@ -33,8 +33,9 @@ LIMITS: dict[str, Limit] = {
 }
 
 _SIZE = re.compile(r"(\d+(?:\.\d*)?(?:[eE]\+?\d+)?)\s*([KMGT]i?B?|B)?", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6, "mib": 2**20,
-          "g": 10**9, "gb": 10**9, "gib": 2**30, "t": 10**12, "tb": 10**12, "tib": 2**40}
+_UNITS = {"": 1, "b": 1}
+for _i, _prefix in enumerate("kmgt", 1):  # 4k, 4kb: thousands; 4ki, 4kib: powers of 1024
+    _UNITS.update({_prefix: 1000**_i, _prefix + "b": 1000**_i, _prefix + "i": 1024**_i, _prefix + "ib": 1024**_i})
 
 
 class LimitError(GradcliError):

@@ -9,7 +9,9 @@
   otherwise it is removed (``discard``), on every exit Python sees.
 - An existing file keeps its permission bits (and, written by root, its owner);
   a symbolic link is written through: its target gets the new content and the
-  link stays a link.
+  link stays a link, except a link another user made in a shared sticky folder
+  (as the kernel's fs.protected_symlinks refuses). Only regular files are
+  written: a pipe or a device at the path is refused.
 """
 
 from __future__ import annotations
@@ -54,32 +56,40 @@ class Outputs:
         self._staged: list[_Staged] = []
 
     def claim(self, option: str, path: str) -> None:
-        """Refuse ``path`` (exit 2) when it is the program's file or another output's; call before any work."""
+        """Refuse ``path`` (exit 2) when it is the program's file or another output's, when it is not a
+        regular file, or when writing it would follow another user's link in a shared folder; call
+        before any work."""
+        where = f"{option} {path}"
+        _check_links(where, path)
+        folder = os.path.dirname(path) or "."
+        if not os.path.isdir(folder):  # as written: 'missing/../g.svg' is no path, whatever realpath says
+            raise GradcliError(f"cannot write {path}: No such file or directory")
         identity: tuple[int, int] | str
         try:
             st = os.stat(path)  # follows links: a link to the program is the program
         except FileNotFoundError:
             identity = os.path.realpath(path)
         except OSError as e:
-            raise GradcliError(f"{option} {path}: {e.strerror}") from None
+            raise GradcliError(f"{where}: {e.strerror}") from None
         else:
             if stat.S_ISDIR(st.st_mode):
-                raise GradcliError(f"{option} {path}: is a folder; give a file name")
+                raise GradcliError(f"{where}: is a folder; give a file name")
             identity = (st.st_dev, st.st_ino)
             if identity == self.program:
-                raise GradcliError(f"{option} {path} would overwrite the program being read")
-        folder = os.path.dirname(os.path.realpath(path))
-        if not os.path.isdir(folder):
-            raise GradcliError(f"cannot write {path}: No such file or directory")
-        if not os.access(folder, os.W_OK):
+                raise GradcliError(f"{where} would overwrite the program being read")
+            if not stat.S_ISREG(st.st_mode):
+                raise GradcliError(f"{where}: not a regular file (a pipe or a device); give a file name")
+            if not os.access(path, os.W_OK):
+                raise GradcliError(f"cannot write {path}: Permission denied")
+        if not os.access(os.path.dirname(os.path.realpath(path)), os.W_OK):
             raise GradcliError(f"cannot write {path}: Permission denied")
         if identity in self._paths:
-            raise GradcliError(f"{option} {path} and {self._paths[identity]} would write the same file")
-        self._paths[identity] = f"{option} {path}"
+            raise GradcliError(f"{where} and {self._paths[identity]} would write the same file")
+        self._paths[identity] = where
 
     def stage(self, option: str, path: str, data: bytes) -> None:
         """Write ``data`` to a temporary file beside the target of ``path``, to be committed later."""
-        target = os.path.realpath(path)  # write through a symlink to its target
+        target = self._target(option, path)
         folder, name = os.path.split(target)
         try:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.gradcli-", suffix=".tmp")
@@ -89,14 +99,33 @@ class Outputs:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+                f.flush()  # before the mode: a write after chmod would clear a setuid bit
                 _copy_mode(f.fileno(), target)
         except OSError as e:
             raise OutputFileError(f"cannot write {path}: {e.strerror}") from None
+
+    def _target(self, option: str, path: str) -> str:
+        """The file ``path`` writes now (a link's target), checked again: the links may have changed
+        since ``claim`` (another process can swap a link for one to the program)."""
+        _check_links(f"{option} {path}", path)
+        target = os.path.realpath(path)
+        try:
+            st = os.stat(target)
+        except OSError:
+            return target
+        if (st.st_dev, st.st_ino) == self.program:
+            raise GradcliError(f"{option} {path} would overwrite the program being read")
+        if not stat.S_ISREG(st.st_mode):
+            raise GradcliError(f"{option} {path}: not a regular file (a pipe or a device); give a file name")
+        return target
 
     def commit(self) -> None:
         """Move every staged file into place (the call has succeeded)."""
         while self._staged:
             staged = self._staged[0]
+            if self._target(staged.option, staged.path) != staged.target:
+                raise GradcliError(f"{staged.option} {staged.path}: the path changed while gradcli ran;"
+                                   " nothing was written")
             try:
                 os.replace(staged.tmp, staged.target)
             except OSError as e:
@@ -111,6 +140,30 @@ class Outputs:
                 os.unlink(staged.tmp)
             except OSError:
                 pass  # already gone
+
+
+#: links followed one after another at most (as the kernel's ELOOP limit)
+MAX_LINKS = 40
+
+
+def _check_links(where: str, path: str) -> None:
+    """Refuse to follow a symbolic link that another user made in a shared sticky folder (such as
+    /tmp), as the kernel's fs.protected_symlinks does for open(): gradcli writes by renaming, which
+    that protection does not cover. A link of one's own, or of the folder's owner, is followed."""
+    for _ in range(MAX_LINKS):
+        try:
+            link = os.lstat(path)
+        except OSError:
+            return  # nothing there (yet): no link to follow
+        if not stat.S_ISLNK(link.st_mode):
+            return
+        folder = os.path.dirname(path) or "."
+        shared = os.stat(folder)
+        sticky_and_open = shared.st_mode & stat.S_ISVTX and shared.st_mode & stat.S_IWOTH
+        if sticky_and_open and link.st_uid not in (os.geteuid(), shared.st_uid):
+            raise GradcliError(f"{where}: a symbolic link another user made in a shared folder; not followed")
+        path = os.path.join(folder, os.readlink(path))
+    raise GradcliError(f"{where}: too many levels of symbolic links")
 
 
 def _copy_mode(fd: int, target: str) -> None:

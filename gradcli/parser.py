@@ -306,13 +306,32 @@ def parse_number(text: str) -> float | None:
     """A number written as a program writes one (with a sign, if any), as a finite float; else None.
 
     One syntax everywhere: ``--set x=1_000`` is refused as ``x = 1_000`` is, and
-    so are ``inf``, ``nan`` and numbers too large for a float.
+    so are ``inf``, ``nan``, ``+-1`` and numbers too large for a float. Only
+    spaces and tabs around it are ignored, as in a program.
     """
-    text = text.strip()
-    if not _number_pattern().fullmatch(text.removeprefix("+")):
+    text = text.strip(" \t")
+    if not _signed_number_pattern().fullmatch(text):
         return None
     number = float(text)
     return number if math.isfinite(number) else None
+
+
+def parse_count(text: str) -> int | None:
+    """A whole number of at most 18 digits (the digits the language reads), as an int; else None."""
+    text = text.strip(" \t")
+    if not (0 < len(text) <= 18 and _count_pattern().fullmatch(text)):
+        return None
+    return int(text)
+
+
+@lru_cache(maxsize=1)
+def _signed_number_pattern() -> re.Pattern[str]:
+    return re.compile("[+-]?(?:" + _lark().get_terminal("NUMBER").pattern.to_regexp() + ")")
+
+
+@lru_cache(maxsize=1)
+def _count_pattern() -> re.Pattern[str]:
+    return re.compile(r"\d+")  # \d as in the grammar's NUMBER: any decimal digit, no '_'
 
 
 def is_atom(text: str) -> bool:

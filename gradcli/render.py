@@ -59,10 +59,9 @@ def summary(result: Result, precision: int = DEFAULT_PRECISION) -> str:
 def table(result: Result, precision: int = DEFAULT_PRECISION) -> "RenderableType":
     """The summary line, then every node in evaluation order: id, node, op, inputs, data, grad."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    t = Table()
+    t = _table()
     t.add_column("id", justify="right", style="dim")
     t.add_column("node", style="bold")
     t.add_column("op")
@@ -115,6 +114,18 @@ def tree(result: Result, precision: int = DEFAULT_PRECISION, max_depth: int = 50
                             " (--format table lists every value)", style="dim"))
 
 
+def _table() -> Any:
+    """A rich Table whose cells fold onto more lines when the terminal is narrow, never cut with '…'."""
+    from rich.table import Table
+
+    class Folding(Table):
+        def add_column(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("overflow", "fold")
+            super().add_column(*args, **kwargs)
+
+    return Folding()
+
+
 def _escape(text: str) -> str:
     from rich.markup import escape
 
@@ -148,10 +159,9 @@ def _json_number(x: float) -> float | None:
 def check_table(check: "Check", precision: int = DEFAULT_PRECISION) -> "RenderableType":
     """The gradient check: each variable's autodiff and numeric gradient, errors, ok/FAIL."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    t = Table()
+    t = _table()
     t.add_column("variable", style="bold")
     for column in ("autodiff", "numeric", "abs error", "rel error"):
         t.add_column(column, justify="right")
@@ -179,12 +189,11 @@ def check_json(check: "Check") -> dict[str, Any]:
 def explain_table(result: Result, steps: "list[Step]", precision: int = DEFAULT_PRECISION) -> "RenderableType":
     """The backward pass, one row per edge, in the order it runs."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     from .explain import partial
 
-    t = Table()
+    t = _table()
     t.add_column("step", justify="right", style="dim")
     t.add_column("edge")
     t.add_column("local derivative")
@@ -210,10 +219,9 @@ def explain_json(steps: "list[Step]") -> list[dict[str, Any]]:
 def symbolic_table(derivs: "Derivatives", result: Result | None, precision: int = DEFAULT_PRECISION) -> "RenderableType":
     """d(output)/d(variable) as a formula for each variable, and its value when there is one."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    t = Table()
+    t = _table()
     t.add_column("derivative", style="bold")
     t.add_column("formula")
     if result is not None:
@@ -248,10 +256,9 @@ def derivatives_table(names: list[str], table: dict[tuple[str, ...], float], out
                       precision: int = DEFAULT_PRECISION) -> "RenderableType":
     """Second derivatives as a Hessian matrix; higher ones one per row."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    t = Table()
+    t = _table()
     if order == 2:
         title = f"Hessian of {output_name}: ∂²{as_operand(output_name)}/∂row∂column"
         t.add_column("", style="bold")
@@ -287,10 +294,9 @@ PROGRAM_WIDTH = 60  # a program longer than this is shortened in the middle in -
 
 def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION) -> "RenderableType":
     """--each-line: one row per program that ran (failed lines are reported on stderr)."""
-    from rich.table import Table
     from rich.text import Text
 
-    t = Table()
+    t = _table()
     t.add_column("line", justify="right", style="dim")
     t.add_column("program")
     t.add_column("value", justify="right")
@@ -319,10 +325,9 @@ SWEEP_ROWS = 20  # a sweep table longer than this shows its first and last rows
 def sweep_table(result: "SweepResult", precision: int = DEFAULT_PRECISION) -> "RenderableType":
     """The sweep as a table: one row per point, the middle elided when long (--format csv has all)."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    t = Table()
+    t = _table()
     for name in result.header():
         t.add_column(name, justify="right")
     rows = list(result.rows())

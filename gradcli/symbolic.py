@@ -384,6 +384,8 @@ def derivatives(program: Program, given: Iterable[str] = (), output: str | None 
         exprs.append(e)
         return len(nodes) - 1
 
+    given = list(given)
+    variables = set(given) | {ins.payload for ins in code if ins.kind == ASSIGN}  # names a formula may use
     scope = Scope(program, {name: node(None, (), alg.sym(name)) for name in given})
     names = scope.names
     inputs = list(names)  # the given names, then free names and input variables as they come
@@ -396,7 +398,10 @@ def derivatives(program: Program, given: Iterable[str] = (), output: str | None 
             if name in names:
                 n = names[name]
             elif name in CONSTANTS:
-                n = node(None, (), alg.constant(name, CONSTANTS[name]))
+                # where the program also has a variable of that name, the constant is written as its
+                # number: a formula's 'pi' must mean one thing only
+                shown = alg.num(CONSTANTS[name]) if name in variables else alg.constant(name, CONSTANTS[name])
+                n = node(None, (), shown)
             else:  # no value anywhere: a free symbol
                 n = names[name] = node(None, (), alg.sym(name))
                 inputs.append(name)

@@ -170,13 +170,13 @@ def test_a_sweep_is_refused_before_it_fills_the_memory() -> None:
     assert "--sweep over 1,000,000 points of" in err and "--limit memory=N" in err
     small = ["--limit", "memory=200MB"]
     err = one_error_line(gradcli("y = x * 2", "--sweep", "x=0:1:600000", "--format", "json", *small), 2)
-    assert "needs 233.5 MiB, over the limit of 190.7 MiB" in err  # the JSON document's objects are counted too
+    assert "needs 485.2 MiB, over the limit of 190.7 MiB" in err  # the JSON document's objects are counted too
     csv = subprocess.run([str(SCRIPT), "y = x * 2", "--sweep", "x=0:1:600000", "--format", "csv", *small],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     assert csv.returncode == 0 and csv.stderr == b""  # CSV is written a block at a time
     assert csv.stdout.count(b"\n") == 600_001
     err = one_error_line(gradcli("y = x", "--sweep", "x=0:1:" + "9" * 30), 2)
-    assert "--limit memory=N" in err
+    assert err.startswith("error: invalid value for --sweep: count '999") and "is too large" in err
 
 
 def test_memory_error_is_one_line_never_a_traceback() -> None:
@@ -285,3 +285,84 @@ def test_unexpected_failures_are_one_line(monkeypatch: pytest.MonkeyPatch) -> No
     r = CliRunner().invoke(cli, ["x = 1"])
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == "error: internal error (KeyError: 'a bug'); please report it\n"
+
+
+# ----- what a hostile tester found next -------------------------------------------------------------
+@pytest.mark.parametrize("args", [
+    ["--set", "x=+-1", "y = x"], ["--set", "x=+-0", "y = x"], ["--sweep", "x=+-1:1:3", "y = x"],
+    ["--atol", "+-1", "--check", "x = 1"], ["--rtol", "-+1", "--check", "x = 1"], ["--set", "x=1\x1c", "y = x"],
+    ["--set", "x=\u20281", "y = x"], ["--set", "x=1\x85", "y = x"], ["--precision", "1_0", "x = 1"],
+    ["--order", "0_2", "x = 1"], ["--max-nodes", "1_000", "x = 1"], ["--max-nodes", "0", "x = 1"],
+    ["--precision", "18", "x = 1"], ["--order", "5", "x = 1"],
+])
+def test_numbers_in_options_are_read_as_the_language_reads_them(args: list[str]) -> None:
+    err = one_error_line(gradcli(*args), 2)
+    assert err.startswith("error: invalid value for") and "internal error" not in err, err
+
+
+def test_limit_units_with_and_without_b() -> None:
+    for unit, size in [("4Gi", 4 * 2**30), ("4GiB", 4 * 2**30), ("4G", 4 * 10**9), ("5ki", 5 * 1024), ("2Ti", 2 * 2**40)]:
+        assert parse_limit(f"memory={unit}") == ("memory", size)
+    assert gradcli("--limit", "memory=4Gi", "x = 1").returncode == 0
+
+
+def test_odd_standard_streams_and_encodings() -> None:
+    done = subprocess.run(f"'{SCRIPT}' -f - <&-", shell=True, capture_output=True, timeout=60)
+    assert done.returncode == 2 and done.stderr == b"error: -f -: standard input is closed (see 'gradcli --help')\n"
+    for args in (["x = 1; y = x*2", "--explain"], ["\u00e9 = 1; y = \u00e9*2"], ["y = x", "--sweep", "x=0:1:3", "--plot"]):
+        done = gradcli(*args, env={"PYTHONIOENCODING": "ascii"})
+        assert done.returncode == 0 and done.stderr == b"", done.stderr
+        assert b"\\u2202" in done.stdout or b"\\u2500" in done.stdout or b"\\xe9" in done.stdout
+    for args in (["--help"], ["--version"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([str(SCRIPT), *args], stdout=full, stderr=subprocess.PIPE, timeout=60)
+        assert done.returncode == 1 and done.stderr == b"error: cannot write the output: No space left on device\n"
+
+
+def test_a_reader_that_goes_away_is_not_a_failure(tmp_path: Path) -> None:
+    for options in (["--explain"], ["--symbolic"], ["--check"], ["--order", "2"], []):
+        done = subprocess.run(f"'{SCRIPT}' 'x = 2; y = x*x' {' '.join(options)} -g bp.dot | head -1", shell=True,
+                              cwd=tmp_path, capture_output=True, timeout=60, executable="/bin/bash")
+        status = subprocess.run(f"'{SCRIPT}' 'x = 2; y = x*x' {' '.join(options)} -g bp2.dot | head -1;"
+                                " exit ${PIPESTATUS[0]}", shell=True, cwd=tmp_path, capture_output=True, timeout=60,
+                                executable="/bin/bash")
+        assert status.returncode == 0 and status.stderr == b"", (options, status.stderr)
+        assert done.stdout.count(b"\n") == 1
+        assert (tmp_path / "bp.dot").read_text().startswith("digraph")
+        (tmp_path / "bp.dot").unlink()
+
+
+def test_a_narrow_terminal_folds_numbers_instead_of_cutting_them() -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    for columns in ("0", "1", "40"):
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # an 80-column terminal
+        try:
+            done = subprocess.run([str(SCRIPT), "--set", "a=2", "d = (a+3) + a*2", "--check"], stdout=follower,
+                                  stderr=subprocess.PIPE, timeout=60, env={**os.environ, "COLUMNS": columns})
+            os.close(follower)
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+        finally:
+            os.close(leader)
+        text = re.sub(r"\x1b\[[0-9;]*m", "", out.decode())
+        assert done.returncode == 0 and "…" not in text, text
+        if columns != "40":  # not a width: the terminal's own is used (80 here), so every number is whole
+            assert "3.0000" in text and "9.0000" in text and "2.3553e-11" in text, text
+
+
+def test_library_warnings_never_reach_the_user(tmp_path: Path) -> None:
+    name = "x" * 3000
+    done = gradcli(f"y = sin({name})", "--sweep", f"{name}=0:1:30", "--plot", "p.svg", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == b"", done.stderr[:300]

@@ -198,3 +198,75 @@ def test_claim_refuses_missing_folders_and_the_program(tmp_path: Path) -> None:
     with pytest.raises(GradcliError, match="would overwrite the program"):
         outputs.claim("-g", str(program))
     assert file_identity(os.open(os.devnull, os.O_RDONLY)) is None  # not a regular file: no identity
+
+
+# ----- what a hostile tester found next -------------------------------------------------------------
+def test_a_link_another_user_made_in_a_shared_folder_is_not_followed(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("making a link owned by another user needs root")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    victim = tmp_path / "secret.txt"
+    victim.write_text("secret")
+    for name, target in [("pic.svg", victim), ("new.svg", tmp_path / "created.txt")]:
+        os.symlink(target, shared / name)
+        os.lchown(shared / name, 65534, 65534)  # made by 'nobody'
+        done = gradcli("x = 1", "-g", f"shared/{name}", cwd=tmp_path)
+        assert done.returncode == 2 and "a symbolic link another user made in a shared folder" in done.stderr
+    assert victim.read_text() == "secret" and not (tmp_path / "created.txt").exists()
+    os.symlink(tmp_path / "mine.dot", shared / "mine.dot")  # one's own link is followed
+    assert gradcli("x = 1", "-g", "shared/mine.dot", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "mine.dot").read_text().startswith("digraph")
+
+
+def test_a_link_swapped_to_the_program_while_gradcli_runs_is_caught(tmp_path: Path) -> None:
+    program = tmp_path / "p.grad"
+    program.write_text(PROGRAM)
+    other = tmp_path / "other.gv"
+    link = tmp_path / "out.gv"
+    with open(program) as f:
+        identity = file_identity(f.fileno())
+    for swap_before in ("stage", "commit"):
+        link.unlink(missing_ok=True)
+        os.symlink(other, link)
+        outputs = Outputs(identity)
+        outputs.claim("-g", str(link))
+        if swap_before == "commit":
+            outputs.stage("-g", str(link), b"picture")
+        link.unlink()
+        os.symlink(program, link)  # the attacker's swap
+        with pytest.raises(GradcliError, match="would overwrite the program being read"):
+            if swap_before == "stage":
+                outputs.stage("-g", str(link), b"picture")
+            else:
+                outputs.commit()
+        outputs.discard()
+        assert program.read_text() == PROGRAM and leftovers(tmp_path) == []
+
+
+def test_only_regular_files_are_written_and_modes_survive(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo.svg")
+    done = gradcli("x = 1", "-g", "fifo.svg", cwd=tmp_path)
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+    assert stat.S_ISFIFO(os.stat(tmp_path / "fifo.svg").st_mode)
+    os.symlink("/dev/null", tmp_path / "null.dot")
+    done = gradcli("x = 1", "-g", "null.dot", cwd=tmp_path)
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+    special = tmp_path / "special.dot"
+    special.write_text("old")
+    special.chmod(0o2750)
+    assert gradcli("x = 1", "-g", "special.dot", cwd=tmp_path).returncode == 0
+    assert stat.S_IMODE(special.stat().st_mode) == 0o2750 and special.read_text().startswith("digraph")
+
+
+def test_paths_are_taken_as_written(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    done = gradcli("x = 1", "-g", "sub/missing/../g.dot", cwd=tmp_path)
+    assert done.returncode == 2 and "No such file or directory" in done.stderr
+    assert not (tmp_path / "sub" / "g.dot").exists()
+    for args in (["-g", "a.dot", "-g", "b.dot"], ["--of", "x", "--of", "x"], ["--format", "json", "--format", "tree"],
+                 ["--order", "2", "--order", "3"]):
+        done = gradcli("x = 1", *args, cwd=tmp_path)
+        assert done.returncode == 2 and "is given more than once" in done.stderr, done.stderr
+    assert not (tmp_path / "a.dot").exists() and not (tmp_path / "b.dot").exists()

@@ -108,3 +108,17 @@ def test_every_formula_parses_back_and_gives_the_numeric_gradient(p) -> None:
             continue  # the formula leaves a domain the rounding of the program stayed in
         expected = r.gradients[name]
         assert math.isclose(value, expected, rel_tol=1e-7, abs_tol=1e-9), (name, f.text, value, expected)
+
+
+def test_a_constant_and_a_variable_of_the_same_name_never_share_a_formula() -> None:
+    # pi is the constant in 'a = x * pi' and a variable from 'pi = 2' on: each formula reads back to its value
+    for source, values in [("a = x * pi; pi = 2; y = a * pi", {"x": 1.0}), ("y = e * x; e = 3; z = y * e", {"x": 2.0}),
+                           ("y = sin(pi) + pi * x", {"x": 1.0, "pi": 4.0})]:
+        r = evaluate(source, values)
+        d = derivatives(parse(source), values)
+        inputs = {v.label: v.data for v in r.nodes if v.op.name == "input"}
+        for name, f in d.formulas.items():
+            if name != d.output_name:
+                assert math.isclose(evaluate(f.text, inputs).value, r.gradients[name], rel_tol=1e-12), (name, f.text)
+    d = derivatives(parse("a = x * pi; pi = 2; y = a * pi"), ["x"])
+    assert d.formulas["x"].text == "3.141592653589793*pi"
