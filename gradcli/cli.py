@@ -299,8 +299,7 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
 
 
 def _parse(source: str, limits: Limits) -> Program:
-    parsed = parse(source, max_code=limits["nodes"])
-    return parsed
+    return parse(source, max_code=limits["nodes"])
 
 
 def _differentiate(parsed: Program, values: dict[str, float], output: str | None, format_: str, precision: int,
