@@ -455,6 +455,10 @@ MIN_WIDTH = 40
 TREE_DEPTH = 50
 
 
+#: the width of piped output: no table is ever cut to fit
+PIPED_WIDTH = 100_000
+
+
 def _stdout_console(renderables: list[Any]) -> Any:
     """The console for standard output: the terminal's width (at least MIN_WIDTH); piped, wide enough
     that no table is cut (a number is never shortened to '…')."""
@@ -467,13 +471,10 @@ def _stdout_console(renderables: list[Any]) -> Any:
         _stdout_gone()
 
     setattr(console, "on_broken_pipe", reader_gone)  # an instance attribute: only this console
-    width = console.width
     if not console.is_terminal:
-        from rich.measure import Measurement
-
-        options = console.options.update_width(1 << 20)
-        width = max([width, *(Measurement.get(console, options, r).maximum for r in renderables)])
-    console.width = width
+        # piped: as wide as a table needs (a table takes its natural width, never padded); measuring
+        # each table first would cost a few milliseconds a call
+        console.width = PIPED_WIDTH
     return console
 
 

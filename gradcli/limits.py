@@ -9,16 +9,17 @@ a minute and a couple of GiB on a small machine.
 
 from __future__ import annotations
 
-import re
-from typing import NamedTuple
-
 from .errors import GradcliError
 
 
-class Limit(NamedTuple):
-    default: int
-    unit: str  # "bytes", or what a count counts
-    what: str  # what is counted, for --help and the README
+class Limit:
+    """One budget: its default, its unit ("bytes", or what a count counts), and what it bounds."""
+
+    # a plain class: a NamedTuple costs about a millisecond to build at every start-up
+    __slots__ = ("default", "unit", "what")
+
+    def __init__(self, default: int, unit: str, what: str) -> None:
+        self.default, self.unit, self.what = default, unit, what
 
 
 #: name -> the limit; the README's table of limits lists the same rows
@@ -32,7 +33,7 @@ LIMITS: dict[str, Limit] = {
     "derivatives": Limit(1_000_000, "derivatives", "derivatives --order computes (inputs^order / order!, about)"),
 }
 
-_SIZE = re.compile(r"(\d+(?:\.\d*)?(?:[eE]\+?\d+)?)\s*([KMGT]i?B?|B)?", re.IGNORECASE)
+_SIZE = r"(\d+(?:\.\d*)?(?:[eE]\+?\d+)?)\s*([KMGT]i?B?|B)?"  # compiled only when --limit is given
 _UNITS = {"": 1, "b": 1}
 for _i, _prefix in enumerate("kmgt", 1):  # 4k, 4kb: thousands; 4ki, 4kib: powers of 1024
     _UNITS.update({_prefix: 1000**_i, _prefix + "b": 1000**_i, _prefix + "i": 1024**_i, _prefix + "ib": 1024**_i})
@@ -80,7 +81,9 @@ def parse_limit(text: str) -> tuple[str, int]:
         raise GradcliError(f"invalid value for --limit: '{text}' is not NAME=N (limits: {known})")
     if name not in LIMITS:
         raise GradcliError(f"invalid value for --limit: no limit '{name}' (limits: {known})")
-    match = _SIZE.fullmatch(value.strip())
+    import re
+
+    match = re.fullmatch(_SIZE, value.strip(), re.IGNORECASE)
     if match is None or (match.group(2) and LIMITS[name].unit != "bytes"):
         example = "4GiB" if LIMITS[name].unit == "bytes" else "1e9"
         raise GradcliError(f"invalid value for --limit: '{value.strip()}' in '{text}' is not a number"

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
-from typing import NamedTuple
 
 from .errors import GradcliError
 
@@ -30,11 +28,17 @@ class OutputFileError(GradcliError):
     exit_code = 1
 
 
-class _Staged(NamedTuple):
-    option: str
-    path: str  # as the user gave it
-    target: str  # the file that gets the content (a symlink's target)
-    tmp: str
+class _Staged:
+    """A file written to its temporary name, waiting for the call to succeed."""
+
+    # a plain class: a NamedTuple costs about a millisecond to build at every start-up
+    __slots__ = ("option", "path", "target", "tmp")
+
+    def __init__(self, option: str, path: str, target: str, tmp: str) -> None:
+        self.option = option
+        self.path = path  # as the user gave it
+        self.target = target  # the file that gets the content (a symlink's target)
+        self.tmp = tmp
 
 
 def file_identity(fd: int) -> tuple[int, int] | None:
@@ -91,6 +95,8 @@ class Outputs:
         """Write ``data`` to a temporary file beside the target of ``path``, to be committed later."""
         target = self._target(option, path)
         folder, name = os.path.split(target)
+        import tempfile
+
         try:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.gradcli-", suffix=".tmp")
         except OSError as e:

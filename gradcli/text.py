@@ -10,16 +10,21 @@ clipped, so an error is always one short line.
 from __future__ import annotations
 
 import re
-import unicodedata
+from functools import lru_cache
 
 #: C0 and C1 controls, DEL, and the characters other than \n that some programs take for a
 #: line break or that reorder text on screen (U+2028/9, bidirectional overrides and isolates)
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 #: a quoted run of text longer than this is shortened in the middle
 RUN_WIDTH = 80
 #: a message longer than this (after shortening runs) is cut
 MESSAGE_LIMIT = 1_000
-_LONG_RUN = re.compile(r"\S{%d,}" % (RUN_WIDTH + 1))
+_LONG_RUN = r"\S{%d,}" % (RUN_WIDTH + 1)
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)  # on first use: a call that prints no user text compiles nothing
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -33,7 +38,7 @@ def printable(text: str) -> str:
     Tabs and newlines stay as they are; an escaped text is printable, so
     applying this twice changes nothing more.
     """
-    return _UNSAFE.sub(_escape, text)
+    return _compiled(_UNSAFE).sub(_escape, text)
 
 
 def shorten(text: str, width: int = RUN_WIDTH) -> str:
@@ -46,12 +51,14 @@ def shorten(text: str, width: int = RUN_WIDTH) -> str:
 
 def safe_message(text: str) -> str:
     """A message fit for a terminal: escaped, every long run of user text shortened, bounded."""
-    text = _LONG_RUN.sub(lambda m: shorten(m.group()), printable(text))
+    text = _compiled(_LONG_RUN).sub(lambda m: shorten(m.group()), printable(text))
     return shorten(text, MESSAGE_LIMIT) if len(text) > MESSAGE_LIMIT else text
 
 
 def cells(text: str) -> int:
     """Columns ``text`` takes in a terminal: wide (CJK) characters two, combining marks none."""
+    import unicodedata
+
     width = 0
     for ch in text:
         if unicodedata.combining(ch):
