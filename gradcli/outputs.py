@@ -64,29 +64,18 @@ class Outputs:
         regular file, or when writing it would follow another user's link in a shared folder; call
         before any work."""
         where = f"{option} {path}"
-        _check_links(where, path)
-        folder = os.path.dirname(path) or "."
-        if not os.path.isdir(folder):  # as written: 'missing/../g.svg' is no path, whatever realpath says
+        if not os.path.isdir(os.path.dirname(path) or "."):  # as written: 'missing/../g.svg' is no path
             raise GradcliError(f"cannot write {path}: No such file or directory")
-        identity: tuple[int, int] | str
-        try:
-            st = os.stat(path)  # follows links: a link to the program is the program
-        except FileNotFoundError:
-            identity = os.path.realpath(path)
-        except OSError as e:
-            raise GradcliError(f"{where}: {e.strerror}") from None
-        else:
-            if stat.S_ISDIR(st.st_mode):
-                raise GradcliError(f"{where}: is a folder; give a file name")
-            identity = (st.st_dev, st.st_ino)
-            if identity == self.program:
-                raise GradcliError(f"{where} would overwrite the program being read")
-            if not stat.S_ISREG(st.st_mode):
-                raise GradcliError(f"{where}: not a regular file (a pipe or a device); give a file name")
-            if not os.access(path, os.W_OK):
-                raise GradcliError(f"cannot write {path}: Permission denied")
-        if not os.access(os.path.dirname(os.path.realpath(path)), os.W_OK):
+        if os.path.isdir(path):
+            raise GradcliError(f"{where}: is a folder; give a file name")
+        target = self._target(option, path)  # not another user's link, not the program, a regular file
+        exists = os.path.lexists(target)
+        if (exists and not os.access(target, os.W_OK)) or not os.access(os.path.dirname(target), os.W_OK):
             raise GradcliError(f"cannot write {path}: Permission denied")
+        identity: tuple[int, int] | str = target
+        if exists:
+            st = os.stat(target)
+            identity = (st.st_dev, st.st_ino)
         if identity in self._paths:
             raise GradcliError(f"{where} and {self._paths[identity]} would write the same file")
         self._paths[identity] = where

@@ -19,8 +19,8 @@ from typing import Any, Generic, Mapping, TypeVar
 from .engine import GradientError, Value, backward
 from .errors import GradcliError, MathError, NothingToDifferentiateError, UnknownNameError
 from .ops import CONSTANTS, INPUT
-from .text import listing, shorten
 from .parser import APPLY, ASSIGN, NAME, NUM, Instr, Program, is_name, parse, show_position, where
+from .text import listing, shorten
 
 LABEL_WIDTH = 40  # node labels longer than this are shortened in the middle
 MESSAGE_WIDTH = 60  # likewise for expression text in error messages
@@ -106,11 +106,7 @@ def clip(source: str, start: int, end: int, width: int) -> str:
         text = source[start : start + 2 * width] + " " + source[end - 2 * width : end]
     else:
         text = source[start:end]
-    text = " ".join(text.split())
-    if len(text) > width:
-        half = (width - 1) // 2
-        text = text[:half] + "…" + text[len(text) - (width - 1 - half) :]
-    return text
+    return shorten(" ".join(text.split()), width)
 
 
 def evaluate(source: str, values: Mapping[str, float] | None = None, output: str | None = None,
