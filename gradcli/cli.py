@@ -256,8 +256,8 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     "a = 2; b = a + 3; c = a * 2; d = b + c". With no PROGRAM and no --file,
     the program is read from standard input.
     """
-    limits = Limits(dict(parse_limit(t) for t in limit_texts))
-    values = dict(_parse_assignment(a) for a in assignments)
+    limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
+    values = _once("--set", [_parse_assignment(a) for a in assignments])
     if graph is not None:
         from .drawing import picture_format
 
@@ -296,6 +296,16 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
         outputs.commit()  # the whole call succeeded: the files take their place
     finally:
         outputs.discard()
+
+
+def _once(option: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """NAME=VALUE pairs as a dict; a NAME given twice is refused (one of its values would be dropped)."""
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            raise click.UsageError(f"{option} {name} is given more than once; give it once")
+        found[name] = value
+    return found
 
 
 def _parse(source: str, limits: Limits) -> Program:

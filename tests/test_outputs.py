@@ -266,7 +266,8 @@ def test_paths_are_taken_as_written(tmp_path: Path) -> None:
     assert done.returncode == 2 and "No such file or directory" in done.stderr
     assert not (tmp_path / "sub" / "g.dot").exists()
     for args in (["-g", "a.dot", "-g", "b.dot"], ["--of", "x", "--of", "x"], ["--format", "json", "--format", "tree"],
-                 ["--order", "2", "--order", "3"]):
+                 ["--order", "2", "--order", "3"], ["--set", "x=1", "--set", "x=2"],
+                 ["--limit", "work=5", "--limit", "work=9"]):
         done = gradcli("x = 1", *args, cwd=tmp_path)
         assert done.returncode == 2 and "is given more than once" in done.stderr, done.stderr
     assert not (tmp_path / "a.dot").exists() and not (tmp_path / "b.dot").exists()
