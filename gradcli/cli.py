@@ -18,7 +18,7 @@ import click
 
 from . import __version__
 from .errors import GradcliError, UnknownNameError
-from .limits import LIMITS, LimitError, Limits, Meter, amount, parse_limit
+from .limits import LIMITS, Limits, Meter, amount, exceeded, parse_limit
 from .outputs import Outputs, file_identity
 from .parser import Program, is_name, parse, parse_count, parse_number
 from .program import Result, run
@@ -204,8 +204,7 @@ def _read_program(program: str | None, file: str | None, limits: Limits) -> tupl
 
 
 def _over_input(limits: Limits, where: str = "the program") -> None:
-    raise LimitError(f"{where} is longer than {amount('input', limits['input'])}, the limit"
-                     f" (raise it with --limit input=N)")
+    raise exceeded("input", f"{where} is longer than {amount('input', limits['input'])}, the limit")
 
 
 def _limit_help() -> str:
@@ -469,9 +468,9 @@ TREE_DEPTH = 50
 PIPED_WIDTH = 100_000
 
 
-def _stdout_console(renderables: list[Any]) -> Any:
-    """The console for standard output: the terminal's width (at least MIN_WIDTH); piped, wide enough
-    that no table is cut (a number is never shortened to '…')."""
+def _stdout_console() -> Any:
+    """The console for standard output: on a terminal, ``_columns()`` wide; piped, PIPED_WIDTH, so that
+    no table is cut (a number is never shortened to '…')."""
     from rich.console import Console
 
     console = Console(highlight=False, emoji=False, width=_columns())  # rich would take COLUMNS=0 as it is
@@ -501,7 +500,7 @@ def _columns() -> int:
 
 
 def _print_renderables(renderables: list[Any]) -> None:
-    console = _stdout_console(renderables)
+    console = _stdout_console()
     for r in renderables:
         _safely(lambda: console.print(r, crop=False))
 

@@ -86,7 +86,7 @@ class DerivativeError(MathError):
     def __init__(self, e: MathError, source: Value) -> None:
         named = [f"{u.label} = {format_number(u.data)}" for u in source.inputs if is_name(u.label)]
         self.where = f"'{source.label or source.op.name}'" + (f" ({', '.join(named)})" if named else "")
-        self.cause = e.message.split(" in '")[0]
+        self.cause = e.message  # the engine's own words ('overflow'): it names no expression
         super().__init__(f"{self.cause} in {self.where}", None)
 
 

@@ -43,6 +43,11 @@ class LimitError(GradcliError):
     """A call whose estimated cost is over a limit (exit 2: the user chooses to raise it)."""
 
 
+def exceeded(name: str, message: str) -> LimitError:
+    """The error for limit ``name``: ``message``, and how to raise the limit."""
+    return LimitError(f"{message} (raise it with --limit {name}=N)")
+
+
 class Limits:
     """The limits in force for one call: the defaults, with the ones given by --limit."""
 
@@ -57,8 +62,7 @@ class Limits:
         """Fail when ``needed`` is over the limit ``name``; ``what`` says what needs it."""
         limit = self.values[name]
         if needed > limit:
-            raise LimitError(f"{what} needs {amount(name, needed)}, over the limit of {amount(name, limit)}"
-                             f" (raise it with --limit {name}=N)")
+            raise exceeded(name, f"{what} needs {amount(name, needed)}, over the limit of {amount(name, limit)}")
 
 
 def amount(name: str, n: float) -> str:
@@ -106,5 +110,4 @@ class Meter:
     def spend(self, n: int) -> None:
         self.used += n
         if self.used > self.limit:
-            raise LimitError(f"{self.what} needs more than {amount(self.name, self.limit)}, the limit"
-                             f" (raise it with --limit {self.name}=N)")
+            raise exceeded(self.name, f"{self.what} needs more than {amount(self.name, self.limit)}, the limit")

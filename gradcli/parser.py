@@ -28,7 +28,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from ._build_tables import LARK_OPTIONS, grammar_sha256
 from .errors import ArityError, GradcliSyntaxError, UnknownFunctionError
-from .limits import LimitError
+from .limits import exceeded
 from .ops import FUNCTIONS, OPS, Op
 from .text import cells, printable, shorten
 
@@ -137,8 +137,8 @@ class _Emitter(Transformer):
         code = self.code
         code.append(Instr(kind, payload, inputs, start, end))
         if len(code) > self.max_code:
-            raise LimitError(f"the program has more than {self.max_code:,} parts (numbers, names, operations),"
-                             f" the limit (raise it with --limit nodes=N)")
+            raise exceeded("nodes", f"the program has more than {self.max_code:,} parts (numbers, names,"
+                                    " operations), the limit")
         return _Operand(len(code) - 1, start, end)
 
     def _binary(self, op: Op, x: _Operand, y: _Operand) -> _Operand:

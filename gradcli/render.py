@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .engine import Value, topological_order
@@ -116,14 +117,19 @@ def tree(result: Result, precision: int = DEFAULT_PRECISION, max_depth: int = 50
 
 def _table() -> Any:
     """A rich Table whose cells fold onto more lines when the terminal is narrow, never cut with '…'."""
-    from rich.table import Table
+    return _folding_table_class()()
+
+
+@lru_cache(maxsize=1)
+def _folding_table_class() -> Any:
+    from rich.table import Table  # rich is imported only when a table is drawn
 
     class Folding(Table):
         def add_column(self, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("overflow", "fold")
             super().add_column(*args, **kwargs)
 
-    return Folding()
+    return Folding
 
 
 def _escape(text: str) -> str:
