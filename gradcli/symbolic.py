@@ -369,6 +369,8 @@ class Derivatives:
     formulas: dict[str, Expr]
     #: the variables the formulas are written in (inputs, given values or free names)
     inputs: list[str]
+    #: the algebra the formulas were built in: derivatives of them must be built in it too
+    algebra: Algebra
 
 
 def derivatives(program: Program, given: Iterable[str] = (), output: str | None = None) -> Derivatives:
@@ -446,7 +448,7 @@ def derivatives(program: Program, given: Iterable[str] = (), output: str | None 
             local = instantiate(used.formulas[k], arg_exprs, alg.num, alg.apply)
             contributions.setdefault(a, []).append((n, alg.apply(OPS["mul"], local, g)))
     formulas = {name: total.get(n, alg.zero) for name, n in names.items()}
-    return Derivatives(output_name, formulas, inputs)
+    return Derivatives(output_name, formulas, inputs, alg)
 
 
 def local_formula(op: Op, k: int, labels: list[str], atomic: list[bool]) -> Expr:
