@@ -18,12 +18,27 @@ __all__ = ["Value", "backward", "topological_order", "grad", "draw", "evaluate",
            "GradcliSyntaxError", "MathError", "__version__"]
 
 
+def _repr_svg_(self: Value) -> str | None:
+    """Jupyter shows a Value as the picture of its graph (None past the picture budget).
+
+    Set on Value here, at the top of the package: the engine knows nothing of pictures.
+    """
+    from .drawing import MAX_NODES, draw, render
+
+    if len(topological_order(self)) > MAX_NODES:
+        return None
+    return render(draw(self).source, "svg").decode("utf-8")
+
+
+setattr(Value, "_repr_svg_", _repr_svg_)
+
+
 def __getattr__(name: str) -> Any:
     # the language (and lark) load only when a program is evaluated
     if name in ("evaluate", "Result"):
-        from . import program
+        from . import api
 
-        return getattr(program, name)
+        return getattr(api, name)
     if name == "grad":
         from .higher import grad
 

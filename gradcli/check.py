@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from .engine import Value, forward, topological_order
 from .errors import MathError
-from .ops import INPUT
 from .program import Result
 
 ATOL = 1e-5
@@ -48,17 +47,14 @@ class Check:
 def evaluations(result: Result) -> int:
     """Node evaluations ``gradient_check`` makes: two forward passes of the output's graph per input
     (a step that leaves the domain costs two more, rarely)."""
-    inputs = sum(1 for v in result.names.values() if v.op is INPUT)
-    return 2 * inputs * len(topological_order(result.output))
+    return 2 * len(result.bindings.inputs) * len(topological_order(result.output))
 
 
 def gradient_check(result: Result, atol: float = ATOL, rtol: float = RTOL) -> Check:
-    """Check every named input variable of ``result`` (leaves its values unchanged)."""
+    """Check the gradient of every input of ``result`` (leaves its values unchanged)."""
     graph = topological_order(result.output)  # only what the output depends on is re-run
     rows = []
-    for name, v in result.names.items():
-        if v.op is not INPUT:
-            continue  # only variables that are inputs can be nudged
+    for name, v in result.inputs.items():
         numeric = numeric_gradient(graph, v)
         abs_error = abs(v.grad - numeric)
         rel_error = abs_error / abs(numeric) if numeric else (0.0 if abs_error == 0 else math.inf)

@@ -331,7 +331,7 @@ def _differentiate(parsed: Program, values: dict[str, float], output: str | None
         if order > 1:
             from .higher import count, derivative_table
 
-            inputs = sum(1 for name in result.names if result.names[name].op.name == "input")
+            inputs = len(result.bindings.inputs)
             limits.check("derivatives", count(inputs, order), f"--order {order} over {inputs:,} inputs")
         if check:
             from .check import evaluations

@@ -19,7 +19,7 @@ from operator import attrgetter
 from typing import Iterable, Union
 
 from .errors import MathError
-from .ops import CONST, FUNCTIONS, INPUT, OPS, Op
+from .ops import CONST, FUNCTIONS, INPUT, OPS, Op, fold, forward_error
 
 Number = Union[int, float]
 
@@ -68,63 +68,63 @@ class Value:
     def apply(op: Op, *inputs: "Value") -> "Value":
         """The node ``op(*inputs)`` (one or two inputs); MathError when the result is not finite."""
         if len(inputs) == 2:
-            return _binary(op, *inputs)
+            return binary(op, *inputs)
         if len(inputs) == 1:
-            return _unary(op, *inputs)
+            return unary(op, *inputs)
         raise TypeError(f"a node has one or two inputs, not {len(inputs)} ({op.name})")
 
     # ----- micrograd-compatible operators ---------------------------------
     # (isinstance inline rather than a helper: these run once per node built)
     def __add__(self, other: "Value | Number") -> "Value":
-        return _binary(_ADD, self, other if isinstance(other, Value) else Value.constant(other))
+        return binary(_ADD, self, other if isinstance(other, Value) else Value.constant(other))
 
     def __radd__(self, other: Number) -> "Value":
-        return _binary(_ADD, Value.constant(other), self)
+        return binary(_ADD, Value.constant(other), self)
 
     def __sub__(self, other: "Value | Number") -> "Value":
-        return _binary(_SUB, self, other if isinstance(other, Value) else Value.constant(other))
+        return binary(_SUB, self, other if isinstance(other, Value) else Value.constant(other))
 
     def __rsub__(self, other: Number) -> "Value":
-        return _binary(_SUB, Value.constant(other), self)
+        return binary(_SUB, Value.constant(other), self)
 
     def __mul__(self, other: "Value | Number") -> "Value":
-        return _binary(_MUL, self, other if isinstance(other, Value) else Value.constant(other))
+        return binary(_MUL, self, other if isinstance(other, Value) else Value.constant(other))
 
     def __rmul__(self, other: Number) -> "Value":
-        return _binary(_MUL, Value.constant(other), self)
+        return binary(_MUL, Value.constant(other), self)
 
     def __truediv__(self, other: "Value | Number") -> "Value":
-        return _binary(_DIV, self, other if isinstance(other, Value) else Value.constant(other))
+        return binary(_DIV, self, other if isinstance(other, Value) else Value.constant(other))
 
     def __rtruediv__(self, other: Number) -> "Value":
-        return _binary(_DIV, Value.constant(other), self)
+        return binary(_DIV, Value.constant(other), self)
 
     def __pow__(self, other: "Value | Number") -> "Value":
-        return _binary(_POW, self, other if isinstance(other, Value) else Value.constant(other))
+        return binary(_POW, self, other if isinstance(other, Value) else Value.constant(other))
 
     def __rpow__(self, other: Number) -> "Value":
-        return _binary(_POW, Value.constant(other), self)
+        return binary(_POW, Value.constant(other), self)
 
     def __neg__(self) -> "Value":
-        return _unary(_NEG, self)
+        return unary(_NEG, self)
 
     def __pos__(self) -> "Value":
         return self
 
     def exp(self) -> "Value":
-        return _unary(FUNCTIONS["exp"], self)
+        return unary(FUNCTIONS["exp"], self)
 
     def log(self) -> "Value":
-        return _unary(FUNCTIONS["log"], self)
+        return unary(FUNCTIONS["log"], self)
 
     def tanh(self) -> "Value":
-        return _unary(FUNCTIONS["tanh"], self)
+        return unary(FUNCTIONS["tanh"], self)
 
     def relu(self) -> "Value":
-        return _unary(FUNCTIONS["relu"], self)
+        return unary(FUNCTIONS["relu"], self)
 
     def sigmoid(self) -> "Value":
-        return _unary(FUNCTIONS["sigmoid"], self)
+        return unary(FUNCTIONS["sigmoid"], self)
 
     @property
     def inputs(self) -> tuple["Value", ...]:
@@ -146,14 +146,6 @@ class Value:
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
-    def _repr_svg_(self) -> str | None:
-        """Jupyter shows a Value as the picture of its graph (None past the picture budget)."""
-        from .drawing import MAX_NODES, draw, render
-
-        if len(topological_order(self)) > MAX_NODES:
-            return None
-        return render(draw(self).source, "svg").decode("utf-8")
-
     # ----- backward -------------------------------------------------------
     def backward(self) -> None:
         """Set every node's grad to d(self)/d(node), starting from zero."""
@@ -164,12 +156,12 @@ class Value:
 # __init__ (one more call, and a check of data) building a graph is slower.
 
 
-def _binary(op: Op, a: Value, b: Value) -> Value:
+def binary(op: Op, a: Value, b: Value) -> Value:
     """``op(a, b)``: Value.apply for two inputs, without an argument list."""
     try:
         data = op.forward(a.data, b.data)
     except (OverflowError, ValueError, ZeroDivisionError) as e:
-        raise _forward_error(op, e) from None
+        raise forward_error(op, e) from None
     if not _isfinite(data):
         raise MathError("overflow", None)
     out = _new(Value)
@@ -183,12 +175,12 @@ def _binary(op: Op, a: Value, b: Value) -> Value:
     return out
 
 
-def _unary(op: Op, a: Value) -> Value:
+def unary(op: Op, a: Value) -> Value:
     """``op(a)``: Value.apply for one input, without an argument list."""
     try:
         data = op.forward(a.data)
     except (OverflowError, ValueError, ZeroDivisionError) as e:
-        raise _forward_error(op, e) from None
+        raise forward_error(op, e) from None
     if not _isfinite(data):
         raise MathError("overflow", None)
     out = _new(Value)
@@ -204,19 +196,7 @@ def _unary(op: Op, a: Value) -> Value:
 
 def compute(op: Op, inputs: tuple[Value, ...]) -> float:
     """``op``'s forward value at its inputs' data; MathError unless it is finite."""
-    try:
-        data = op.forward(*[v.data for v in inputs])
-    except (OverflowError, ValueError, ZeroDivisionError) as e:
-        raise _forward_error(op, e) from None
-    if not _isfinite(data):
-        raise MathError("overflow", None)
-    return data
-
-
-def _forward_error(op: Op, e: Exception) -> MathError:
-    if isinstance(e, OverflowError):
-        return MathError("overflow", None)
-    return MathError(f"{op.name} is not defined for these arguments", None)
+    return fold(op, *[v.data for v in inputs])
 
 
 def forward(nodes: Iterable[Value]) -> None:

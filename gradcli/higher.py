@@ -16,9 +16,10 @@ from .engine import Value, topological_order
 from .errors import MathError
 from .formulas import instantiate
 from .limits import Meter
-from .ops import INPUT, OPS, Op
+from .ops import OPS, Op
 from .parser import is_name
-from .program import Result, format_number
+from .bindings import format_number
+from .program import Result
 
 _ADD, _MUL = OPS["add"], OPS["mul"]
 
@@ -104,8 +105,9 @@ def derivative_table(result: Result, order: int, meter: Meter | None = None
     Mixed partials are taken once, in sorted order. ``meter`` (a work budget)
     is charged as the derivative graphs are built.
     """
-    names = [name for name, v in result.names.items() if v.op is INPUT]
-    wrt = [result.names[name] for name in names]
+    inputs = result.inputs
+    names = list(inputs)
+    wrt = list(inputs.values())
     level: dict[tuple[int, ...], Value] = {(): result.output}
     origin: dict[Value, Value] = {}
     for depth in range(order):

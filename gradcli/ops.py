@@ -174,6 +174,24 @@ FUNCTIONS: dict[str, Op] = {op.name: op for op in _ROWS if op.callable}
 #: names that mean a number unless the program assigns them
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
+def fold(op: Op, *args: float) -> float:
+    """``op``'s forward value at numbers ``args``; MathError unless it is a finite number."""
+    try:
+        value = op.forward(*args)
+    except (OverflowError, ValueError, ZeroDivisionError) as e:
+        raise forward_error(op, e) from None
+    if not math.isfinite(value):
+        raise MathError("overflow", None)
+    return value
+
+
+def forward_error(op: Op, e: Exception) -> MathError:
+    """The error of a forward function that raised ``e`` (math's own errors say little)."""
+    if isinstance(e, OverflowError):
+        return MathError("overflow", None)
+    return MathError(f"{op.name} is not defined for these arguments", None)
+
+
 # Leaves have no forward and no inputs: a variable (set, or assigned a number)
 # and a constant (a literal, pi, or a number mixed into a Python expression).
 INPUT = Op("input", "", 0, lambda: 0.0, (), ())

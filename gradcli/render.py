@@ -46,14 +46,11 @@ def op_symbol(v: Value) -> str:
 
 
 def summary(result: Result, precision: int = DEFAULT_PRECISION) -> str:
-    """One line: the output's value, then d(output)/d(variable) for each named variable."""
+    """One line: the output's value, then d(output)/d(input) for each input and d(output)/d(name)
+    for each other named variable."""
     out = result.output_name
     parts = [f"{out} = {fmt(result.value, precision)}"]
-    parts += [
-        f"∂{as_operand(out)}/∂{name} = {fmt(grad, precision)}"
-        for name, grad in result.gradients.items()
-        if result.names[name] is not result.output
-    ]
+    parts += [f"∂{as_operand(out)}/∂{name} = {fmt(grad, precision)}" for name, grad in result.partials.items()]
     return "   ".join(parts)
 
 
@@ -139,10 +136,11 @@ def _escape(text: str) -> str:
 
 
 def to_json(result: Result) -> dict[str, Any]:
-    """The JSON document: output, value, gradients, and every node with its input ids."""
+    """The JSON document: output, value, inputs, gradients, and every node with its input ids."""
     return {
         "output": result.output_name,
         "value": result.value,
+        "inputs": {name: v.data for name, v in result.inputs.items()},
         "gradients": {name: _json_number(g) for name, g in result.gradients.items()},
         "nodes": [
             {
@@ -311,7 +309,7 @@ def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION) ->
         r = row.result
         if r is None:
             continue
-        grads = ", ".join(f"∂/∂{name} = {fmt(g, precision)}" for name, g in r.gradients.items() if r.names[name] is not r.output)
+        grads = ", ".join(f"∂/∂{name} = {fmt(g, precision)}" for name, g in r.partials.items())
         t.add_row(str(row.line), Text(shorten(printable(row.source.strip()), PROGRAM_WIDTH)),
                   Text(f"{r.output_name} = {fmt(r.value, precision)}"), Text(grads))
     return t

@@ -22,8 +22,9 @@ from .errors import GradcliError, MathError
 from .formulas import instantiate
 from .limits import Limits
 from .ops import INPUT, Op
-from .parser import ASSIGN, NAME, Program, as_operand, is_name, parse_count, parse_number
-from .program import Result, format_number, run
+from .parser import Program, as_operand, is_name, parse_count, parse_number
+from .bindings import Bindings, bind, format_number
+from .program import Result, differentiate
 from .text import shorten
 
 if TYPE_CHECKING:
@@ -142,7 +143,6 @@ def compile_tape(result: Result) -> Tape:
     """The graph of ``result`` as a tape; input leaves become named input slots, constants stay."""
     slot = {v: i for i, v in enumerate(result.nodes)}
     out = slot[result.output]
-    used = {slot[u] for v in result.nodes for u in v.inputs} | {out}
     read = {out}  # nodes whose value the backward pass reads
     for i, v in enumerate(result.nodes):
         computes, bare = _reads(v.op)
@@ -150,17 +150,11 @@ def compile_tape(result: Result) -> Tape:
         if computes or not v.inputs:
             read.add(i)
     code: list[Instruction] = []
-    inputs: dict[str, int] = {}
-    first: set[str] = set()
     for i, v in enumerate(result.nodes):
         args = tuple(slot[u] for u in v.inputs)
         variable = v.op is INPUT or any(code[j].variable for j in args)
         code.append(Instruction(v.op, args, v.data, variable, i in read))
-        # a name's first leaf is the one --set replaces; unused (assigned over), it is no input
-        if v.op is INPUT and v.label not in first:
-            first.add(v.label)
-            if i in used or result.names.get(v.label) is v:
-                inputs[v.label] = i
+    inputs = dict(result.bindings.inputs)  # a node's slot is its index
     return Tape(tuple(code), inputs, out, result.output_name)
 
 
@@ -307,9 +301,7 @@ def _axes(np: Any, tape: Tape, grid: Mapping[str, Any]) -> dict[str, Any]:
     axes = {}
     for name, points in grid.items():
         if name not in tape.inputs:
-            raise GradcliError(
-                f"--sweep {name}: '{name}' is not an input variable of the program (input variables: {known})"
-            )
+            raise GradcliError(f"--sweep {name}: the program has no input '{name}' (inputs: {known})")
         axis = np.array(points, dtype=np.float64)  # a copy: the result's axes are its own
         if axis.ndim != 1 or len(axis) == 0 or not np.isfinite(axis).all():
             raise GradcliError(f"--sweep {name}: the values must be a non-empty list of finite numbers")
@@ -515,24 +507,25 @@ def evaluate_on_grid(program: Program, grid: Mapping[str, Any], values: Mapping[
     """The program run (as ``program.run``) at a point of ``grid`` where it is defined: the graph to sweep.
 
     The swept variables are given as --set gives values, so a program need not
-    assign them. The first point is tried first, then up to TRIES spread over the grid.
+    assign them; each must be an input. The first point is tried first, then
+    up to TRIES spread over the grid.
     """
     np = _numpy()
-    named = {ins.payload for ins in program.code if ins.kind in (NAME, ASSIGN)} | set(values or {})
-    for name in grid:
-        if name not in named:
-            raise GradcliError(f"--sweep {name}: the program has no variable '{name}'")
     axes = {name: np.asarray(points, dtype=np.float64) for name, points in grid.items()}
     shape = tuple(len(a) for a in axes.values())
     size = int(np.prod(shape))
     tries = dict.fromkeys([0, *np.linspace(0, size - 1, min(TRIES, size)).round().astype(int).tolist()])
     first: MathError | None = None
     where = ""
+    bindings: Bindings | None = None
     for flat in tries:
         index = np.unravel_index(flat, shape)
         point = {name: float(a[i]) for (name, a), i in zip(axes.items(), index)}
         try:
-            return run(program, {**(values or {}), **point}, output)
+            if bindings is None:  # once: what the names mean does not depend on the values
+                bindings = bind(program, {**(values or {}), **point}, output,
+                                option={**dict.fromkeys(values or {}, "--set"), **dict.fromkeys(grid, "--sweep")})
+            return differentiate(bindings, point)
         except MathError as e:
             if first is None:
                 first, where = e, ", ".join(f"{n} = {format_number(x)}" for n, x in point.items())

@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from .errors import GradcliError, MathError
 from .formulas import instantiate
-from .ops import CONSTANTS, OPS, Op
-from .parser import APPLY, ASSIGN, NAME, NUM, Program
-from .program import GIVEN_INPUT, NEW_INPUT, Scope
+from .bindings import Bindings, bind
+from .ops import CONSTANTS, INPUT, OPS, Op
+from .parser import Program
 
 # precedence, loosest first: a + b, a * b, -a, a ** b, atoms
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
@@ -373,64 +373,36 @@ class Derivatives:
     algebra: Algebra
 
 
-def derivatives(program: Program, given: Iterable[str] = (), output: str | None = None) -> Derivatives:
-    """Differentiate ``program`` symbolically; names without a value become symbols."""
+def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterable[str] = (),
+                output: str | None = None) -> Derivatives:
+    """Differentiate a program symbolically: d(output)/d(name) as a formula for every name.
+
+    ``program`` is parsed text (bound here: ``given`` names, and names read
+    without a value, become symbols) or bindings already made. Every input is
+    a symbol, whatever its value; a constant is written by its name (pi) unless
+    the program also has a variable of that name, then as its number.
+    """
+    if isinstance(program, Bindings):
+        b = program
+    else:
+        values = given if isinstance(given, Mapping) else dict.fromkeys(given, math.nan)
+        b = bind(program, values, output, free=True)
     alg = Algebra()
-    code = program.code
-    # the program's graph, node for node: (op, input node ids), and each node's value as an expression
-    nodes: list[tuple[Op | None, tuple[int, ...]]] = []
     exprs: list[Expr] = []
-
-    def node(op: Op | None, inputs_: tuple[int, ...], e: Expr) -> int:
-        nodes.append((op, inputs_))
-        exprs.append(e)
-        return len(nodes) - 1
-
-    given = list(given)
-    variables = set(given) | {ins.payload for ins in code if ins.kind == ASSIGN}  # names a formula may use
-    scope = Scope(program, {name: node(None, (), alg.sym(name)) for name in given})
-    names = scope.names
-    inputs = list(names)  # the given names, then free names and input variables as they come
-    at: list[int] = []  # node id of each instruction
-    for i, ins in enumerate(code):
-        if ins.kind == NUM:
-            n = node(None, (), alg.num(ins.payload))
-        elif ins.kind == NAME:
-            name = ins.payload
-            if name in names:
-                n = names[name]
-            elif name in CONSTANTS:
-                # where the program also has a variable of that name, the constant is written as its
-                # number: a formula's 'pi' must mean one thing only
-                shown = alg.num(CONSTANTS[name]) if name in variables else alg.constant(name, CONSTANTS[name])
-                n = node(None, (), shown)
-            else:  # no value anywhere: a free symbol
-                n = names[name] = node(None, (), alg.sym(name))
-                inputs.append(name)
-        elif ins.kind == APPLY:
-            applied: Op = ins.payload
-            args = tuple(at[j] for j in ins.inputs)
-            n = node(applied, args, alg.apply(applied, *[exprs[a] for a in args]))
-        elif ins.kind == ASSIGN:
-            name = ins.payload
-            n = at[ins.inputs[0]]
-            made = scope.assign(ins, n)
-            if made == NEW_INPUT:
-                exprs[n] = alg.sym(name)
-                if name not in inputs:
-                    inputs.append(name)
-            elif made == GIVEN_INPUT:
-                n = scope.given[name]
+    for op, args, value, label in zip(b.ops, b.args, b.values, b.labels):
+        if args:
+            exprs.append(alg.apply(op, *[exprs[a] for a in args]))
+        elif op is INPUT:
+            exprs.append(alg.sym(label))  # an input's label is its name
+        elif label in CONSTANTS and label not in b.bound:
+            exprs.append(alg.constant(label, value))
         else:
-            n = at[ins.inputs[0]]
-            scope.expression(ins, n)
-        at.append(n)
-
-    output_name, out = scope.output(output)
+            exprs.append(alg.num(value))
 
     # reverse mode: each node's gradient is the sum of what its users pass back,
     # summed in the order the users were created (so formulas read like the program)
-    contributions: dict[int, list[tuple[int, Expr]]] = {out: [(len(nodes), alg.one)]}
+    out = b.output
+    contributions: dict[int, list[tuple[int, Expr]]] = {out: [(len(exprs), alg.one)]}
     total: dict[int, Expr] = {}
     for n in range(out, -1, -1):
         parts = contributions.pop(n, None)
@@ -440,15 +412,16 @@ def derivatives(program: Program, given: Iterable[str] = (), output: str | None 
         for _, part in sorted(parts, key=lambda p: p[0]):
             g = alg.apply(OPS["add"], g, part)
         total[n] = g
-        used, args = nodes[n]
-        if used is None or g is alg.zero:
+        args = b.args[n]
+        if not args or g is alg.zero:
             continue
+        used = b.ops[n]
         arg_exprs = [exprs[a] for a in args]
         for k, a in enumerate(args):
             local = instantiate(used.formulas[k], arg_exprs, alg.num, alg.apply)
             contributions.setdefault(a, []).append((n, alg.apply(OPS["mul"], local, g)))
-    formulas = {name: total.get(n, alg.zero) for name, n in names.items()}
-    return Derivatives(output_name, formulas, inputs, alg)
+    formulas = {name: total.get(n, alg.zero) for name, n in b.wrt.items()}
+    return Derivatives(b.output_name, formulas, list(b.inputs), alg)
 
 
 def local_formula(op: Op, k: int, labels: list[str], atomic: list[bool]) -> Expr:

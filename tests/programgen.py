@@ -23,6 +23,7 @@ test when that is set (``GRADCLI_FUZZ_EXAMPLES=20000 pytest tests/test_fuzz.py``
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, settings
@@ -353,8 +354,17 @@ def programs(draw: st.DrawFn, max_statements: int = 8, max_depth: int = 4) -> Ge
             scope[statements[-1].split(" ")[0]] = False
 
     source = _layout(draw, statements)
-    output = draw(st.one_of(st.none(), st.none(), st.sampled_from(sorted(scope)))) if scope else None
+    # a value for a name the program never uses as a variable is an error (tested on its own)
+    values = {name: x for name, x in values.items() if _mentions(source, name)}
+    named = sorted(name for name in scope if _mentions(source, name))
+    output = draw(st.one_of(st.none(), st.none(), st.sampled_from(named))) if named else None
     return GeneratedProgram(source, values, output)
+
+
+def _mentions(source: str, name: str) -> bool:
+    """Whether ``name`` is a variable anywhere in ``source``: a word outside comments, not a call."""
+    code = re.sub(r"#[^\n]*", "", source)
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)(?!\s*\()", code) is not None
 
 
 def _layout(draw: st.DrawFn, statements: list[str]) -> str:

@@ -1,40 +1,81 @@
-"""The rules for names that run() and symbolic.derivatives() share (program.Scope)."""
+"""The rules for names (bindings.bind), which every interpretation reads: numbers, formulas, sweeps."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 
 from gradcli import evaluate
 from gradcli.errors import NothingToDifferentiateError
 from gradcli.parser import ASSIGN, parse
-from gradcli.program import GIVEN_INPUT, NEW_INPUT, PLAIN, Scope
+from gradcli.bindings import bind
+from gradcli.check import gradient_check
+from gradcli.errors import GradcliError
+from gradcli.higher import derivative_table
+from gradcli.ops import INPUT
+from gradcli.render import summary
 from gradcli.symbolic import derivatives
 
 
 @pytest.mark.parametrize("source, given, expected", [
-    ("x = 2", (), [NEW_INPUT]),
-    ("x = -2.5", (), [NEW_INPUT]),  # a negative literal is one number
-    ("x = (+2)", (), [NEW_INPUT]),
-    ("x = pi", (), [NEW_INPUT]),
-    ("pi = 3; x = pi", (), [NEW_INPUT, PLAIN]),  # pi is a variable now: x is another name for it
-    ("x = -pi", (), [PLAIN]),  # computed from a constant, not a number
-    ("x = 2 * 3", (), [PLAIN]),
-    ("x = 2; y = x", (), [NEW_INPUT, PLAIN]),
-    ("y = 2", ("x",), [NEW_INPUT]),
-    ("x = 2; x = 3", ("x",), [GIVEN_INPUT, NEW_INPUT]),  # a given value replaces the first number only
-    ("x = x * 2; x = 3", ("x",), [PLAIN, NEW_INPUT]),  # the first assignment was not a number
+    ("x = 2", {}, {"x": 2.0}),
+    ("x = -2.5", {}, {"x": -2.5}),  # a negative literal is one number
+    ("x = (+2)", {}, {"x": 2.0}),
+    ("h0 = -(-2)", {}, {"h0": 2.0}),
+    ("x = pi", {}, {"x": math.pi}),
+    ("x = -pi", {}, {"x": -math.pi}),  # numbers and constants only: folded to one number
+    ("x = 2 * 3", {}, {"x": 6.0}),
+    ("h0 = 2+3; h1 = 1/3; y = h0 * h1", {}, {"h0": 5.0, "h1": 1 / 3}),
+    ("pi = 3; x = pi", {}, {"pi": 3.0}),  # pi is a variable now: x is another name for it
+    ("x = 2; y = x", {}, {"x": 2.0}),
+    ("a = 2; x = a * 2; x = 5", {}, {"a": 2.0}),  # x depended on a name: never an input after
+    ("x = 2; x = 3; y = x * x", {}, {"x": 3.0}),  # set again before it was read
+    ("x = 2; y = x; x = 3; z = x + y", {}, {"x": 2.0}),  # read, then a number: a constant, no input
+    ("x = 2; x = 3; y = x", {"x": 5.0}, {"x": 5.0}),  # a given value overrides every default
+    ("x = x * 2; x = 3", {"x": 1.0}, {"x": 1.0}),
+    ("y = x * 2", {"x": 1.0}, {"x": 1.0}),
 ])
-def test_what_each_assignment_makes(source: str, given: tuple[str, ...], expected: list[str]) -> None:
-    program = parse(source)
-    # a node here is an instruction's index; the scope only passes nodes along
-    scope = Scope(program, {name: -1 for name in given})
-    made = [scope.assign(ins, i) for i, ins in enumerate(program.code) if ins.kind == ASSIGN]
-    assert made == expected
+def test_the_input_rule(source: str, given: dict[str, float], expected: dict[str, float]) -> None:
+    b = bind(parse(source), given)
+    assert b.input_values() == pytest.approx(expected)
+    assert [b.ops[n] for n in b.inputs.values()] == [INPUT] * len(expected)
+    # one input node per name, and no other input nodes
+    assert sum(op is INPUT for op in b.ops) == len(expected)
+
+
+@pytest.mark.parametrize("source, given, message", [
+    ("y = 2 * a", {"a": 1.0, "nosuch": 3.0}, "--set nosuch: the program has no input 'nosuch' (inputs: a)"),
+    ("a = 1; z = 2 * a", {"z": 3.0},
+     "--set z: the program computes 'z' at line 1, column 8 before it uses the given value (inputs: a)"),
+    ("x = 2; x = a * 3", {"x": 3.0, "a": 1.0},  # the number was a default, then x is computed
+     "--set x: the program computes 'x' at line 1, column 8 before it uses the given value (inputs: a)"),
+])
+def test_a_given_value_must_be_an_input(source: str, given: dict[str, float], message: str) -> None:
+    with pytest.raises(GradcliError) as e:
+        bind(parse(source), given)
+    assert e.value.message == message
+    with pytest.raises(GradcliError) as api:
+        evaluate(source, given)
+    assert api.value.message == message.removeprefix("--set ")
+
+
+def test_a_reassigned_input_keeps_its_gradient_everywhere() -> None:
+    source = "x = 2; x = x*x; x = x*x"  # x**4 at 2: 16, and d/dx = 4 * 8 = 32
+    r = evaluate(source)
+    assert r.value == 16.0 and r.gradients == {"x": 32.0}
+    assert summary(r) == "x = 16.0000   ∂x/∂x = 32.0000"
+    assert r.to_json()["gradients"] == {"x": 32.0} and r.to_json()["inputs"] == {"x": 2.0}
+    d = derivatives(parse(source))
+    assert {k: f.text for k, f in d.formulas.items()} == {"x": "4*x**3"}
+    assert gradient_check(r).rows[0].name == "x" and gradient_check(r).ok
+    names, table = derivative_table(r, 2)
+    assert names == ["x"] and table == {("x", "x"): pytest.approx(48.0)}  # 12 x**2
 
 
 @pytest.mark.parametrize("source, message", [
     ("a = 1; b = a * x", "--of z: the program has no variable 'z' (variables: x, a, b)"),
-    ("", "--of z: the program has no variable 'z' (variables: x)"),
+    ("x = 1", "--of z: the program has no variable 'z' (variables: x)"),
 ])
 def test_of_a_missing_variable_is_one_message(source: str, message: str) -> None:
     with pytest.raises(NothingToDifferentiateError) as numeric:

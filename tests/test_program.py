@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from gradcli.errors import GradcliError
+
 from gradcli import evaluate
 from gradcli.errors import MathError, NothingToDifferentiateError, UnknownNameError
 
@@ -33,15 +35,17 @@ def test_nodes_in_evaluation_order_with_labels() -> None:
 
 def test_set_overrides_a_default_in_the_program() -> None:
     assert evaluate("a = 2; y = a * a", {"a": 5}).value == 25.0
-    # only the first assignment is a default; a later one is a real reassignment
-    assert evaluate("a = 2; a = 3; y = a * a", {"a": 5}).value == 9.0
+    # every number before the input is read is a default; once read, a number is a reassignment
+    assert evaluate("a = 2; a = 3; y = a * a", {"a": 5}).value == 25.0
+    assert evaluate("a = 2; y = a; a = 3; z = a * y", {"a": 5}).value == 15.0
 
 
 def test_reassignment_takes_the_newest_value() -> None:
     r = evaluate("x = 2; y = x * 3; x = y + 1; z = x * x")
     assert r.value == 49.0
-    # gradients are for each name's newest node: z = x**2 with x = 7
-    assert r.gradients["x"] == 14.0 and r.gradients["y"] == 14.0
+    # x is an input: z = (3x + 1)**2, dz/dx = 6 (3x + 1) = 42; y keeps its newest node: 2 (y + 1) = 14
+    assert r.gradients["x"] == 42.0 and r.gradients["y"] == 14.0
+    assert r.names["x"].grad == 14.0  # the newest x, in the table
     assert [v.label for v in r.nodes].count("x") == 2
 
 
@@ -59,8 +63,9 @@ def test_of_picks_the_output_and_unused_names_get_zero() -> None:
     r = evaluate("a = 2; b = a * 3; c = a * 5", output="b")
     assert r.value == 6.0
     assert r.gradients == {"a": 3.0, "b": 1.0, "c": 0.0}
-    r = evaluate("y = x * 2", {"x": 1.0, "unused": 4.0})
-    assert r.gradients["unused"] == 0.0
+    with pytest.raises(GradcliError, match="unused: the program has no input 'unused' \\(inputs: x\\)"):
+        evaluate("y = x * 2", {"x": 1.0, "unused": 4.0})
+    assert evaluate("x = 1; y = 2", {"x": 3.0}).gradients == {"x": 0.0, "y": 1.0}  # an input that does not reach
 
 
 def test_constants_and_assigning_over_them() -> None:

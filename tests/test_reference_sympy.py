@@ -39,7 +39,7 @@ import sympy
 from hypothesis import assume, event, given, note, settings
 
 from gradcli import evaluate
-from gradcli.errors import MathError
+from gradcli.errors import GradcliError, MathError
 
 try:  # tests/ as a package or as a plain folder on sys.path
     from .programgen import GeneratedProgram, fuzz_settings, programs
@@ -54,6 +54,10 @@ FD_REL = 1e-4  # gradients against central finite differences
 
 class ExpectedMathError(Exception):
     """float64 evaluation fails here: gradcli must raise MathError too."""
+
+
+class ExpectedGivenError(Exception):
+    """The program computes a given name before reading the given value: gradcli must refuse it."""
 
 
 class Undefined(Exception):
@@ -129,9 +133,12 @@ class _Translator:
         #: float64 rounding decides the answer (a near-tie at a kink, sin of a huge number): no reference
         self.unreliable = False
         self.given = dict(values)
+        #: every input by name: a given value, or a name's first binding to numbers only (folded)
+        self.inputs: dict[str, sympy.Symbol] = {}
+        self.read: set[sympy.Symbol] = set()  # inputs read so far
         self._partials: dict[sympy.Symbol, list[tuple[sympy.Symbol, sympy.Expr]]] = {}
         for name, x in values.items():
-            self.env[name] = self.leaf(float(x))
+            self.env[name] = self.inputs[name] = self.leaf(float(x))
 
     def leaf(self, x: float) -> sympy.Symbol:
         s = sympy.Symbol(f"s{len(self.order)}")
@@ -151,7 +158,6 @@ class _Translator:
 
     # ----- statements ------------------------------------------------------------
     def run(self, source: str, output: str | None) -> sympy.Symbol:
-        assigned: set[str] = set()
         last = None
         for statement in ast.parse(to_python(source)).body:
             if isinstance(statement, ast.Assign):
@@ -163,35 +169,60 @@ class _Translator:
                 target, rhs = None, statement.value
             symbol = self.alias(rhs)
             if symbol is None:
-                if target in self.given and target not in assigned and self.leaf_constant(rhs):
-                    symbol = self.env[target]  # `x = 1` when x is given: the given value wins
-                    self.term(rhs)  # (still evaluated)
-                else:
-                    symbol = self.define(self.term(rhs))
+                symbol = self.assign(target, rhs)
+            elif target in self.given and self.unread_input(target):
+                raise ExpectedGivenError(target)  # `x = y`: x is computed over before it was read
             if target is not None:
                 self.env[target] = symbol
-                assigned.add(target)
             last = symbol
         if output is not None:
             return self.env[output]
         assert last is not None
         return last
 
+    def assign(self, target: str | None, rhs: ast.expr) -> sympy.Symbol:
+        """The input rule, as the README states it: a name's first binding to numbers only makes
+        an input (folded to its float64 value); while unread, a number sets the input again, and
+        a given value overrides every such number; a given value computed over unread is refused."""
+        current = self.env.get(target) if target is not None else None
+        unread = current is not None and self.inputs.get(target) is current and current not in self.read
+        if target is not None and self.numbers_only(rhs) and (current is None or unread):
+            t = self.term(rhs)  # (still evaluated)
+            if unread and target in self.given:
+                return current  # the given value wins
+            symbol = self.leaf(t.f)
+            self.inputs[target] = symbol
+            return symbol
+        t = self.term(rhs)
+        if target in self.given and self.unread_input(target):
+            raise ExpectedGivenError(target)
+        return self.define(t)
+
+    def unread_input(self, name: str) -> bool:
+        current = self.env.get(name)
+        return current is not None and self.inputs.get(name) is current and current not in self.read
+
+    def numbers_only(self, node: ast.expr) -> bool:
+        """An expression of numbers and the constants pi and e only (no variable, by any name)."""
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, ast.Name):
+            return node.id in ("pi", "e") and node.id not in self.env
+        if isinstance(node, ast.UnaryOp):
+            return self.numbers_only(node.operand)
+        if isinstance(node, ast.BinOp):
+            return self.numbers_only(node.left) and self.numbers_only(node.right)
+        assert isinstance(node, ast.Call), ast.dump(node)
+        return all(self.numbers_only(a) for a in node.args)
+
     def alias(self, node: ast.expr) -> sympy.Symbol | None:
         """`y = x` and `y = +(x)` name the node x already is."""
         while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
             node = node.operand
-        return self.env.get(node.id) if isinstance(node, ast.Name) else None
-
-    def leaf_constant(self, node: ast.expr) -> bool:
-        """gradcli reads it as one constant leaf: 2, -2, -(+2), pi, +e (not -pi: that is neg(pi))."""
-        def number(n: ast.expr) -> bool:
-            if isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.UAdd, ast.USub)):
-                return number(n.operand)
-            return isinstance(n, ast.Constant)
-        while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
-            node = node.operand
-        return number(node) or (isinstance(node, ast.Name) and node.id in ("pi", "e") and node.id not in self.env)
+        symbol = self.env.get(node.id) if isinstance(node, ast.Name) else None
+        if symbol is not None:
+            self.read.add(symbol)
+        return symbol
 
     # ----- expressions ----------------------------------------------------------
     def term(self, node: ast.expr) -> Term:
@@ -211,6 +242,7 @@ class _Translator:
         if isinstance(node, ast.Name):
             if node.id in self.env:
                 s = self.env[node.id]
+                self.read.add(s)
                 return Term(s, self.f[s])
             constant = {"pi": math.pi, "e": math.e}[node.id]
             return Term(sympy.Float(constant, DIGITS), constant)
@@ -304,7 +336,26 @@ class _Translator:
                     raise Undefined(f"d{s}/d{t} = {partial}")
                 magnitude = max(magnitude, abs(float(contribution)))
                 grad[t] += contribution
-        return Reference(float(value), {name: float(grad[s]) for name, s in self.env.items()}, self.magnitude, magnitude)
+        # gradients with respect to every input (a reassigned one too), then every other name's newest value
+        wrt = {**self.inputs, **{name: s for name, s in self.env.items() if name not in self.inputs}}
+        return Reference(float(value), {name: float(grad[s]) for name, s in wrt.items()}, self.magnitude, magnitude)
+
+
+def _given_computed_over(source: str, values: dict[str, float]) -> bool:
+    """Whether the program computes a given name before it reads the given value (names only)."""
+    unread, bound = set(values), set(values)
+    for statement in ast.parse(to_python(source)).body:
+        rhs = statement.value  # type: ignore[attr-defined]
+        calls = {id(n.func) for n in ast.walk(rhs) if isinstance(n, ast.Call)}
+        names = {n.id for n in ast.walk(rhs) if isinstance(n, ast.Name) and id(n) not in calls}
+        unread -= names
+        if isinstance(statement, ast.Assign):
+            target = statement.targets[0].id  # type: ignore[attr-defined]
+            numbers_only = names <= {"pi", "e"} and not names & bound
+            if target in unread and not numbers_only:
+                return True
+            bound.add(target)
+    return False
 
 
 def translate(program: GeneratedProgram) -> tuple[_Translator, sympy.Symbol]:
@@ -336,8 +387,17 @@ def test_value_and_gradients_match_sympy(program: GeneratedProgram) -> None:
         tr, default_out = translate(program)
     except ExpectedMathError as e:
         note(f"float64 evaluation fails: {e}")
+        if _given_computed_over(source, values):  # found before anything is computed: that error first
+            with pytest.raises(GradcliError, match="before it uses the given value"):
+                evaluate(source, values, program.output)
+            return
         event("math error expected")
         with pytest.raises(MathError):
+            evaluate(source, values, program.output)
+        return
+    except ExpectedGivenError as e:
+        event("a given value computed over: refused")
+        with pytest.raises(GradcliError, match="before it uses the given value"):
             evaluate(source, values, program.output)
         return
     except Undefined as e:
@@ -378,8 +438,7 @@ def _check_finite_differences(program: GeneratedProgram, tr: _Translator, gradie
     if tr.kink_margin < 1e-3:
         return
     for i, (name, x) in enumerate(program.values.items()):
-        if tr.env[name] is not tr.order[i]:
-            continue  # the name now means another node than the value given
+        assert tr.inputs[name] is tr.order[i]  # a given value is its name's input throughout
         h = 1e-6 * max(1.0, abs(x))
         try:
             up = evaluate(program.source, {**program.values, name: x + h}, program.output).value
@@ -400,8 +459,8 @@ def test_evaluating_twice_gives_identical_results(program: GeneratedProgram) -> 
     def run():  # type: ignore[no-untyped-def]
         try:
             r = evaluate(program.source, program.values, program.output)
-        except MathError as e:
-            return ("MathError", str(e))
+        except GradcliError as e:
+            return (type(e).__name__, str(e))
         return (
             _bits(r.value),
             r.output_name,
@@ -420,7 +479,11 @@ def test_evaluating_twice_gives_identical_results(program: GeneratedProgram) -> 
         ("x = 3\ny = -x**2", {}, None, -9.0, {"x": -6.0, "y": 1.0}),
         ("y = 2**-1 * x", {"x": 4.0}, None, 2.0, {"x": 0.5, "y": 1.0}),
         ("a = 10; b = 4; c = 3; d = a - b - c", {}, None, 3.0, {"a": 1.0, "b": -1.0, "c": -1.0, "d": 1.0}),
-        ("x = 1; x = x * 3; y = x + 1", {"x": 2.0}, None, 7.0, {"x": 1.0, "y": 1.0}),  # the newest x
+        ("x = 1; x = x * 3; y = x + 1", {"x": 2.0}, None, 7.0, {"x": 3.0, "y": 1.0}),  # the input x
+        ("x = 2; x = x*x; x = x*x", {}, None, 16.0, {"x": 32.0}),
+        ("h = 2 + 3; k = -pi; y = h * k", {}, None, -5 * math.pi, {"h": -math.pi, "k": 5.0, "y": 1.0}),
+        ("x = 2; x = 3; y = x * x", {}, None, 9.0, {"x": 6.0, "y": 1.0}),  # set again before it was read
+        ("x = 2; y = x; x = 3; z = x * y", {}, None, 6.0, {"x": 3.0, "y": 3.0, "z": 1.0}),  # y names the input
         ("y = max(x, x) + relu(x - x) + abs(x - x)", {"x": 2.0}, None, 2.0, {"x": 1.0, "y": 1.0}),
         ("x = 1  # overridden\ny = x ^ 3", {"x": 2.0}, "x", 2.0, {"x": 1.0, "y": 0.0}),
         ("e = 2; y = e * pi; z = y", {}, None, 2 * math.pi, {"e": math.pi, "y": 1.0, "z": 1.0}),

@@ -87,7 +87,7 @@ def test_file_plot(tmp_path: Path, ext: str) -> None:
 @pytest.mark.parametrize("args, message", [
     (["--sweep", "x=0:1"], "--sweep"),
     (["--sweep", "x=0:1:1"], "count '1'"),
-    (["--sweep", "q=0:1:3"], "--sweep q"),
+    (["--sweep", "q=0:1:3", "--sweep", "x=0:1:3"], "--sweep q: the program has no input 'q' (inputs: x)"),
     (["--plot"], "--plot goes with --sweep"),
     (["--format", "csv"], "--format csv goes with --sweep"),
     (["--sweep", "x=0:1:3", "--explain"], "--sweep goes with"),

@@ -1,0 +1,316 @@
+"""The one walk: a program's instructions -> its bindings (what every name and statement means).
+
+The language's rules for names live here and nowhere else. Every
+interpretation reads the result, a ``Bindings``: the graph of Values
+(``program``), the NumPy tape (``sweep``), the formulas (``symbolic``), and
+any to come. An interpretation supplies only how to make an input, a
+constant and an op's application; it never looks at names again.
+
+The rules:
+
+- **Inputs.** A name's first binding makes it an input when it is a number:
+  a value given from outside (``--set``, ``evaluate(**values)``), or an
+  assignment of an expression of numbers and constants only (``2``, ``-pi``,
+  ``2+3``, ``1/3``), folded to one number. While an input has not been read,
+  another ``name = number`` sets its value again (``x = 2; x = 3`` is the input
+  x = 3). A given value overrides all of those: the program's numbers are
+  defaults. Once a name depends on other names, it is never an input again.
+- **Reading a name** gives its newest binding, else the constant ``pi`` or
+  ``e``, else the name is free: an error (or, for formulas, an input
+  without a value).
+- **Gradients** are taken with respect to every input, even one whose name is
+  later reassigned, and with respect to every other name's newest value
+  (``Bindings.wrt``).
+- **The output** is the variable ``--of`` names, else the last statement.
+- **A given value must be used**: a name the program does not have, or one it
+  computes before reading the given value, is an error that lists the inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Mapping
+
+from .errors import GradcliError, MathError, NothingToDifferentiateError, UnknownNameError
+from .ops import CONST, CONSTANTS, INPUT, Op, fold
+from .parser import APPLY, ASSIGN, NAME, NUM, Program, is_name, show_position, where
+from .text import listing, shorten
+
+LABEL_WIDTH = 40  # node labels longer than this are shortened in the middle
+MESSAGE_WIDTH = 60  # likewise for expression text in error messages
+
+
+class Bindings:
+    """A program's graph, independent of what its nodes will hold, and what each name means.
+
+    Node ``i`` is ``ops[i]`` applied to the nodes ``args[i]``; a leaf (``INPUT``
+    or ``CONST``) has no args and its number in ``values[i]``. Nodes are in
+    creation order, which is a topological order.
+    """
+
+    __slots__ = ("program", "ops", "args", "values", "labels", "origins", "variable", "inputs", "names",
+                 "given", "output", "output_name", "bound", "at")
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.ops: list[Op] = []
+        self.args: list[tuple[int, ...]] = []
+        #: a leaf's number; a node of numbers only, its folded value; NaN for a node that depends on an input
+        self.values: list[float] = []
+        self.labels: list[str] = []
+        #: the instruction each node comes from (-1: a value given from outside)
+        self.origins: list[int] = []
+        #: depends on an input
+        self.variable: list[bool] = []
+        #: every input by name, in the order bound (given values first)
+        self.inputs: dict[str, int] = {}
+        #: each name's newest node
+        self.names: dict[str, int] = {}
+        #: the names given from outside, and the option that gave each (for messages)
+        self.given: dict[str, str] = {}
+        self.output = -1
+        self.output_name = ""
+        #: every name the program binds or reads as a variable (so a formula's 'pi' can mean one thing)
+        self.bound: set[str] = set()
+        #: the node each instruction means
+        self.at: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    @property
+    def wrt(self) -> dict[str, int]:
+        """The node each name's gradient is taken with respect to: an input's own node (even
+        when the name is reassigned later), else the name's newest value."""
+        nodes = dict(self.inputs)
+        for name, n in self.names.items():
+            nodes.setdefault(name, n)
+        return nodes
+
+    def input_values(self) -> dict[str, float]:
+        return {name: self.values[n] for name, n in self.inputs.items()}
+
+    def node(self, op: Op, args: tuple[int, ...], value: float, label: str, origin: int, variable: bool) -> int:
+        self.ops.append(op)
+        self.args.append(args)
+        self.values.append(value)
+        self.labels.append(label)
+        self.origins.append(origin)
+        self.variable.append(variable)
+        return len(self.ops) - 1
+
+    def truncate(self, size: int) -> None:
+        for column in (self.ops, self.args, self.values, self.labels, self.origins, self.variable):
+            del column[size:]
+
+
+def bind(program: Program, given: Mapping[str, float] | None = None, output: str | None = None, *,
+         free: bool = False, option: str | Mapping[str, str] = "--set", strict: bool = True) -> Bindings:
+    """Walk ``program`` once and say what every name and statement means.
+
+    ``given`` values bind names before the program runs (``option`` names where
+    they came from, for messages: one option, or one per name). ``free=True``
+    makes a name read before any binding an input without a value (NaN), as
+    formulas need; otherwise it is an error. ``strict=False`` lets a given
+    name the program never mentions pass (``--each-line``: one value for many
+    programs).
+    """
+    return _Walk(program, given or {}, option, free).run(output, strict)
+
+
+class _Walk:
+    """The state of one ``bind``: the bindings so far, and what the rules need to remember."""
+
+    def __init__(self, program: Program, given: Mapping[str, float], option: str | Mapping[str, str],
+                 free: bool) -> None:
+        b = self.b = Bindings(program)
+        self.free = free
+        self.read: set[int] = set()  # input nodes read so far
+        self.named: set[int] = set()  # nodes whose label is a name already (the first name a node gets stays)
+        for name, x in given.items():
+            if not isinstance(name, str) or not is_name(name):
+                raise GradcliError(f"not a valid variable name: {name!r}")
+            try:
+                number = float(x)
+            except (TypeError, ValueError, OverflowError):
+                number = math.nan
+            if not math.isfinite(number) and not free:
+                raise GradcliError(f"the value of {name} is not a finite number: {x!r}")
+            b.given[name] = option if isinstance(option, str) else option.get(name, "--set")
+            n = b.node(INPUT, (), number, name, -1, True)
+            b.names[name] = b.inputs[name] = n
+            self.named.add(n)
+        b.bound.update(given)
+        b.bound.update(ins.payload for ins in program.code if ins.kind == ASSIGN)
+
+    def run(self, output: str | None, strict: bool) -> Bindings:
+        b = self.b
+        program = b.program
+        source, code = program.source, program.code
+        names, values, read = b.names, b.values, self.read
+        at = b.at
+        first: list[int] = []  # the first node an instruction's expression made (they end the node list)
+        constant: list[bool] = []  # the instruction's expression is of numbers and constants only
+        last: tuple[str, int] | None = None
+        for i, ins in enumerate(code):
+            kind = ins.kind
+            start = len(b)
+            is_constant = False
+            if kind == NUM:
+                n = b.node(CONST, (), ins.payload, _clip(source, ins.start, ins.end, LABEL_WIDTH), i, False)
+                is_constant = True
+            elif kind == NAME:
+                name = ins.payload
+                n = names.get(name, -1)
+                if n >= 0:
+                    if b.ops[n] is INPUT:
+                        read.add(n)
+                elif name in CONSTANTS:
+                    n = b.node(CONST, (), CONSTANTS[name], name, i, False)
+                    is_constant = True
+                elif self.free:  # a formula's symbol: an input without a value
+                    n = names[name] = b.inputs[name] = b.node(INPUT, (), math.nan, name, i, True)
+                    b.bound.add(name)
+                    read.add(n)
+                    self.named.add(n)
+                else:
+                    raise UnknownNameError(
+                        f"unknown name '{shorten(name)}' at {where(source, ins.start)}"
+                        f" (assign it earlier in the program, or give it with --set {shorten(name)}=VALUE)",
+                        detail=show_position(source, ins.start),
+                    )
+            elif kind == APPLY:
+                args = tuple(at[j] for j in ins.inputs)
+                is_constant = all(constant[j] for j in ins.inputs)
+                value = math.nan
+                if is_constant:
+                    try:
+                        value = fold(ins.payload, *[values[a] for a in args])
+                    except MathError as e:
+                        raise located(program, i, e, lambda j: values[at[j]]) from None
+                variable = any(b.variable[a] for a in args)
+                n = b.node(ins.payload, args, value, _clip(source, ins.start, ins.end, LABEL_WIDTH), i, variable)
+                start = first[ins.inputs[0]]
+            elif kind == ASSIGN:
+                j = ins.inputs[0]
+                n = self.assign(i, ins.payload, at[j], first[j] if constant[j] else -1)
+                last = (ins.payload, n)
+            else:  # EXPR: a bare expression statement, called by its text (without outer parentheses)
+                n = at[ins.inputs[0]]
+                inner = code[ins.inputs[0]]
+                last = (_clip(source, inner.start, inner.end, LABEL_WIDTH), n)
+            at.append(n)
+            first.append(start)
+            constant.append(is_constant)
+        if strict:
+            self.check_given()
+        b.output_name, b.output = _output(b, output, last)
+        return b
+
+    def assign(self, i: int, name: str, n: int, constant_from: int) -> int:
+        """Bind ``name`` to node ``n``, the value of the right side of assignment ``i``, by the
+        rules above; returns the node the name now means.
+
+        ``constant_from`` is the first node of a right side of numbers only (its
+        nodes end the list), or -1 when the right side depends on a name.
+        """
+        b = self.b
+        names, inputs = b.names, b.inputs
+        current = names.get(name, -1)
+        unread_input = current >= 0 and inputs.get(name) == current and current not in self.read
+        if constant_from >= 0 and (current < 0 or unread_input):
+            if unread_input and name in b.given:
+                b.truncate(constant_from)  # the given value overrides the program's number
+                return current
+            value = b.values[n]
+            b.truncate(constant_from)  # folded to one number: the input
+            if unread_input:  # set again before it was read: the old node is no input any more
+                b.ops[current] = CONST
+                b.variable[current] = False
+            n = b.node(INPUT, (), value, name, b.program.code[i].inputs[0], True)  # placed at its number
+            names[name] = inputs[name] = n
+            self.named.add(n)
+            return n
+        if unread_input and name in b.given:
+            ins = b.program.code[i]
+            shown = listing([x for x in inputs if x != name]) or "none"
+            raise GradcliError(
+                f"{_who(b.given[name], name)}: the program computes '{shorten(name)}' at"
+                f" {where(b.program.source, ins.start)} before it uses the given value (inputs: {shown})",
+                detail=show_position(b.program.source, ins.start),
+            )
+        if n not in self.named:
+            b.labels[n] = name
+            self.named.add(n)
+        names[name] = n
+        return n
+
+    def check_given(self) -> None:
+        """Every given value is an input of the program: a name it reads, or assigns a number."""
+        b = self.b
+        if not b.given:
+            return
+        mentioned = {ins.payload for ins in b.program.code if ins.kind in (NAME, ASSIGN)}
+        unused = [name for name in b.given if name not in mentioned]
+        if unused:
+            name = unused[0]
+            shown = listing([x for x in b.inputs if x not in unused]) or "none"
+            raise GradcliError(f"{_who(b.given[name], name)}: the program has no input '{shorten(name)}'"
+                               f" (inputs: {shown})")
+
+
+def _who(option: str, name: str) -> str:
+    """How a message names a given value: '--set x', or 'x' where no option gave it (the Python API)."""
+    return f"{option} {shorten(name)}" if option else shorten(name)
+
+
+def _output(b: Bindings, name: str | None, last: tuple[str, int] | None) -> tuple[str, int]:
+    if name is not None:
+        if name not in b.names:
+            variables = listing(list(b.names)) or "none"
+            raise NothingToDifferentiateError(
+                f"--of {shorten(name)}: the program has no variable '{shorten(name)}' (variables: {variables})"
+            )
+        return name, b.names[name]
+    if last is None:
+        raise NothingToDifferentiateError("nothing to differentiate: the program has no statements")
+    return last
+
+
+def _clip(source: str, start: int, end: int, width: int) -> str:
+    """Source text from start to end on one line, shortened in the middle past ``width``."""
+    if end - start > 4 * width:  # never copy a huge span just to shorten it
+        text = source[start : start + 2 * width] + " " + source[end - 2 * width : end]
+    else:
+        text = source[start:end]
+    return shorten(" ".join(text.split()), width)
+
+
+def format_number(x: float) -> str:
+    """A number as short as it reads exactly: 2.0 -> '2', 0.1 -> '0.1'."""
+    return f"{x:.15g}" if x != 0 else "0"
+
+
+def located(program: Program, i: int, e: MathError, value_of: Callable[[int], float],
+            blame_all: bool = False, name: str = "") -> MathError:
+    """A math error at instruction ``i``, naming the expression (and the input) that failed.
+
+    ``value_of(j)`` is the value of instruction j; ``blame_all`` names every
+    input (an undefined derivative of x ** y depends on both); ``name`` is the
+    input's name when the failing node is an input.
+    """
+    ins = program.code[i]
+    text = name or _clip(program.source, ins.start, ins.end, MESSAGE_WIDTH)
+    message = f"{e.message} in '{text}'"
+    blamed = range(len(ins.inputs)) if blame_all else [] if e.argument is None else [e.argument]
+    shown = []
+    for k in blamed:
+        arg = program.code[ins.inputs[k]]
+        if arg.kind != NUM:  # a literal's value is already in the text
+            shown.append(f"{_clip(program.source, arg.start, arg.end, MESSAGE_WIDTH)} = "
+                         f"{format_number(value_of(ins.inputs[k]))}")
+    if shown:
+        message += f" ({', '.join(shown)})"
+    error = MathError(f"{message} at {where(program.source, ins.start)}", e.argument)
+    error.detail = show_position(program.source, ins.start)
+    return error
