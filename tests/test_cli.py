@@ -35,7 +35,8 @@ def test_argument_table() -> None:
 
 def test_json_shape() -> None:
     doc = json.loads(invoke(SEED, "--format", "json").stdout)
-    assert list(doc) == ["output", "value", "gradients", "nodes"]
+    assert list(doc) == ["output", "value", "inputs", "gradients", "nodes"]
+    assert doc["inputs"] == {"a": 2.0}
     assert doc["output"] == "d" and doc["value"] == 9.0
     assert doc["gradients"] == {"a": 3.0, "b": 1.0, "c": 1.0, "d": 1.0}
     assert doc["nodes"][0] == {"id": 0, "label": "a", "op": "input", "data": 2.0, "grad": 3.0, "inputs": []}
