@@ -39,6 +39,18 @@ def programs(text: str) -> list[tuple[int, str]]:
             if line.strip() and not line.lstrip().startswith("#")]
 
 
+def unused_values(lines: list[tuple[int, str]], values: Mapping[str, float]) -> list[str]:
+    """The names given values that no line mentions as a variable (a word outside comments, not a call).
+
+    A line that mentions a name is held to it (an error if it computes the name
+    before reading the value); a name no line mentions would be ignored unsaid.
+    """
+    import re
+
+    code = re.sub(r"#[^\n]*", "", "\n".join(line for _, line in lines))
+    return [name for name in values if re.search(rf"(?<!\w){re.escape(name)}(?!\w)(?!\s*\()", code) is None]
+
+
 def run_lines(lines: list[tuple[int, str]], values: Mapping[str, float], output: str | None = None,
               max_code: int = NO_LIMIT) -> Iterator[LineResult]:
     """Evaluate each line on its own; errors become part of the line's result.
@@ -47,6 +59,7 @@ def run_lines(lines: list[tuple[int, str]], values: Mapping[str, float], output:
     """
     for n, source in lines:
         try:
-            yield LineResult(n, source, result=run(parse(source, max_code), values, output))
+            # one set of values for every line: a line need not use them all
+            yield LineResult(n, source, result=run(parse(source, max_code), values, output, strict=False))
         except GradcliError as e:
             yield LineResult(n, source, error=e)

@@ -25,12 +25,17 @@ SHRINKS = 8
 
 @dataclass(frozen=True)
 class CheckRow:
-    name: str
+    name: str  # the input
     autodiff: float
     numeric: float  # NaN when no difference could be taken
     abs_error: float
     rel_error: float
     ok: bool
+    output: str = ""  # the output differentiated, in a check of several (the Jacobian's)
+
+    def of(self, output: str) -> "CheckRow":
+        """This row, as the entry of ``output``'s row of a Jacobian."""
+        return CheckRow(self.name, self.autodiff, self.numeric, self.abs_error, self.rel_error, self.ok, output)
 
 
 @dataclass(frozen=True)

@@ -12,23 +12,18 @@ import gc
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable
 
 import click
 
 from . import __version__
-from .errors import GradcliError, UnknownNameError
-from .limits import LIMITS, Limits, Meter, amount, exceeded, parse_limit
+from .errors import GradcliError
+from .limits import LIMITS, Limits, amount, exceeded, parse_limit
 from .outputs import Outputs, file_identity
-from .parser import Program, is_name, parse, parse_count, parse_number
-from .program import Result, run
+from .parser import is_name, parse_count, parse_number
 from .render import DEFAULT_PRECISION
+from .request import Request, validate
 from .text import printable, safe_message
-
-if TYPE_CHECKING:
-    from .check import Check
-    from .explain import Step
-    from .symbolic import Derivatives
 
 EXAMPLES = """\b
 Examples:
@@ -217,7 +212,8 @@ def _limit_help() -> str:
 @click.option("-f", "--file", metavar="PATH", help="Read the program from PATH ('-' for standard input).")
 @click.option("-s", "--set", "assignments", metavar="NAME=VALUE", multiple=True,
               help="Give a variable its value (repeatable); overrides 'NAME = number' in the program.")
-@click.option("--of", "output", metavar="NAME", help="The variable to differentiate (default: the last statement).")
+@click.option("--of", "outputs", metavar="NAME", multiple=True,
+              help="The variable to differentiate (default: the last statement); repeat it for the Jacobian.")
 @click.option("--format", "format_", type=click.Choice(["table", "json", "tree", "latex", "csv"]), default="table",
               show_default=True, help="How to print the result (latex: the symbolic derivatives; csv: a sweep).")
 @click.option("--precision", type=_Count(0, 17), default=DEFAULT_PRECISION, show_default=True,
@@ -245,7 +241,7 @@ def _limit_help() -> str:
 @click.option("--limit", "limit_texts", metavar="NAME=N", multiple=True, help=_limit_help())
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 @_collector_paused
-def cli(program: str | None, file: str | None, assignments: tuple[str, ...], output: str | None, format_: str,
+def cli(program: str | None, file: str | None, assignments: tuple[str, ...], outputs: tuple[str, ...], format_: str,
         precision: int, graph: str | None, max_nodes: int, sweeps: tuple[str, ...], plot: str | None,
         each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
         rtol: float, limit_texts: tuple[str, ...]) -> None:
@@ -255,46 +251,44 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     "a = 2; b = a + 3; c = a * 2; d = b + c". With no PROGRAM and no --file,
     the program is read from standard input.
     """
+    from .dispatch import Failed, answer
+
+    ctx = click.get_current_context()
+    given = {f"--{name.replace('_', '-')}" for name in ("precision", "max_nodes", "atol", "rtol")
+             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
+    request = Request(program=program, file=file, values=_once("--set", [_parse_assignment(a) for a in assignments]),
+                      outputs=list(outputs), format=format_, precision=precision, graph=graph, max_nodes=max_nodes,
+                      sweeps=sweeps, plot=plot, each_line=each_line, explain=explain, symbolic=symbolic, order=order,
+                      check=check, atol=atol, rtol=rtol, limit_texts=limit_texts, given=given)
     limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
-    values = _once("--set", [_parse_assignment(a) for a in assignments])
     if graph is not None:
         from .drawing import picture_format
 
-        picture_format(graph)  # an unknown extension fails before any work
+        # an unknown extension fails before any work; a .dot file is never laid out, so never folded
+        if picture_format(graph) == "dot" and "--max-nodes" in given:
+            raise GradcliError(f"--max-nodes does not go with --graph {graph}: a .dot or .gv file holds the whole"
+                               " graph (the budget is for pictures Graphviz lays out)")
     if plot not in (None, "-"):
         from .plot import plot_format
 
         plot_format(plot)
-    symbolic = symbolic or format_ == "latex"
-    if plot is not None and not sweeps:
-        raise click.UsageError("--plot goes with --sweep")
-    if format_ == "csv" and not sweeps:
-        raise click.UsageError("--format csv goes with --sweep")
-    if plot == "-" and format_ != "table":
-        raise click.UsageError(f"--plot in the terminal and --format {format_} would both write to standard output;"
-                               " give --plot a file name (.svg, .png or .pdf)")
-    if sweeps or each_line:
-        option = "--sweep" if sweeps else "--each-line"
-        if graph or explain or symbolic or order > 1 or check or format_ in ("tree", "latex") or (sweeps and each_line):
-            raise click.UsageError(f"{option} goes with --set, --of, --precision, --limit and --format table, json"
-                                   + (", csv and --plot" if sweeps else " only"))
+    validate(request)
     source, identity = _read_program(program, file, limits)
-    outputs = Outputs(identity)
+    outputs_ = Outputs(identity)
     if graph is not None:
-        outputs.claim("--graph", graph)
+        outputs_.claim("--graph", graph)
     if plot not in (None, "-"):
-        outputs.claim("--plot", plot)
+        outputs_.claim("--plot", plot)
     try:
-        if each_line:
-            _each_line(source, values, output, format_, precision, limits)
-        elif sweeps:
-            _sweep(_parse(source, limits), sweeps, values, output, format_, precision, plot, limits, outputs)
-        else:
-            _differentiate(_parse(source, limits), values, output, format_, precision, graph, max_nodes, explain,
-                           symbolic, order, check, atol, rtol, limits, outputs)
-        outputs.commit()  # the whole call succeeded: the files take their place
+        try:
+            answer(request, source, limits, outputs_, _Terminal())
+        except Failed as e:  # the answer is written; the call still fails
+            _flush()
+            _fail(e.message, e.exit_code)
+        _flush()
+        outputs_.commit()  # the whole call succeeded: the files take their place
     finally:
-        outputs.discard()
+        outputs_.discard()
 
 
 def _once(option: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -307,142 +301,37 @@ def _once(option: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def _parse(source: str, limits: Limits) -> Program:
-    return parse(source, max_code=limits["nodes"])
+class _Terminal:
+    """dispatch.Terminal: standard output and error, as the command writes them."""
 
+    def write(self, text: str) -> None:
+        _write(text)
 
-def _differentiate(parsed: Program, values: dict[str, float], output: str | None, format_: str, precision: int,
-                   graph: str | None, max_nodes: int, explain: bool, symbolic: bool, order: int, check: bool,
-                   atol: float, rtol: float, limits: Limits, outputs: Outputs) -> None:
-    report = Report()
-    if symbolic:
-        from .symbolic import derivatives
+    def show(self, renderables: list[Any]) -> None:
+        _print_renderables(renderables)
 
-        report.derivatives = derivatives(parsed, values, output)
-    numeric_needed = not symbolic or explain or check or order > 1 or graph is not None
-    try:
-        report.result = run(parsed, values, output)
-    except UnknownNameError:
-        if numeric_needed:
-            raise
-        # --symbolic alone works without values: the formulas are the whole answer
-    result = report.result
-    if result is not None:
-        if order > 1:
-            from .higher import count, derivative_table
+    def say(self, line: str) -> None:
+        _say(line)
 
-            inputs = len(result.bindings.inputs)
-            limits.check("derivatives", count(inputs, order), f"--order {order} over {inputs:,} inputs")
-        if check:
-            from .check import evaluations
+    def columns(self) -> int:
+        return _columns()
 
-            limits.check("work", evaluations(result), f"--check of {len(result.nodes):,} nodes")
-        if explain:
-            from .explain import steps
-
-            report.steps = steps(result)
-        if order > 1:
-            report.higher = derivative_table(result, order, Meter(limits, "work", f"--order {order}"))
-        if check:
-            from .check import gradient_check
-
-            report.check = gradient_check(result, atol, rtol)
-        if graph is not None:
-            from . import drawing as draw
-
-            format = draw.picture_format(graph)
-            outputs.stage("--graph", graph, draw.render(draw.picture(result, format, precision, max_nodes).source,
-                                                        format))
-    _print(report, format_, precision, order)
-    if report.check is not None and not report.check.ok:
-        failed = ", ".join(row.name for row in report.check.rows if not row.ok)
-        _fail(f"gradient check failed for {failed}", 1)
-
-
-class Report:
-    """Everything one call computed, for printing (a plain class: no dataclass to build at start-up)."""
-
-    def __init__(self) -> None:
-        self.result: Result | None = None
-        self.derivatives: Derivatives | None = None
-        self.steps: list[Step] | None = None
-        self.higher: tuple[list[str], dict[tuple[str, ...], float]] | None = None
-        self.check: Check | None = None
-
-
-def _each_line(source: str, values: dict[str, float], output: str | None, format_: str, precision: int,
-               limits: Limits) -> None:
-    from . import render
-    from .batch import LineResult, programs, run_lines
-
-    lines = programs(source)
-    results: Iterable[LineResult] = run_lines(lines, values, output, limits["nodes"])
-    say: Callable[[str], None] = _say
-    progress = None
-    if len(lines) >= 500 and _isatty(sys.stderr):
-        from rich.progress import Progress
-
-        # the bar draws on standard error only: results still go to standard output, whatever it is,
-        # and errors are printed above the bar
-        progress = Progress(console=_stderr_console(), transient=True, redirect_stdout=False, redirect_stderr=False)
-        results = progress.track(results, total=len(lines), description="evaluating")
-        console = progress.console
-        say = lambda line: console.print(safe_message(line), markup=False, highlight=False)  # noqa: E731
-    done, failed = [], 0
-    with progress if progress is not None else _nothing():
-        for row in results:
-            if row.error is not None:
-                failed += 1
-                say(f"error: {row.message}")
-            if format_ == "json":
-                _write(_dumps(render.batch_json(row)) + "\n")
-            else:
-                done.append(row)
-    if format_ != "json":
-        _print_renderables([render.batch_table(done, precision)])
-    if failed:
-        _fail(f"{failed} of {len(lines)} lines failed", 1)
-
-
-def _sweep(parsed: Program, sweeps: tuple[str, ...], values: dict[str, float], output: str | None, format_: str,
-           precision: int, plot: str | None, limits: Limits, outputs: Outputs) -> None:
-    from . import render
-    from .sweep import make_grid, parse_spec, run_sweep
-
-    grid = make_grid([parse_spec(s) for s in sweeps], limits)
-    swept = run_sweep(parsed, grid, values, output, limits, as_json=format_ == "json")
-    if swept.undefined:
-        points = swept.values.size
-        _say(f"warning: {swept.output_name} or a gradient is undefined (NaN) at {swept.undefined} of {points} points")
-    if plot not in (None, "-"):
-        from .plot import file_plot
-
-        outputs.stage("--plot", plot, file_plot(swept, plot))
-    if plot == "-":
+    def lines(self) -> int:
         import shutil
 
-        from .plot import terminal_plot
+        return shutil.get_terminal_size().lines
 
-        size = shutil.get_terminal_size()
-        _write(terminal_plot(swept, min(_columns(), 100), max(15, min(size.lines - 4, 25))) + "\n")
-    elif format_ == "json":
-        _write(_dumps(swept.to_json()) + "\n")
-    elif format_ == "csv":
-        for block in render.sweep_csv(swept):
-            _write(block)
-    else:
-        _print_renderables([render.sweep_table(swept, precision)])
-    _flush()
+    def stdout_is_terminal(self) -> bool:
+        return _isatty(sys.stdout)
 
+    def stderr_is_terminal(self) -> bool:
+        return _isatty(sys.stderr)
 
-class _nothing:
-    """A context manager that does nothing (contextlib's costs an import on the command's path)."""
+    def stderr_console(self) -> Any:
+        return _stderr_console()
 
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+    def dumps(self, doc: Any, indent: int | None = None) -> str:
+        return _dumps(doc, indent)
 
 
 def _isatty(stream: Any) -> bool:
@@ -460,8 +349,6 @@ def _stderr_console() -> Any:
 
 #: the narrowest a table is drawn, whatever COLUMNS says (COLUMNS=0 would print nothing)
 MIN_WIDTH = 40
-#: a tree is cut this many levels down (each level indents it further)
-TREE_DEPTH = 50
 
 
 #: the width of piped output: no table is ever cut to fit
@@ -536,61 +423,10 @@ def _stdout_gone() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _print(report: Report, format_: str, precision: int, order: int) -> None:
-    from . import render
-
-    result = report.result
-    if format_ == "json":
-        _write(_dumps(_json(report, order), indent=2) + "\n")
-    elif format_ == "latex":
-        assert report.derivatives is not None
-        _write(render.symbolic_latex(report.derivatives))
-    else:
-        parts: list[Any] = []
-        if result is not None:
-            if format_ == "table":
-                parts.append(render.table(result, precision))
-            else:
-                depth = TREE_DEPTH
-                if _isatty(sys.stdout):
-                    depth = min(TREE_DEPTH, max(8, (_columns() - 40) // 4))
-                parts.append(render.tree(result, precision, depth))
-        if report.steps is not None and result is not None:
-            parts.append(render.explain_table(result, report.steps, precision))
-        if report.derivatives is not None:
-            parts.append(render.symbolic_table(report.derivatives, result, precision))
-        if report.higher is not None and result is not None:
-            names, table = report.higher
-            parts.append(render.derivatives_table(names, table, result.output_name, order, precision))
-        if report.check is not None:
-            parts.append(render.check_table(report.check, precision))
-        _print_renderables(parts)
-    _flush()
-
-
 def _dumps(doc: Any, indent: int | None = None) -> str:
     import json  # only the JSON paths pay for it
 
     return json.dumps(doc, indent=indent, allow_nan=False)
-
-
-def _json(report: Report, order: int) -> dict[str, Any]:
-    from . import render
-
-    if report.result is not None:
-        doc = render.to_json(report.result)
-    else:
-        assert report.derivatives is not None
-        doc = {"output": report.derivatives.output_name}
-    if report.derivatives is not None:
-        doc["symbolic"] = render.symbolic_json(report.derivatives)
-    if report.steps is not None:
-        doc["steps"] = render.explain_json(report.steps)
-    if report.higher is not None:
-        doc.update(render.derivatives_json(*report.higher, order))
-    if report.check is not None:
-        doc["check"] = render.check_json(report.check)
-    return doc
 
 
 def main() -> None:

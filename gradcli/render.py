@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any, Iterator
 from .engine import Value, topological_order
 from .text import printable, shorten
 from .parser import as_operand, is_name
-from .program import Result
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from .batch import LineResult
     from .check import Check
+    from .jacobian import Jacobian
     from .explain import Step
+    from .program import Result
     from .sweep import SweepResult
     from .symbolic import Derivatives, Expr
 
@@ -166,13 +167,17 @@ def check_table(check: "Check", precision: int = DEFAULT_PRECISION) -> "Renderab
     from rich.text import Text
 
     t = _table()
+    several = any(row.output for row in check.rows)  # the Jacobian's: one row per entry
+    if several:
+        t.add_column("output", style="bold")
     t.add_column("variable", style="bold")
     for column in ("autodiff", "numeric", "abs error", "rel error"):
         t.add_column(column, justify="right")
     t.add_column("check")
     for row in check.rows:
         verdict = Text("ok", style="green") if row.ok else Text("FAIL", style="bold red")
-        t.add_row(Text(printable(row.name)), fmt(row.autodiff, precision), fmt(row.numeric, precision),
+        cells = [Text(printable(row.output))] if several else []
+        t.add_row(*cells, Text(printable(row.name)), fmt(row.autodiff, precision), fmt(row.numeric, precision),
                   fmt(row.abs_error, precision), fmt(row.rel_error, precision), verdict)
     return Group(Text(f"gradient check (atol {check.atol:g}, rtol {check.rtol:g})", style="bold"), t)
 
@@ -183,7 +188,7 @@ def check_json(check: "Check") -> dict[str, Any]:
         "atol": check.atol,
         "rtol": check.rtol,
         "variables": [
-            {"name": row.name, "autodiff": row.autodiff, "numeric": _json_number(row.numeric),
+            {**({"output": row.output} if row.output else {}), "name": row.name, "autodiff": row.autodiff, "numeric": _json_number(row.numeric),
              "abs_error": _json_number(row.abs_error), "rel_error": _json_number(row.rel_error), "ok": row.ok}
             for row in check.rows
         ],
@@ -246,14 +251,86 @@ def symbolic_json(derivs: "Derivatives") -> dict[str, str]:
     return {name: f.text for name, f in _symbolic_rows(derivs)}
 
 
-def symbolic_latex(derivs: "Derivatives") -> str:
-    """An align* environment with one line per derivative, for slides and notes."""
+def symbolic_latex(derivs: "Derivatives", formulas: "dict[tuple[str, ...], Expr] | None" = None,
+                   order: int = 1) -> str:
+    """An align* environment with one line per derivative, for slides and notes; with ``formulas``
+    (--order N) also every derivative of order N, and for order 2 the Hessian as a matrix."""
     from .symbolic import latex_name
 
     out = derivs.output_name
     top = latex_name(out) if is_name(out) else "f"
-    lines = [f"  \\frac{{\\partial {top}}}{{\\partial {latex_name(name)}}} &= {f.latex}" for name, f in _symbolic_rows(derivs)]
+    lines = [f"  \\frac{{\\partial {top}}}{{\\partial {latex_name(name)}}} &= {f.latex}"
+             for name, f in _symbolic_rows(derivs)]
+    if formulas is not None:
+        for key, f in formulas.items():
+            below = " ".join(f"\\partial {latex_name(name)}" for name in key)
+            lines.append(f"  \\frac{{\\partial^{{{order}}} {top}}}{{{below}}} &= {f.latex}")
+        if order == 2 and derivs.inputs:
+            names = derivs.inputs
+            rows = [" & ".join(_hessian_entry(formulas, names, r, c).latex for c in names) for r in names]
+            matrix = " \\\\ ".join(rows)
+            lines.append(f"  \\mathbf{{H}}_{{{top}}} &= \\begin{{pmatrix}} {matrix} \\end{{pmatrix}}")
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+
+
+def formulas_table(formulas: "dict[tuple[str, ...], Expr]", output_name: str, order: int,
+                   numbers: dict[tuple[str, ...], float] | None, precision: int = DEFAULT_PRECISION
+                   ) -> "RenderableType":
+    """--symbolic --order N: every derivative of order N as a formula, and its value when there is one."""
+    from rich.console import Group
+    from rich.text import Text
+
+    t = _table()
+    t.add_column("derivative", style="bold")
+    t.add_column("formula")
+    if numbers is not None:
+        t.add_column("value", justify="right", style="green")
+    for key, f in formulas.items():
+        row: list[Text | str] = [Text(printable(_partial(output_name, key, order))), Text(printable(f.text))]
+        if numbers is not None:
+            row.append(fmt(numbers[key], precision))
+        t.add_row(*row)
+    return Group(Text(printable(f"derivatives of order {order} of {output_name} as formulas"), style="bold"), t)
+
+
+def _partial(output_name: str, key: tuple[str, ...], order: int) -> str:
+    return f"∂^{order} {as_operand(output_name)}/{''.join(f'∂{name}' for name in key)}"
+
+
+def formulas_json(formulas: "dict[tuple[str, ...], Expr]", order: int) -> dict[str, Any]:
+    return {"order": order, "formulas": [{"wrt": list(key), "formula": f.text} for key, f in formulas.items()]}
+
+
+def jacobian_table(jac: "Jacobian", precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The Jacobian: one row per output (its value, then its gradient over every input)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    t = _table()
+    t.add_column("output", style="bold")
+    t.add_column("value", justify="right")
+    for name in jac.inputs:
+        t.add_column(Text(printable(f"∂/∂{name}")), justify="right", style="green")
+    for r in jac.results:
+        t.add_row(Text(printable(r.output_name)), fmt(r.value, precision),
+                  *[fmt(r.inputs[name].grad, precision) for name in jac.inputs])
+    title = f"Jacobian of {', '.join(jac.outputs)}: ∂row/∂column"
+    return Group(Text(printable(title), style="bold"), t)
+
+
+def jacobian_json(jac: "Jacobian") -> dict[str, Any]:
+    """{"outputs", "values", "inputs", "jacobian": {output: {input: d}}}, and "symbolic" and "check" when asked."""
+    doc: dict[str, Any] = {"outputs": jac.outputs}
+    if jac.results:
+        first = jac.results[0]
+        doc["values"] = jac.values
+        doc["inputs"] = {name: v.data for name, v in first.inputs.items()}
+        doc["jacobian"] = {out: {name: _json_number(g) for name, g in row.items()} for out, row in jac.rows.items()}
+    if jac.derivatives:
+        doc["symbolic"] = {d.output_name: symbolic_json(d) for d in jac.derivatives}
+    if jac.check is not None:
+        doc["check"] = check_json(jac.check)
+    return doc
 
 
 def derivatives_table(names: list[str], table: dict[tuple[str, ...], float], output_name: str, order: int,
@@ -288,7 +365,7 @@ def derivatives_json(names: list[str], table: dict[tuple[str, ...], float], orde
     return doc
 
 
-def _hessian_entry(table: dict[tuple[str, ...], float], names: list[str], row: str, col: str) -> float:
+def _hessian_entry(table: dict[tuple[str, ...], Any], names: list[str], row: str, col: str) -> Any:
     # mixed partials are taken once, keyed by the names in the variables' order
     return table[tuple(sorted((row, col), key=names.index))]
 

@@ -554,5 +554,9 @@ def run_sweep(program: Program, grid: Mapping[str, Any], values: Mapping[str, fl
     """``sweep`` of ``program`` (parsed) over ``grid``, other variables from ``values`` or the program.
 
     With ``limits``, a sweep that may need more memory than its limit is refused before it runs.
+    A name both swept and given a value is refused: one of the two would be dropped.
     """
+    for name in grid:
+        if name in (values or {}):
+            raise GradcliError(f"--sweep {name}: {name} is also given with --set; give it one way")
     return sweep(evaluate_on_grid(program, grid, values, output), grid, limits, as_json)

@@ -281,7 +281,7 @@ def test_unexpected_failures_are_one_line(monkeypatch: pytest.MonkeyPatch) -> No
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr("gradcli.cli.run", broken)
+    monkeypatch.setattr("gradcli.dispatch.differentiate", broken)
     r = CliRunner().invoke(cli, ["x = 1"])
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == "error: internal error (KeyError: 'a bug'); please report it\n"

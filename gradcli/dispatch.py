@@ -1,0 +1,319 @@
+"""Answer a request: run the interpretations it asks for, then write their views.
+
+The CLI turns options into a ``Request`` (checked by ``request.validate``)
+and hands it here with the program's text; this module decides what to
+compute and in which views, and writes through the ``Terminal`` the CLI
+gives it (standard output, standard error, the console). No maths here
+either: the features compute, ``render`` draws.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+
+from .bindings import Bindings, bind
+from .errors import GradcliError, UnknownNameError
+from .limits import Limits, Meter
+from .outputs import Outputs
+from .parser import Program, parse
+from .program import Result, differentiate
+from .request import Request
+
+if TYPE_CHECKING:
+    from .check import Check
+    from .explain import Step
+    from .symbolic import Derivatives, Expr
+
+
+class Terminal(Protocol):
+    """Where answers go: the CLI's standard output and error."""
+
+    def write(self, text: str) -> None: ...
+    def show(self, renderables: list[Any]) -> None: ...  # rich renderables, on standard output
+    def say(self, line: str) -> None: ...  # one line on standard error
+    def columns(self) -> int: ...
+    def lines(self) -> int: ...
+    def stdout_is_terminal(self) -> bool: ...
+    def stderr_is_terminal(self) -> bool: ...
+    def stderr_console(self) -> Any: ...
+    def dumps(self, doc: Any, indent: int | None = None) -> str: ...
+
+
+class Failed(GradcliError):
+    """The answer was written, and the call still fails (a failed check, lines that failed)."""
+
+    exit_code = 1
+
+
+#: a tree is cut this many levels down (each level indents it further)
+TREE_DEPTH = 50
+
+
+def answer(request: Request, source: str, limits: Limits, outputs: Outputs, out: Terminal) -> None:
+    """Compute what ``request`` asks of the program ``source`` and write it; ``outputs`` stages files."""
+    if request.each_line:
+        _each_line(request, source, limits, out)
+    elif request.sweeps:
+        _sweep(request, _parse(source, limits), limits, outputs, out)
+    elif request.jacobian:
+        _jacobian(request, _parse(source, limits), limits, out)
+    else:
+        _differentiate(request, _parse(source, limits), limits, outputs, out)
+
+
+def _parse(source: str, limits: Limits) -> Program:
+    return parse(source, max_code=limits["nodes"])
+
+
+# ----- one output: the graph, and everything about it -----------------------------------------
+
+
+class Report:
+    """Everything one call computed, for the views (a plain class: no dataclass to build at start-up)."""
+
+    def __init__(self) -> None:
+        self.result: Result | None = None
+        self.derivatives: Derivatives | None = None
+        self.formulas: dict[tuple[str, ...], Expr] | None = None  # --symbolic --order N
+        self.steps: list[Step] | None = None
+        self.higher: tuple[list[str], dict[tuple[str, ...], float]] | None = None
+        self.check: Check | None = None
+
+
+def _bindings(request: Request, program: Program, output: str | None, symbolic: bool) -> tuple[Bindings, bool]:
+    """The program's bindings, and whether it has values to compute with. --symbolic alone works
+    without values: a name read without one is then a symbol (only formulas are shown)."""
+    numbers_needed = not symbolic or request.explain or request.check or request.graph is not None
+    try:
+        return bind(program, request.values, output), True
+    except UnknownNameError:
+        if numbers_needed:
+            raise
+    return bind(program, request.values, output, free=True), False
+
+
+def _differentiate(request: Request, program: Program, limits: Limits, outputs: Outputs, out: Terminal) -> None:
+    symbolic = request.symbolic or request.format == "latex"
+    order = request.order
+    b, numeric = _bindings(request, program, request.output, symbolic)
+    report = Report()
+    if symbolic:
+        from .symbolic import derivatives
+
+        report.derivatives = derivatives(b)
+        if order > 1:
+            from .higher import count
+            from .symbolic_higher import formula_table
+
+            inputs = len(b.inputs)
+            limits.check("derivatives", count(inputs, order), f"--order {order} over {inputs:,} inputs")
+            report.formulas = formula_table(report.derivatives, order)
+    if numeric:
+        report.result = result = differentiate(b)
+        _numbers(request, result, limits, report)
+        if request.graph is not None:
+            from . import drawing as draw
+
+            format = draw.picture_format(request.graph)
+            dot = draw.picture(result, format, request.precision, request.max_nodes).source
+            outputs.stage("--graph", request.graph, draw.render(dot, format))
+    _print(request, report, out)
+    _fail_if_check_failed(report.check)
+
+
+def _numbers(request: Request, result: Result, limits: Limits, report: Report) -> None:
+    """What --order, --check and --explain compute from a differentiated program (budgets first)."""
+    order = request.order
+    if order > 1:
+        from .higher import count
+
+        inputs = len(result.bindings.inputs)
+        limits.check("derivatives", count(inputs, order), f"--order {order} over {inputs:,} inputs")
+    if request.check:
+        from .check import evaluations
+
+        limits.check("work", evaluations(result), f"--check of {len(result.nodes):,} nodes")
+    if request.explain:
+        from .explain import steps
+
+        report.steps = steps(result)
+    if order > 1:
+        from .higher import derivative_table
+
+        report.higher = derivative_table(result, order, Meter(limits, "work", f"--order {order}"))
+    if request.check:
+        from .check import gradient_check
+
+        report.check = gradient_check(result, request.atol, request.rtol)
+
+
+def _fail_if_check_failed(check: Check | None) -> None:
+    if check is not None and not check.ok:
+        failed = ", ".join(row.name for row in check.rows if not row.ok)
+        raise Failed(f"gradient check failed for {failed}")
+
+
+def _print(request: Request, report: Report, out: Terminal) -> None:
+    from . import render
+
+    result, fmt = report.result, request.format
+    precision, order = request.precision, request.order
+    if fmt == "json":
+        out.write(out.dumps(_json(report, order), indent=2) + "\n")
+        return
+    if fmt == "latex":
+        assert report.derivatives is not None
+        out.write(render.symbolic_latex(report.derivatives, report.formulas, order))
+        return
+    parts: list[Any] = []
+    if result is not None:
+        if fmt == "table":
+            parts.append(render.table(result, precision))
+        else:
+            depth = TREE_DEPTH
+            if out.stdout_is_terminal():
+                depth = min(TREE_DEPTH, max(8, (out.columns() - 40) // 4))
+            parts.append(render.tree(result, precision, depth))
+    if report.steps is not None and result is not None:
+        parts.append(render.explain_table(result, report.steps, precision))
+    if report.derivatives is not None:
+        parts.append(render.symbolic_table(report.derivatives, result, precision))
+    if report.formulas is not None:
+        assert report.derivatives is not None
+        numbers = report.higher[1] if report.higher is not None else None
+        parts.append(render.formulas_table(report.formulas, report.derivatives.output_name, order, numbers, precision))
+    elif report.higher is not None and result is not None:
+        names, table = report.higher
+        parts.append(render.derivatives_table(names, table, result.output_name, order, precision))
+    if report.check is not None:
+        parts.append(render.check_table(report.check, precision))
+    out.show(parts)
+
+
+def _json(report: Report, order: int) -> dict[str, Any]:
+    from . import render
+
+    if report.result is not None:
+        doc = render.to_json(report.result)
+    else:
+        assert report.derivatives is not None
+        doc = {"output": report.derivatives.output_name}
+    if report.derivatives is not None:
+        doc["symbolic"] = render.symbolic_json(report.derivatives)
+    if report.formulas is not None:
+        doc["symbolic_derivatives"] = render.formulas_json(report.formulas, order)
+    if report.steps is not None:
+        doc["steps"] = render.explain_json(report.steps)
+    if report.higher is not None:
+        doc.update(render.derivatives_json(*report.higher, order))
+    if report.check is not None:
+        doc["check"] = render.check_json(report.check)
+    return doc
+
+
+# ----- several outputs: the Jacobian ---------------------------------------------------------------
+
+
+def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal) -> None:
+    """--of given more than once: every output's gradient over the inputs (rows outputs, columns inputs)."""
+    from . import render
+    from .jacobian import jacobian
+
+    symbolic = request.symbolic or request.format == "latex"
+    work = Meter(limits, "work", f"--of given {len(request.outputs)} times")
+    jac = jacobian(program, request.values, request.outputs, symbolic, request.check, request.atol, request.rtol,
+                   work)
+    if request.format == "json":
+        out.write(out.dumps(render.jacobian_json(jac), indent=2) + "\n")
+    elif request.format == "latex":
+        out.write("".join(render.symbolic_latex(d, None, 1) for d in jac.derivatives))
+    else:
+        parts: list[Any] = [render.jacobian_table(jac, request.precision)]
+        for d, r in zip(jac.derivatives, jac.results):
+            parts.append(render.symbolic_table(d, r, request.precision))
+        if jac.check is not None:
+            parts.append(render.check_table(jac.check, request.precision))
+        out.show(parts)
+    _fail_if_check_failed(jac.check)
+
+
+# ----- a sweep --------------------------------------------------------------------------------------
+
+
+def _sweep(request: Request, program: Program, limits: Limits, outputs: Outputs, out: Terminal) -> None:
+    from . import render
+    from .sweep import make_grid, parse_spec, run_sweep
+
+    grid = make_grid([parse_spec(s) for s in request.sweeps], limits)
+    swept = run_sweep(program, grid, request.values, request.output, limits, as_json=request.format == "json")
+    if swept.undefined:
+        points = swept.values.size
+        out.say(f"warning: {swept.output_name} or a gradient is undefined (NaN) at {swept.undefined} of {points} points")
+    plot = request.plot
+    if plot not in (None, "-"):
+        from .plot import file_plot
+
+        outputs.stage("--plot", plot, file_plot(swept, plot))
+    if plot == "-":  # the plot, then the table (both in the terminal)
+        from .plot import terminal_plot
+
+        out.write(terminal_plot(swept, min(out.columns(), 100), max(15, min(out.lines() - 4, 25))) + "\n")
+    if request.format == "json":
+        out.write(out.dumps(swept.to_json()) + "\n")
+    elif request.format == "csv":
+        for block in render.sweep_csv(swept):
+            out.write(block)
+    else:
+        out.show([render.sweep_table(swept, request.precision)])
+
+
+# ----- every line its own program --------------------------------------------------------------------
+
+
+def _each_line(request: Request, source: str, limits: Limits, out: Terminal) -> None:
+    from . import render
+    from .batch import LineResult, programs, run_lines, unused_values
+    from .text import safe_message
+
+    lines = programs(source)
+    unused = unused_values(lines, request.values)
+    if unused:
+        name = unused[0]
+        raise GradcliError(f"--set {name}: no line of the input has an input '{name}'")
+    results: Iterable[LineResult] = run_lines(lines, request.values, request.output, limits["nodes"])
+    say: Callable[[str], None] = out.say
+    progress = None
+    if len(lines) >= 500 and out.stderr_is_terminal():
+        from rich.progress import Progress
+
+        # the bar draws on standard error only: results still go to standard output, whatever it is,
+        # and errors are printed above the bar
+        progress = Progress(console=out.stderr_console(), transient=True, redirect_stdout=False,
+                            redirect_stderr=False)
+        results = progress.track(results, total=len(lines), description="evaluating")
+        console = progress.console
+        say = lambda line: console.print(safe_message(line), markup=False, highlight=False)  # noqa: E731
+    done, failed = [], 0
+    with progress if progress is not None else _nothing():
+        for row in results:
+            if row.error is not None:
+                failed += 1
+                say(f"error: {row.message}")
+            if request.format == "json":
+                out.write(out.dumps(render.batch_json(row)) + "\n")
+            else:
+                done.append(row)
+    if request.format != "json":
+        out.show([render.batch_table(done, request.precision)])
+    if failed:
+        raise Failed(f"{failed} of {len(lines)} lines failed")
+
+
+class _nothing:
+    """A context manager that does nothing (contextlib's costs an import on the command's path)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
