@@ -24,8 +24,8 @@ with atheris.instrument_imports():
     from click.testing import CliRunner
 
     from gradcli import evaluate
-    from gradcli.cli import cli
     from gradcli.errors import GradcliError
+    from gradcli.front.cli import cli
 
 RUNNER = CliRunner()
 

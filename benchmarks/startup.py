@@ -144,7 +144,7 @@ def main() -> None:
 
     print(f"Python {sys.version.split()[0]} ({sys.executable}); {args.repeats} interleaved repetitions; "
           f"medians; bytecode {bytecode}")
-    if importlib.util.find_spec("gradcli._lalr_tables") is None:
+    if importlib.util.find_spec("gradcli.language._lalr_tables") is None:
         print("note: gradcli has no generated parser tables (an editable install?): each call builds the "
               "parser from the grammar; pip install . to measure what users get")
     program = " ".join(repr(a) if " " in a else a for a in PROGRAM)
@@ -172,8 +172,8 @@ def main() -> None:
     print_table(["package", "self, summed", "share of imports"],
                 [[m, fmt_time(us / 1e6), f"{100 * us / total:.1f}%"] for m, us in top],
                 title="the same, summed by top-level package")
-    if "gradcli.cli" in cumul:
-        print(f"\ngradcli.cli and everything it imports: {fmt_time(cumul['gradcli.cli'] / 1e6)} cumulative")
+    if "gradcli.front.cli" in cumul:
+        print(f"\ngradcli.cli and everything it imports: {fmt_time(cumul['gradcli.front.cli'] / 1e6)} cumulative")
 
 if __name__ == "__main__":
     main()

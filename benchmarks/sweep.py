@@ -9,9 +9,9 @@ What it measures
     at ``--points`` points of x (a linspace), the value and the three gradients
     dy/dx, dy/da, dy/db at every point, three ways:
 
-    sweep       gradcli.sweep.sweep(tape, grid): the tape compiled once, then run forward
+    sweep       gradcli.interpret.sweep.sweep(tape, grid): the tape compiled once, then run forward
                 (the op table's vector column) and backward (its derivative formulas on arrays)
-    run_sweep   gradcli.sweep.run_sweep(program, grid): the same plus evaluate_on_grid and
+    run_sweep   gradcli.interpret.sweep.run_sweep(program, grid): the same plus evaluate_on_grid and
                 compile_tape, as the CLI calls it (the program parsed once, outside the timing)
     numpy       the same function and its derivatives written by hand in NumPy, sharing
                 subexpressions as a person would (tanh' from tanh, sigmoid' from sigmoid, ...)
@@ -45,7 +45,6 @@ import time
 from typing import Any, Callable
 
 import numpy as np
-
 from _common import fmt_ratio, fmt_time, median, print_table, profile_top
 
 PROGRAM = """\
@@ -108,8 +107,8 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="profile one sweep (cProfile) and exit")
     args = ap.parse_args()
 
-    from gradcli.parser import parse
-    from gradcli.sweep import compile_tape, evaluate_on_grid, run_sweep, sweep
+    from gradcli.interpret.sweep import compile_tape, evaluate_on_grid, run_sweep, sweep
+    from gradcli.language.parser import parse
 
     x = np.linspace(-3.0, 3.0, args.points)
     grid = {"x": x}

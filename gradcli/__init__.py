@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import Value, backward, topological_order
 from .errors import GradcliError, GradcliSyntaxError, MathError
+from .interpret.engine import Value, backward, topological_order
 
 __version__ = "0.1.0"
 
@@ -23,7 +23,7 @@ def _repr_svg_(self: Value) -> str | None:
 
     Set on Value here, at the top of the package: the engine knows nothing of pictures.
     """
-    from .drawing import MAX_NODES, draw, render
+    from .views.drawing import MAX_NODES, draw, render
 
     if len(topological_order(self)) > MAX_NODES:
         return None
@@ -36,15 +36,15 @@ setattr(Value, "_repr_svg_", _repr_svg_)
 def __getattr__(name: str) -> Any:
     # the language (and lark) load only when a program is evaluated
     if name in ("evaluate", "Result"):
-        from . import api
+        from .front import api
 
         return getattr(api, name)
     if name == "grad":
-        from .higher import grad
+        from .interpret.higher import grad
 
         return grad
     if name == "draw":
-        from .drawing import draw
+        from .views.drawing import draw
 
         return draw
     raise AttributeError(f"module 'gradcli' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """python -m gradcli"""
 
-from .cli import main
+from .front.cli import main
 
 main()

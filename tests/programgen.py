@@ -364,7 +364,7 @@ def programs(draw: st.DrawFn, max_statements: int = 8, max_depth: int = 4) -> Ge
 def _mentions(source: str, name: str) -> bool:
     """Whether ``name`` is a variable anywhere in ``source``: a word outside comments, not a call."""
     code = re.sub(r"#[^\n]*", "", source)
-    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)(?!\s*\()", code) is not None
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)(?![ \t\f\r]*\()", code) is not None
 
 
 def _layout(draw: st.DrawFn, statements: list[str]) -> str:

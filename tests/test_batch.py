@@ -8,8 +8,8 @@ import math
 import pytest
 from click.testing import CliRunner
 
-from gradcli.batch import programs, run_lines
-from gradcli.cli import cli
+from gradcli.front.cli import cli
+from gradcli.interpret.batch import programs, run_lines
 
 INPUT = "x = 2; y = x*x\n# a comment\n\nz = q + 1\nexp(1000)\nx = 3; sin(x)\n"
 

@@ -7,15 +7,14 @@ import math
 import pytest
 
 from gradcli import evaluate
-from gradcli.errors import NothingToDifferentiateError
-from gradcli.parser import ASSIGN, parse
 from gradcli.bindings import bind
-from gradcli.check import gradient_check
-from gradcli.errors import GradcliError
-from gradcli.higher import derivative_table
-from gradcli.ops import INPUT
-from gradcli.render import summary
-from gradcli.symbolic import derivatives
+from gradcli.errors import GradcliError, NothingToDifferentiateError
+from gradcli.interpret.check import gradient_check
+from gradcli.interpret.higher import derivative_table
+from gradcli.interpret.symbolic import derivatives
+from gradcli.language.ops import INPUT
+from gradcli.language.parser import parse
+from gradcli.views.render import summary
 
 
 @pytest.mark.parametrize("source, given, expected", [
@@ -106,8 +105,8 @@ def test_a_bare_expression_output_has_one_name_in_both_walks(source: str, given:
 
 
 def test_an_expression_output_is_parenthesised_after_the_partial_sign() -> None:
-    from gradcli.render import summary
-    from gradcli.sweep import run_sweep
+    from gradcli.interpret.sweep import run_sweep
+    from gradcli.views.render import summary
 
     assert summary(evaluate("a = 2; b = 3; a*b")) == "a*b = 6.0000   ∂(a*b)/∂a = 3.0000   ∂(a*b)/∂b = 2.0000"
     assert summary(evaluate("a = 2; b = a*3")) == "b = 6.0000   ∂b/∂a = 3.0000"

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli import evaluate
-from gradcli.check import gradient_check
-from gradcli.cli import cli
+from gradcli.front.cli import cli
+from gradcli.interpret.check import gradient_check
 
 
 def test_smooth_program_passes_and_values_are_restored() -> None:

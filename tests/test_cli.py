@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli import __version__
-from gradcli.cli import cli
+from gradcli.front.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).parent / "gradcli"
@@ -244,7 +244,7 @@ def test_output_that_cannot_be_written_is_a_failure() -> None:
 
 
 def test_exit_code_of_the_console_script(capsys: pytest.CaptureFixture[str]) -> None:
-    from gradcli.cli import _exit_code
+    from gradcli.front.cli import _exit_code
 
     assert [_exit_code(None), _exit_code(0), _exit_code(1), _exit_code(2), _exit_code(130)] == [0, 0, 1, 2, 130]
     assert [_exit_code(-1), _exit_code(256)] == [255, 0]  # as the operating system keeps them

@@ -1,5 +1,5 @@
 """Every pair of options (each --format among them) either works, with both effects visible, or is
-refused with exit 2 and a message naming both: the table in gradcli.request, run through the command.
+refused with exit 2 and a message naming both: the table in gradcli.front.request, run through the command.
 
 "Both effects visible": leaving either option out (where what is left is a valid call) changes
 what the call writes, on standard output or in its files. --limit is the exception: a budget
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gradcli.cli import cli
-from gradcli.request import FEATURES, NEEDS, REFUSED, combination_table
+from gradcli.front.cli import cli
+from gradcli.front.request import FEATURES, NEEDS, REFUSED, combination_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = "x = 1.5; w = 2; y = x * w + sin(x); z = y * x"
@@ -139,7 +139,7 @@ def _named(feature: str, message: str) -> bool:
 
 def test_the_readme_shows_the_combination_table() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert combination_table() in readme, "regenerate it: python -c 'from gradcli.request import " \
+    assert combination_table() in readme, "regenerate it: python -c 'from gradcli.front.request import " \
                                           "combination_table as t; print(t())'"
 
 

@@ -17,8 +17,16 @@ from typing import Callable
 import pytest
 
 from gradcli import Value, evaluate
-from gradcli.drawing import TIDY_NODES, GraphError, digraph, picture, picture_format, record_escape, render
 from gradcli.errors import GradcliError
+from gradcli.views.drawing import (
+    TIDY_NODES,
+    GraphError,
+    digraph,
+    picture,
+    picture_format,
+    record_escape,
+    render,
+)
 
 SEED = "a = 2; b = a + 3; c = a * 2; d = b + c"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -199,7 +207,7 @@ def slow_dag(values: int = 1500, seed: int = 7) -> str:
 # the CLI turns SIGTERM into SystemExit in the main thread; "default" leaves SIGTERM's default action
 DRIVER = """
 import signal, sys
-from gradcli import drawing
+from gradcli.views import drawing
 if sys.argv[2] == "exit":
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
 drawing.render(open(sys.argv[3]).read(), "svg", renderer=sys.argv[1], timeout=300)
@@ -269,14 +277,14 @@ def test_renderer_child_dies_with_gradcli(tmp_path: Path, renderer: str, how: st
 @on_linux
 def test_child_whose_parent_already_died_kills_itself() -> None:
     # the race: the parent dies between fork and prctl, so no death signal would ever come
-    code = "from gradcli.drawing import _die_with_parent; _die_with_parent(1 if __import__('os').getppid() != 1 else 2); print('alive')"
+    code = "from gradcli.views.drawing import _die_with_parent; _die_with_parent(1 if __import__('os').getppid() != 1 else 2); print('alive')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.returncode == -signal.SIGKILL and "alive" not in done.stdout
 
 
 @on_linux
 def test_child_asks_for_sigkill_when_its_parent_dies() -> None:
-    code = ("import ctypes, os; from gradcli.drawing import _die_with_parent; _die_with_parent(os.getppid());"
+    code = ("import ctypes, os; from gradcli.views.drawing import _die_with_parent; _die_with_parent(os.getppid());"
             " v = ctypes.c_int(); ctypes.CDLL(None).prctl(2, ctypes.byref(v), 0, 0, 0); print(v.value)")  # 2: PR_GET_PDEATHSIG
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.stdout.split() == [str(int(signal.SIGKILL))]
@@ -306,7 +314,7 @@ def test_embedded_stack_exhaustion_says_so_and_what_to_do(source: str) -> None:
 
 def test_embedded_child_killed_says_how(monkeypatch: pytest.MonkeyPatch) -> None:
     # as the kernel's out-of-memory killer would (the child is forked, so it runs the patched target)
-    monkeypatch.setattr("gradcli.drawing._embedded_child", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr("gradcli.views.drawing._embedded_child", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(GraphError) as caught:
         render(seed_dot(), "svg", renderer="embedded")
     assert caught.value.message == (
@@ -334,7 +342,7 @@ BACKTRACE = "error while executing at wasm backtrace:\n    0: <unknown>!<wasm fu
     (FakeTrap("Error: syntax error in line 1 near 'is'\n"), "Error: syntax error in line 1 near 'is'"),
 ])
 def test_embedded_reason_finds_the_cause_never_empty(error: Exception, reason: str) -> None:
-    from gradcli.drawing import embedded_reason
+    from gradcli.views.drawing import embedded_reason
 
     assert embedded_reason(error).startswith(reason)
 
@@ -374,7 +382,7 @@ def random_program(seed: int, statements: int = 60) -> str:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_folded_edges_match_a_walk_back_on_random_programs(seed: int) -> None:
-    from gradcli.drawing import _named, folded_edges
+    from gradcli.views.drawing import _named, folded_edges
 
     r = evaluate(random_program(seed))
     named = _named(r)
@@ -396,7 +404,7 @@ def peak_bytes(work: Callable[[], object]) -> int:
 
 def test_sixteen_thousand_inputs_summed_fold_in_little_memory() -> None:
     # the reported case: 5 GB when every partial sum kept a dict of all inputs before it
-    from gradcli.drawing import _named, folded_digraph, folded_edges
+    from gradcli.views.drawing import _named, folded_digraph, folded_edges
 
     r = evaluate("\n".join(f"x{i} = 1" for i in range(16000)) + "\ny = " + " + ".join(f"x{i}" for i in range(16000)))
     named = _named(r)
@@ -411,7 +419,7 @@ def test_long_unnamed_chain_shared_by_many_named_values_folds_in_little_memory()
     # one input through 5,000 unnamed steps whose end 300 named values use (a walk back from
     # each named value would cross the chain 300 times; copied dicts would be kept 5,000 times)
     from gradcli import topological_order
-    from gradcli.drawing import folded_edges
+    from gradcli.views.drawing import folded_edges
 
     x = Value(0.5, label="x")
     end = x
@@ -448,7 +456,7 @@ def test_folded_edges_over_budget_are_an_error_naming_max_nodes() -> None:
 
 
 def test_folded_edges_budget_is_checked_before_the_edges_are_listed() -> None:
-    from gradcli.drawing import _named, folded_edges
+    from gradcli.views.drawing import _named, folded_edges
 
     r = evaluate(dense_dag(3, 60))  # 7,200 edges
     named = _named(r)
@@ -460,7 +468,7 @@ def test_folded_edges_budget_is_checked_before_the_edges_are_listed() -> None:
 def test_folded_edges_budget_through_the_cli(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from gradcli.cli import cli
+    from gradcli.front.cli import cli
 
     out = tmp_path / "g.dot.svg"
     result = CliRunner().invoke(cli, [dense_dag(10, 40), "--graph", str(out)])

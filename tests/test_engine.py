@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from gradcli import MathError, Value, backward, topological_order
-from gradcli.engine import GradientError
-from gradcli.ops import OPS
+from gradcli.interpret.engine import GradientError
+from gradcli.language.ops import OPS
 from tests.conftest import central_difference
 
 

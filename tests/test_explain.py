@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli import evaluate
-from gradcli.cli import cli
-from gradcli.explain import partial, steps
+from gradcli.front.cli import cli
+from gradcli.interpret.explain import partial, steps
 
 
 def test_steps_of_the_one_liner() -> None:

@@ -26,8 +26,8 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from gradcli import evaluate
-from gradcli.cli import cli
 from gradcli.errors import GradcliError, GradcliSyntaxError
+from gradcli.front.cli import cli
 
 try:  # tests/ as a package or as a plain folder on sys.path
     from .programgen import NAMES, GeneratedProgram, fuzz_settings, programs

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gradcli.cli import cli
-from gradcli.limits import LIMITS, Limits, LimitError, parse_limit
-from gradcli.parser import show_position
+from gradcli.front.cli import cli
+from gradcli.language.parser import show_position
+from gradcli.limits import LIMITS, LimitError, Limits, parse_limit
 from gradcli.text import printable, safe_message
 
 SCRIPT = Path(sys.executable).parent / "gradcli"
@@ -281,7 +281,7 @@ def test_unexpected_failures_are_one_line(monkeypatch: pytest.MonkeyPatch) -> No
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr("gradcli.dispatch.differentiate", broken)
+    monkeypatch.setattr("gradcli.front.dispatch.differentiate", broken)
     r = CliRunner().invoke(cli, ["x = 1"])
     assert r.exit_code == 1 and r.stdout == ""
     assert r.stderr == "error: internal error (KeyError: 'a bug'); please report it\n"

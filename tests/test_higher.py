@@ -9,9 +9,9 @@ import sympy
 from click.testing import CliRunner
 
 from gradcli import Value, evaluate, grad
-from gradcli.cli import cli
 from gradcli.errors import MathError
-from gradcli.higher import derivative_table
+from gradcli.front.cli import cli
+from gradcli.interpret.higher import derivative_table
 from tests.conftest import central_difference
 
 

@@ -11,7 +11,7 @@ import math
 import pytest
 
 from gradcli.errors import MathError
-from gradcli.ops import CONSTANTS, FUNCTIONS, OPS
+from gradcli.language.ops import CONSTANTS, FUNCTIONS, OPS
 from tests.conftest import central_difference
 
 # points away from kinks and domain edges, per arity; a row may add its own
@@ -60,8 +60,8 @@ def test_function_names_are_rows() -> None:
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_every_formula_agrees_with_its_rule(name: str) -> None:
     """The formulas (for --explain, --symbolic, higher orders) say what the rules compute."""
-    from gradcli.engine import Value
-    from gradcli.formulas import instantiate
+    from gradcli.interpret.engine import Value
+    from gradcli.language.formulas import instantiate
 
     op = OPS[name]
     assert len(op.formulas) == op.arity

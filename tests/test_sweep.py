@@ -19,9 +19,7 @@ np = pytest.importorskip("numpy")
 
 from gradcli import evaluate  # noqa: E402
 from gradcli.errors import GradcliError, MathError  # noqa: E402
-from gradcli.ops import CONST, INPUT, OPS, Op  # noqa: E402
-from gradcli.parser import parse  # noqa: E402
-from gradcli.sweep import (  # noqa: E402
+from gradcli.interpret.sweep import (  # noqa: E402
     SweepSpec,
     compile_tape,
     evaluate_on_grid,
@@ -30,6 +28,8 @@ from gradcli.sweep import (  # noqa: E402
     run_sweep,
     sweep,
 )
+from gradcli.language.ops import CONST, INPUT, OPS, Op  # noqa: E402
+from gradcli.language.parser import parse  # noqa: E402
 from tests.programgen import fuzz_settings, programs  # noqa: E402
 
 # kinks (0), domain edges (0, negatives), tan's pole, overflow (±800)
@@ -303,7 +303,7 @@ def test_bad_grids() -> None:
 
 
 def test_numpy_is_not_imported_with_gradcli() -> None:
-    code = "import sys, gradcli, gradcli.cli, gradcli.sweep; print('numpy' in sys.modules)"
+    code = "import sys, gradcli, gradcli.front.cli, gradcli.interpret.sweep; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gradcli.cli import cli
+from gradcli.front.cli import cli
 
 PROGRAM = "y = x**2 * sin(x)"
 

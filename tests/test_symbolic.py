@@ -10,9 +10,9 @@ from hypothesis import assume, given
 
 from gradcli import evaluate
 from gradcli.errors import GradcliError, MathError
-from gradcli.parser import parse
-from gradcli.program import run
-from gradcli.symbolic import FormulaTooLarge, derivatives
+from gradcli.interpret.program import run
+from gradcli.interpret.symbolic import FormulaTooLarge, derivatives
+from gradcli.language.parser import parse
 from tests.programgen import fuzz_settings, programs
 
 
@@ -50,7 +50,7 @@ def test_named_intermediates_get_their_own_partials() -> None:
 
 
 def test_formula_too_large_is_a_clean_error() -> None:
-    source = "x = 1\n" + "\n".join(f"x = sin(x) * x" for _ in range(40))
+    source = "x = 1\n" + "\n".join("x = sin(x) * x" for _ in range(40))
     with pytest.raises(GradcliError, match="too large to show as a formula"):
         derivatives(parse(source))
 

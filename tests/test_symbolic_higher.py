@@ -17,12 +17,17 @@ from hypothesis import assume, event, given, note
 
 from gradcli import evaluate
 from gradcli.errors import GradcliError, MathError
-from gradcli.higher import derivative_table
-from gradcli.ops import CONSTANTS, OPS
-from gradcli.parser import NAME, parse
-from gradcli.program import run
-from gradcli.symbolic import Algebra, Derivatives, FormulaTooLarge, derivatives
-from gradcli.symbolic_higher import expr_gradients, formula_table
+from gradcli.interpret.higher import derivative_table
+from gradcli.interpret.program import run
+from gradcli.interpret.symbolic import (
+    Algebra,
+    Derivatives,
+    FormulaTooLarge,
+    derivatives,
+)
+from gradcli.interpret.symbolic_higher import expr_gradients, formula_table
+from gradcli.language.ops import CONSTANTS, OPS
+from gradcli.language.parser import NAME, parse
 from tests.programgen import GeneratedProgram, fuzz_settings, programs
 
 

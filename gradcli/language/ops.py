@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, NamedTuple
 
-from .errors import MathError
+from ..errors import MathError
 
 
 # A NamedTuple rather than a frozen dataclass: as immutable, and it costs the command's

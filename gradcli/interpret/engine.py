@@ -7,6 +7,9 @@ million nodes works. Every edge is kept (``a + a`` has two inputs), and
 same numbers. The API follows micrograd's: code written for micrograd runs
 with ``from gradcli import Value``.
 
+About 300 lines: the micrograd-compatible operators are a method each, and the
+two backward passes (fast, then checked) belong beside the Value they walk.
+
 Every op takes one or two inputs. Building nodes and backward are the hot
 paths of code written for micrograd, so they handle those two cases directly,
 with no argument lists; what each op computes still comes from the op table.
@@ -18,8 +21,8 @@ import math
 from operator import attrgetter
 from typing import Iterable, Union
 
-from .errors import MathError
-from .ops import CONST, FUNCTIONS, INPUT, OPS, Op, fold, forward_error
+from ..errors import MathError
+from ..language.ops import CONST, FUNCTIONS, INPUT, OPS, Op, fold, forward_error
 
 Number = Union[int, float]
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .formulas import instantiate
-from .ops import OPS
+from ..language.formulas import instantiate
+from ..language.ops import OPS
 from .symbolic import Algebra, Derivatives, Expr
 
 _ADD, _MUL = OPS["add"], OPS["mul"]
@@ -57,7 +57,6 @@ def expr_gradients(alg: Algebra, f: Expr, wrt: Sequence[Expr]) -> list[Expr]:
     if not f.symbolic:
         return [alg.zero for _ in wrt]
     order = _reverse_order(f)
-    position = {id(e): i for i, e in enumerate(order)}
     # each node's gradient is the sum of what its users pass back, in the order the users come in the walk
     contributions: dict[int, list[tuple[int, Expr]]] = {id(f): [(-1, alg.one)]}
     total: dict[int, Expr] = {}

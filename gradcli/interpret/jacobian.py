@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from .bindings import bind
-from .errors import GradcliError, UnknownNameError
-from .limits import Meter
-from .parser import Program
+from ..bindings import bind
+from ..errors import GradcliError, UnknownNameError
+from ..language.parser import Program
+from ..limits import Meter
 from .program import Result, differentiate
 
 if TYPE_CHECKING:

@@ -12,13 +12,13 @@ from itertools import combinations_with_replacement
 from math import comb
 from typing import Literal, Sequence, overload
 
+from ..bindings import format_number
+from ..errors import MathError
+from ..language.formulas import instantiate
+from ..language.ops import OPS, Op
+from ..language.parser import is_name
+from ..limits import Meter
 from .engine import Value, topological_order
-from .errors import MathError
-from .formulas import instantiate
-from .limits import Meter
-from .ops import OPS, Op
-from .parser import is_name
-from .bindings import format_number
 from .program import Result
 
 _ADD, _MUL = OPS["add"], OPS["mul"]

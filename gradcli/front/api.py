@@ -9,9 +9,9 @@ from __future__ import annotations
 import io
 from typing import Any, Mapping
 
-from . import program
-from .drawing import MAX_NODES, digraph, render
-from .render import table, to_json
+from ..interpret import program
+from ..views.drawing import MAX_NODES, digraph, render
+from ..views.render import table, to_json
 
 
 class Result(program.Result):

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
-from .bindings import Bindings, bind
-from .errors import GradcliError, UnknownNameError
-from .limits import Limits, Meter
+from ..bindings import Bindings, bind
+from ..errors import GradcliError, UnknownNameError
+from ..interpret.program import Result, differentiate
+from ..language.parser import Program, parse
+from ..limits import Limits, Meter
 from .outputs import Outputs
-from .parser import Program, parse
-from .program import Result, differentiate
 from .request import Request
 
 if TYPE_CHECKING:
-    from .check import Check
-    from .explain import Step
-    from .symbolic import Derivatives, Expr
+    from ..interpret.check import Check
+    from ..interpret.explain import Step
+    from ..interpret.symbolic import Derivatives, Expr
 
 
 class Terminal(Protocol):
@@ -98,12 +98,12 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
     b, numeric = _bindings(request, program, request.output, symbolic)
     report = Report()
     if symbolic:
-        from .symbolic import derivatives
+        from ..interpret.symbolic import derivatives
 
         report.derivatives = derivatives(b)
         if order > 1:
-            from .higher import count
-            from .symbolic_higher import formula_table
+            from ..interpret.higher import count
+            from ..interpret.symbolic_higher import formula_table
 
             inputs = len(b.inputs)
             limits.check("derivatives", count(inputs, order), f"--order {order} over {inputs:,} inputs")
@@ -112,7 +112,7 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
         report.result = result = differentiate(b)
         _numbers(request, result, limits, report)
         if request.graph is not None:
-            from . import drawing as draw
+            from ..views import drawing as draw
 
             format = draw.picture_format(request.graph)
             dot = draw.picture(result, format, request.precision, request.max_nodes).source
@@ -125,24 +125,24 @@ def _numbers(request: Request, result: Result, limits: Limits, report: Report) -
     """What --order, --check and --explain compute from a differentiated program (budgets first)."""
     order = request.order
     if order > 1:
-        from .higher import count
+        from ..interpret.higher import count
 
         inputs = len(result.bindings.inputs)
         limits.check("derivatives", count(inputs, order), f"--order {order} over {inputs:,} inputs")
     if request.check:
-        from .check import evaluations
+        from ..interpret.check import evaluations
 
         limits.check("work", evaluations(result), f"--check of {len(result.nodes):,} nodes")
     if request.explain:
-        from .explain import steps
+        from ..interpret.explain import steps
 
         report.steps = steps(result)
     if order > 1:
-        from .higher import derivative_table
+        from ..interpret.higher import derivative_table
 
         report.higher = derivative_table(result, order, Meter(limits, "work", f"--order {order}"))
     if request.check:
-        from .check import gradient_check
+        from ..interpret.check import gradient_check
 
         report.check = gradient_check(result, request.atol, request.rtol)
 
@@ -154,7 +154,7 @@ def _fail_if_check_failed(check: Check | None) -> None:
 
 
 def _print(request: Request, report: Report, out: Terminal) -> None:
-    from . import render
+    from ..views import render, reports
 
     result, fmt = report.result, request.format
     precision, order = request.precision, request.order
@@ -163,7 +163,7 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
         return
     if fmt == "latex":
         assert report.derivatives is not None
-        out.write(render.symbolic_latex(report.derivatives, report.formulas, order))
+        out.write(reports.symbolic_latex(report.derivatives, report.formulas, order))
         return
     parts: list[Any] = []
     if result is not None:
@@ -175,23 +175,23 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
                 depth = min(TREE_DEPTH, max(8, (out.columns() - 40) // 4))
             parts.append(render.tree(result, precision, depth))
     if report.steps is not None and result is not None:
-        parts.append(render.explain_table(result, report.steps, precision))
+        parts.append(reports.explain_table(result, report.steps, precision))
     if report.derivatives is not None:
-        parts.append(render.symbolic_table(report.derivatives, result, precision))
+        parts.append(reports.symbolic_table(report.derivatives, result, precision))
     if report.formulas is not None:
         assert report.derivatives is not None
         numbers = report.higher[1] if report.higher is not None else None
-        parts.append(render.formulas_table(report.formulas, report.derivatives.output_name, order, numbers, precision))
+        parts.append(reports.formulas_table(report.formulas, report.derivatives.output_name, order, numbers, precision))
     elif report.higher is not None and result is not None:
         names, table = report.higher
-        parts.append(render.derivatives_table(names, table, result.output_name, order, precision))
+        parts.append(reports.derivatives_table(names, table, result.output_name, order, precision))
     if report.check is not None:
-        parts.append(render.check_table(report.check, precision))
+        parts.append(reports.check_table(report.check, precision))
     out.show(parts)
 
 
 def _json(report: Report, order: int) -> dict[str, Any]:
-    from . import render
+    from ..views import render, reports
 
     if report.result is not None:
         doc = render.to_json(report.result)
@@ -199,15 +199,15 @@ def _json(report: Report, order: int) -> dict[str, Any]:
         assert report.derivatives is not None
         doc = {"output": report.derivatives.output_name}
     if report.derivatives is not None:
-        doc["symbolic"] = render.symbolic_json(report.derivatives)
+        doc["symbolic"] = reports.symbolic_json(report.derivatives)
     if report.formulas is not None:
-        doc["symbolic_derivatives"] = render.formulas_json(report.formulas, order)
+        doc["symbolic_derivatives"] = reports.formulas_json(report.formulas, order)
     if report.steps is not None:
-        doc["steps"] = render.explain_json(report.steps)
+        doc["steps"] = reports.explain_json(report.steps)
     if report.higher is not None:
-        doc.update(render.derivatives_json(*report.higher, order))
+        doc.update(reports.derivatives_json(*report.higher, order))
     if report.check is not None:
-        doc["check"] = render.check_json(report.check)
+        doc["check"] = reports.check_json(report.check)
     return doc
 
 
@@ -216,23 +216,23 @@ def _json(report: Report, order: int) -> dict[str, Any]:
 
 def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal) -> None:
     """--of given more than once: every output's gradient over the inputs (rows outputs, columns inputs)."""
-    from . import render
-    from .jacobian import jacobian
+    from ..interpret.jacobian import jacobian
+    from ..views import reports
 
     symbolic = request.symbolic or request.format == "latex"
     work = Meter(limits, "work", f"--of given {len(request.outputs)} times")
     jac = jacobian(program, request.values, request.outputs, symbolic, request.check, request.atol, request.rtol,
                    work)
     if request.format == "json":
-        out.write(out.dumps(render.jacobian_json(jac), indent=2) + "\n")
+        out.write(out.dumps(reports.jacobian_json(jac), indent=2) + "\n")
     elif request.format == "latex":
-        out.write("".join(render.symbolic_latex(d, None, 1) for d in jac.derivatives))
+        out.write("".join(reports.symbolic_latex(d, None, 1) for d in jac.derivatives))
     else:
-        parts: list[Any] = [render.jacobian_table(jac, request.precision)]
+        parts: list[Any] = [reports.jacobian_table(jac, request.precision)]
         for d, r in zip(jac.derivatives, jac.results):
-            parts.append(render.symbolic_table(d, r, request.precision))
+            parts.append(reports.symbolic_table(d, r, request.precision))
         if jac.check is not None:
-            parts.append(render.check_table(jac.check, request.precision))
+            parts.append(reports.check_table(jac.check, request.precision))
         out.show(parts)
     _fail_if_check_failed(jac.check)
 
@@ -241,8 +241,8 @@ def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal)
 
 
 def _sweep(request: Request, program: Program, limits: Limits, outputs: Outputs, out: Terminal) -> None:
-    from . import render
-    from .sweep import make_grid, parse_spec, run_sweep
+    from ..interpret.sweep import make_grid, parse_spec, run_sweep
+    from ..views import render
 
     grid = make_grid([parse_spec(s) for s in request.sweeps], limits)
     swept = run_sweep(program, grid, request.values, request.output, limits, as_json=request.format == "json")
@@ -251,11 +251,11 @@ def _sweep(request: Request, program: Program, limits: Limits, outputs: Outputs,
         out.say(f"warning: {swept.output_name} or a gradient is undefined (NaN) at {swept.undefined} of {points} points")
     plot = request.plot
     if plot not in (None, "-"):
-        from .plot import file_plot
+        from ..views.plot import file_plot
 
         outputs.stage("--plot", plot, file_plot(swept, plot))
     if plot == "-":  # the plot, then the table (both in the terminal)
-        from .plot import terminal_plot
+        from ..views.plot import terminal_plot
 
         out.write(terminal_plot(swept, min(out.columns(), 100), max(15, min(out.lines() - 4, 25))) + "\n")
     if request.format == "json":
@@ -271,9 +271,9 @@ def _sweep(request: Request, program: Program, limits: Limits, outputs: Outputs,
 
 
 def _each_line(request: Request, source: str, limits: Limits, out: Terminal) -> None:
-    from . import render
-    from .batch import LineResult, programs, run_lines, unused_values
-    from .text import safe_message
+    from ..interpret.batch import LineResult, programs, run_lines, unused_values
+    from ..text import safe_message
+    from ..views import render
 
     lines = programs(source)
     unused = unused_values(lines, request.values)

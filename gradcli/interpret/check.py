@@ -12,8 +12,8 @@ import math
 import sys
 from dataclasses import dataclass
 
+from ..errors import MathError
 from .engine import Value, forward, topological_order
-from .errors import MathError
 from .program import Result
 
 ATOL = 1e-5

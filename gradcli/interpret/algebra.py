@@ -1,29 +1,33 @@
-"""Derivatives as formulas: reverse mode over expression nodes.
+"""Expressions for formulas: interned nodes, simplified as they are built, printed two ways.
 
-The program's graph is mirrored node for node; reverse mode then builds each
-gradient from the op table's derivative formulas, with cheap simplification as
-it goes (constant folding, 0 and 1 identities, like terms, powers of the same
-base). No computer algebra system is involved. Every formula prints in
-gradcli's own language, so it can be parsed and evaluated again, and in LaTeX.
+``Algebra`` builds every expression node once (equal expressions are the
+same object), with cheap simplification on the way: constant folding, 0 and
+1 identities, like terms, powers of the same base. Every node prints in
+gradcli's own language (so a formula can be parsed and evaluated again) and
+in LaTeX. No computer algebra system is involved.
+
+About 350 lines: the simplification rules and the printing they must agree
+with (precedence, parentheses) are one set, read together.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Iterable, Mapping
 
-from .errors import GradcliError, MathError
-from .formulas import instantiate
-from .bindings import Bindings, bind
-from .ops import CONSTANTS, INPUT, OPS, Op
-from .parser import Program
+from ..errors import GradcliError, MathError
+from ..language.ops import OPS, Op
 
 # precedence, loosest first: a + b, a * b, -a, a ** b, atoms
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+
+
 MAX_NODES = 200_000  # expression nodes one derivation may build
+
+
 MAX_TEXT = 20_000  # characters of one formula
+
+
 MAX_SUM_TERMS = 64  # longer sums are left as they are (tidying them costs quadratic time)
 
 
@@ -358,74 +362,3 @@ def _factor_order(e: Expr) -> tuple[int, str]:
     # numbers, then symbols and their powers, then functions of them: 2*x**2*sin(x)
     base = e.args[0] if e.op is OPS["pow"] else e
     return (0 if base.op is None else 1), e.text
-
-
-# ----- derivatives of a program ----------------------------------------------------
-@dataclass
-class Derivatives:
-    """d(output)/d(variable) as a formula for every named variable."""
-
-    output_name: str
-    formulas: dict[str, Expr]
-    #: the variables the formulas are written in (inputs, given values or free names)
-    inputs: list[str]
-    #: the algebra the formulas were built in: derivatives of them must be built in it too
-    algebra: Algebra
-
-
-def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterable[str] = (),
-                output: str | None = None) -> Derivatives:
-    """Differentiate a program symbolically: d(output)/d(name) as a formula for every name.
-
-    ``program`` is parsed text (bound here: ``given`` names, and names read
-    without a value, become symbols) or bindings already made. Every input is
-    a symbol, whatever its value; a constant is written by its name (pi) unless
-    the program also has a variable of that name, then as its number.
-    """
-    if isinstance(program, Bindings):
-        b = program
-    else:
-        values = given if isinstance(given, Mapping) else dict.fromkeys(given, math.nan)
-        b = bind(program, values, output, free=True)
-    alg = Algebra()
-    exprs: list[Expr] = []
-    for op, args, value, label in zip(b.ops, b.args, b.values, b.labels):
-        if args:
-            exprs.append(alg.apply(op, *[exprs[a] for a in args]))
-        elif op is INPUT:
-            exprs.append(alg.sym(label))  # an input's label is its name
-        elif label in CONSTANTS and label not in b.bound:
-            exprs.append(alg.constant(label, value))
-        else:
-            exprs.append(alg.num(value))
-
-    # reverse mode: each node's gradient is the sum of what its users pass back,
-    # summed in the order the users were created (so formulas read like the program)
-    out = b.output
-    contributions: dict[int, list[tuple[int, Expr]]] = {out: [(len(exprs), alg.one)]}
-    total: dict[int, Expr] = {}
-    for n in range(out, -1, -1):
-        parts = contributions.pop(n, None)
-        if parts is None:
-            continue
-        g = alg.zero
-        for _, part in sorted(parts, key=lambda p: p[0]):
-            g = alg.apply(OPS["add"], g, part)
-        total[n] = g
-        args = b.args[n]
-        if not args or g is alg.zero:
-            continue
-        used = b.ops[n]
-        arg_exprs = [exprs[a] for a in args]
-        for k, a in enumerate(args):
-            local = instantiate(used.formulas[k], arg_exprs, alg.num, alg.apply)
-            contributions.setdefault(a, []).append((n, alg.apply(OPS["mul"], local, g)))
-    formulas = {name: total.get(n, alg.zero) for name, n in b.wrt.items()}
-    return Derivatives(b.output_name, formulas, list(b.inputs), alg)
-
-
-def local_formula(op: Op, k: int, labels: list[str], atomic: list[bool]) -> Expr:
-    """∂op/∂(input k) written over the inputs' labels: for log(x - 1), '1/(x - 1)'."""
-    alg = Algebra()
-    args = [alg.sym(label, a) for label, a in zip(labels, atomic)]
-    return instantiate(op.formulas[k], args, alg.num, alg.apply)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .parser import as_operand, is_atom
+from ..language.parser import as_operand, is_atom
 from .program import Result
 from .symbolic import local_formula
 

@@ -8,6 +8,9 @@ graphviz and the renderer are imported only when a picture is asked for.
 Either renderer runs in a child process that dies with gradcli (even by SIGKILL,
 on Linux). Over --max-nodes, a picture folds unnamed values into dashed edges
 between the named ones, in memory linear in the graph and within a budget.
+
+About 340 lines: two renderers (the system dot, an embedded Graphviz in a child
+process that dies with its parent) and the budget that folds big graphs.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .engine import Value
-from .errors import GradcliError
+from ..errors import GradcliError
+from ..interpret.engine import Value
 from .render import DEFAULT_PRECISION, fmt
 
 if TYPE_CHECKING:
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 
     import graphviz
 
-    from .program import Result
+    from ..interpret.program import Result
 
 #: picture formats by file extension
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -332,6 +335,6 @@ def draw(value: Value, precision: int = DEFAULT_PRECISION) -> "graphviz.Digraph"
     In Jupyter the Digraph shows itself; ``.source`` is its DOT text, and
     ``render(dot.source, 'svg')`` gives SVG without a system Graphviz.
     """
-    from .engine import topological_order
+    from ..interpret.engine import topological_order
 
     return digraph(topological_order(value), value, precision)

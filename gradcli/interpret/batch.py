@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Mapping
 
-from .errors import GradcliError
-from .parser import NO_LIMIT, parse
+from ..errors import GradcliError
+from ..language.parser import NO_LIMIT, parse
 from .program import Result, run
 
 
@@ -48,7 +48,7 @@ def unused_values(lines: list[tuple[int, str]], values: Mapping[str, float]) -> 
     import re
 
     code = re.sub(r"#[^\n]*", "", "\n".join(line for _, line in lines))
-    return [name for name in values if re.search(rf"(?<!\w){re.escape(name)}(?!\w)(?!\s*\()", code) is None]
+    return [name for name in values if re.search(rf"(?<!\w){re.escape(name)}(?!\w)(?![ \t\f\r]*\()", code) is None]
 
 
 def run_lines(lines: list[tuple[int, str]], values: Mapping[str, float], output: str | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import GradcliError
+from ..errors import GradcliError
 
 #: the formats, each a feature of its own ("--format json")
 FORMATS = ("table", "json", "tree", "latex", "csv")

@@ -26,11 +26,11 @@ import lark
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from ..errors import ArityError, GradcliSyntaxError, UnknownFunctionError
+from ..limits import exceeded
+from ..text import cells, printable, shorten
 from ._build_tables import LARK_OPTIONS, grammar_sha256
-from .errors import ArityError, GradcliSyntaxError, UnknownFunctionError
-from .limits import exceeded
 from .ops import FUNCTIONS, OPS, Op
-from .text import cells, printable, shorten
 
 # instruction kinds
 NUM = "num"  # payload: the number
@@ -62,8 +62,8 @@ class Program(NamedTuple):
 
 def grammar_path() -> str:
     """The grammar file: inside the installed package, or grammars/ in a checkout."""
-    here = os.path.dirname(os.path.realpath(__file__))
-    for folder in (here, os.path.dirname(here)):
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # gradcli/, above language/
+    for folder in (package, os.path.dirname(package)):
         path = os.path.join(folder, "grammars", "gradcli.lark")
         if os.path.isfile(path):
             return path

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from .bindings import Bindings, bind, format_number, located
-from .engine import GradientError, Value, binary, unary, backward
-from .errors import MathError
-from .ops import INPUT
-from .parser import Program, parse
+from ..bindings import Bindings, bind, format_number, located
+from ..errors import MathError
+from ..language.ops import INPUT
+from ..language.parser import Program, parse
+from .engine import GradientError, Value, backward, binary, unary
 
 __all__ = ["Result", "evaluate", "run", "differentiate", "build", "format_number"]
 

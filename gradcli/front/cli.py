@@ -16,14 +16,14 @@ from typing import Any, Callable
 
 import click
 
-from . import __version__
-from .errors import GradcliError
-from .limits import LIMITS, Limits, amount, exceeded, parse_limit
+from .. import __version__
+from ..errors import GradcliError
+from ..language.parser import is_name, parse_count, parse_number
+from ..limits import LIMITS, Limits, amount, exceeded, parse_limit
+from ..text import printable, safe_message
+from ..views.render import DEFAULT_PRECISION
 from .outputs import Outputs, file_identity
-from .parser import is_name, parse_count, parse_number
-from .render import DEFAULT_PRECISION
 from .request import Request, validate
-from .text import printable, safe_message
 
 EXAMPLES = """\b
 Examples:
@@ -262,14 +262,14 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
                       check=check, atol=atol, rtol=rtol, limit_texts=limit_texts, given=given)
     limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
     if graph is not None:
-        from .drawing import picture_format
+        from ..views.drawing import picture_format
 
         # an unknown extension fails before any work; a .dot file is never laid out, so never folded
         if picture_format(graph) == "dot" and "--max-nodes" in given:
             raise GradcliError(f"--max-nodes does not go with --graph {graph}: a .dot or .gv file holds the whole"
                                " graph (the budget is for pictures Graphviz lays out)")
     if plot not in (None, "-"):
-        from .plot import plot_format
+        from ..views.plot import plot_format
 
         plot_format(plot)
     validate(request)

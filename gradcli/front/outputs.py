@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import stat
 
-from .errors import GradcliError
+from ..errors import GradcliError
 
 
 class OutputFileError(GradcliError):

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import GradcliError
-from .parser import as_operand
+from ..errors import GradcliError
+from ..language.parser import as_operand
 
 if TYPE_CHECKING:
-    from .sweep import SweepResult
+    from ..interpret.sweep import SweepResult
 
 FILE_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 

@@ -1,6 +1,6 @@
 """The LALR parser as Python data: generated from the grammar when the wheel is built.
 
-``hatch_build.py`` calls ``write_tables`` to put ``gradcli/_lalr_tables.py`` into the
+``hatch_build.py`` calls ``write_tables`` to put ``gradcli/language/_lalr_tables.py`` into the
 wheel; the installed package imports it (a .pyc, like any module) instead of building
 the parser from the grammar on every call, and nothing is pickled or cached outside the
 package. The data is lark's own serialization of the parser (what ``Lark.save`` pickles
@@ -51,7 +51,7 @@ def tables_source(grammar: bytes) -> str:
     }
     lines = [
         '"""gradcli\'s LALR parser as data. Generated from grammars/gradcli.lark by',
-        'gradcli/_build_tables.py when the wheel was built: do not edit."""',
+        'gradcli/language/_build_tables.py when the wheel was built: do not edit."""',
         "",
     ]
     for name, value in parts.items():

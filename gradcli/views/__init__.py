@@ -1,0 +1,1 @@
+"""Views of the interpretations' results: tables, trees, JSON, LaTeX, pictures and plots. They print nothing."""

@@ -1,0 +1,235 @@
+"""Result -> what users read: a rich table, a rich tree, a JSON-ready dict.
+
+Functions here return renderables or plain data and print nothing. rich is
+imported inside the functions that need it, so the JSON path never loads it.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..interpret.engine import Value, topological_order
+from ..language.parser import as_operand
+from ..text import printable, shorten
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from ..interpret.batch import LineResult
+    from ..interpret.program import Result
+    from ..interpret.sweep import SweepResult
+
+DEFAULT_PRECISION = 4
+
+
+def fmt(x: float, precision: int = DEFAULT_PRECISION) -> str:
+    """A number for tables: fixed decimals, or an exponent when very large or small."""
+    if math.isnan(x):
+        return "undefined"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return f"{0.0:.{precision}f}"  # also turns -0.0 into 0.0000
+    if 10.0 ** -precision <= abs(x) < 1e9:
+        return f"{x:.{precision}f}"
+    return f"{x:.{precision}e}"
+
+
+def op_symbol(v: Value) -> str:
+    return v.op.symbol or v.op.name  # leaves show "input" / "const"
+
+
+def summary(result: Result, precision: int = DEFAULT_PRECISION) -> str:
+    """One line: the output's value, then d(output)/d(input) for each input and d(output)/d(name)
+    for each other named variable."""
+    out = result.output_name
+    parts = [f"{out} = {fmt(result.value, precision)}"]
+    parts += [f"∂{as_operand(out)}/∂{name} = {fmt(grad, precision)}" for name, grad in result.partials.items()]
+    return "   ".join(parts)
+
+
+def table(result: Result, precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The summary line, then every node in evaluation order: id, node, op, inputs, data, grad."""
+    from rich.console import Group
+    from rich.text import Text
+
+    t = new_table()
+    t.add_column("id", justify="right", style="dim")
+    t.add_column("node", style="bold")
+    t.add_column("op")
+    t.add_column("inputs", style="dim")
+    t.add_column("data", justify="right")
+    t.add_column("grad", justify="right", style="green")
+    for i, v in enumerate(result.nodes):
+        inputs = ", ".join(str(result.node_id(u)) for u in v.inputs)
+        t.add_row(str(i), Text(printable(v.label)), op_symbol(v), inputs, fmt(v.data, precision), fmt(v.grad, precision))
+    # the summary stays one line however narrow the terminal (print with crop=False)
+    return Group(Text(printable(summary(result, precision)), style="bold", no_wrap=True, overflow="ignore"), t)
+
+
+def tree(result: Result, precision: int = DEFAULT_PRECISION, max_depth: int = 50) -> "RenderableType":
+    """The graph from the output down to its inputs; a node seen before is named, not repeated.
+
+    Each level indents further, so the tree is cut ``max_depth`` levels down
+    (a marker says where, and a last line how many values are not shown): its
+    output grows with the graph, never with the graph's depth squared.
+    """
+    from rich.console import Group
+    from rich.text import Text
+    from rich.tree import Tree
+
+    def line(v: Value) -> str:
+        return f"[bold]{_escape(v.label)}[/]  [dim]#{result.node_id(v)} {op_symbol(v)}[/]  data {fmt(v.data, precision)}  grad [green]{fmt(v.grad, precision)}[/]"
+
+    root = Tree(line(result.output))
+    shown = {result.output}
+    cut = 0
+    # pre-order with an explicit stack (graphs can be deeper than Python's recursion
+    # limit): the first time a node is printed it is expanded, later it is referenced
+    stack = [(u, root, 1) for u in reversed(result.output.inputs)]
+    while stack:
+        v, parent, depth = stack.pop()
+        if v in shown:
+            parent.add(f"[dim]↑ {_escape(v.label)} (#{result.node_id(v)}, shown above)[/]")
+            continue
+        if depth > max_depth:
+            cut += 1
+            parent.add(f"[dim]… #{result.node_id(v)} and what it depends on: deeper than {max_depth} levels[/]")
+            continue
+        shown.add(v)
+        branch = parent.add(line(v))
+        stack.extend((u, branch, depth + 1) for u in reversed(v.inputs))
+    if not cut:
+        return root
+    hidden = len(topological_order(result.output)) - len(shown)
+    return Group(root, Text(f"{hidden:,} values deeper than {max_depth} levels are not shown"
+                            " (--format table lists every value)", style="dim"))
+
+
+def new_table() -> Any:
+    """A rich Table whose cells fold onto more lines when the terminal is narrow, never cut with '…'."""
+    return _folding_table_class()()
+
+
+@lru_cache(maxsize=1)
+def _folding_table_class() -> Any:
+    from rich.table import Table  # rich is imported only when a table is drawn
+
+    class Folding(Table):
+        def add_column(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("overflow", "fold")
+            super().add_column(*args, **kwargs)
+
+    return Folding
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(printable(text))
+
+
+def to_json(result: Result) -> dict[str, Any]:
+    """The JSON document: output, value, inputs, gradients, and every node with its input ids."""
+    return {
+        "output": result.output_name,
+        "value": result.value,
+        "inputs": {name: v.data for name, v in result.inputs.items()},
+        "gradients": {name: json_number(g) for name, g in result.gradients.items()},
+        "nodes": [
+            {
+                "id": i,
+                "label": v.label,
+                "op": v.op.name,
+                "data": v.data,
+                "grad": json_number(v.grad),
+                "inputs": [result.node_id(u) for u in v.inputs],
+            }
+            for i, v in enumerate(result.nodes)
+        ],
+    }
+
+
+def json_number(x: float) -> float | None:
+    return x if math.isfinite(x) else None  # JSON has no NaN or infinity: undefined is null
+
+
+PROGRAM_WIDTH = 60  # a program longer than this is shortened in the middle in --each-line tables
+
+
+def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """--each-line: one row per program that ran (failed lines are reported on stderr)."""
+    from rich.text import Text
+
+    t = new_table()
+    t.add_column("line", justify="right", style="dim")
+    t.add_column("program")
+    t.add_column("value", justify="right")
+    t.add_column("gradients", style="green")
+    for row in rows:
+        r = row.result
+        if r is None:
+            continue
+        grads = ", ".join(f"∂/∂{name} = {fmt(g, precision)}" for name, g in r.partials.items())
+        t.add_row(str(row.line), Text(shorten(printable(row.source.strip()), PROGRAM_WIDTH)),
+                  Text(f"{r.output_name} = {fmt(r.value, precision)}"), Text(grads))
+    return t
+
+
+def batch_json(row: "LineResult") -> dict[str, Any]:
+    """--each-line --format json: the line's JSON document, or its error, with the line number."""
+    if row.result is not None:
+        return {"line": row.line, **to_json(row.result)}
+    assert row.error is not None
+    return {"line": row.line, "source": row.source, "error": {"message": row.message, "exit_code": row.error.exit_code}}
+
+
+SWEEP_ROWS = 20  # a sweep table longer than this shows its first and last rows
+
+
+def sweep_table(result: "SweepResult", precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The sweep as a table: one row per point, the middle elided when long (--format csv has all)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    t = new_table()
+    for name in result.header():
+        t.add_column(name, justify="right")
+    rows = list(result.rows())
+    half = SWEEP_ROWS // 2
+    shown: list[tuple[float, ...] | None] = [*rows] if len(rows) <= SWEEP_ROWS else [*rows[:half], None, *rows[-half:]]
+    for row in shown:
+        t.add_row(*(["…"] * len(result.header()) if row is None else [fmt(x, precision) for x in row]))
+    axes = ", ".join(f"{name} from {fmt(a[0], precision)} to {fmt(a[-1], precision)} ({len(a)} points)"
+                     for name, a in result.axes.items())
+    return Group(Text(f"{result.output_name} over {axes}", style="bold"), t)
+
+
+def sweep_csv(result: "SweepResult") -> Iterator[str]:
+    """Every point as CSV, numbers in full (nan where undefined), a block of rows at a time.
+
+    A header cell that a spreadsheet would run as a formula (``-x + 1``) is
+    prefixed with ``'``, as OWASP's advice on CSV injection says.
+    """
+    import csv
+    from itertools import islice
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["'" + h if h[:1] in _FORMULA_STARTS else h for h in result.header()])
+    rows = result.rows()
+    while True:
+        block = list(islice(rows, CSV_BLOCK))
+        writer.writerows([repr(x) for x in row] for row in block)
+        yield out.getvalue()
+        if len(block) < CSV_BLOCK:
+            return
+        out.seek(0)
+        out.truncate()
+
+
+CSV_BLOCK = 10_000  # rows written at a time
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")

@@ -1,0 +1,232 @@
+"""Views of what is computed about a program's derivatives: the gradient check, the backward
+pass step by step, formulas (and their LaTeX), higher derivatives, the Jacobian.
+
+Tables are rich renderables (rich imported inside, as in ``render``), JSON is plain data.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..language.parser import as_operand, is_name
+from ..text import printable
+from .render import DEFAULT_PRECISION, fmt, json_number, new_table
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from ..interpret.algebra import Expr
+    from ..interpret.check import Check
+    from ..interpret.explain import Step
+    from ..interpret.jacobian import Jacobian
+    from ..interpret.program import Result
+    from ..interpret.symbolic import Derivatives
+
+
+def check_table(check: "Check", precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The gradient check: each variable's autodiff and numeric gradient, errors, ok/FAIL."""
+    from rich.console import Group
+    from rich.text import Text
+
+    t = new_table()
+    several = any(row.output for row in check.rows)  # the Jacobian's: one row per entry
+    if several:
+        t.add_column("output", style="bold")
+    t.add_column("variable", style="bold")
+    for column in ("autodiff", "numeric", "abs error", "rel error"):
+        t.add_column(column, justify="right")
+    t.add_column("check")
+    for row in check.rows:
+        verdict = Text("ok", style="green") if row.ok else Text("FAIL", style="bold red")
+        cells = [Text(printable(row.output))] if several else []
+        t.add_row(*cells, Text(printable(row.name)), fmt(row.autodiff, precision), fmt(row.numeric, precision),
+                  fmt(row.abs_error, precision), fmt(row.rel_error, precision), verdict)
+    return Group(Text(f"gradient check (atol {check.atol:g}, rtol {check.rtol:g})", style="bold"), t)
+
+
+def check_json(check: "Check") -> dict[str, Any]:
+    return {
+        "ok": check.ok,
+        "atol": check.atol,
+        "rtol": check.rtol,
+        "variables": [
+            {**({"output": row.output} if row.output else {}), "name": row.name, "autodiff": row.autodiff, "numeric": json_number(row.numeric),
+             "abs_error": json_number(row.abs_error), "rel_error": json_number(row.rel_error), "ok": row.ok}
+            for row in check.rows
+        ],
+    }
+
+
+def explain_table(result: Result, steps: "list[Step]", precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The backward pass, one row per edge, in the order it runs."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from ..interpret.explain import partial
+
+    t = new_table()
+    t.add_column("step", justify="right", style="dim")
+    t.add_column("edge")
+    t.add_column("local derivative")
+    t.add_column("upstream × local", justify="right")
+    t.add_column("grad now", justify="right", style="green")
+    for n, s in enumerate(steps, 1):
+        source, target = result.nodes[s.source].label, result.nodes[s.target].label
+        t.add_row(str(n), Text(printable(f"{source} → {target}")), Text(f"{partial(result, s)} = {s.formula}"),
+                  f"{fmt(s.upstream, precision)} × {fmt(s.local, precision)} = {fmt(s.contribution, precision)}",
+                  Text(printable(f"{target}: {fmt(s.total, precision)}")))
+    title = f"backward pass, {len(steps)} steps: input grad += upstream grad × local derivative"
+    return Group(Text(title, style="bold"), t)
+
+
+def explain_json(steps: "list[Step]") -> list[dict[str, Any]]:
+    return [
+        {"from": s.source, "to": s.target, "upstream": s.upstream, "formula": s.formula,
+         "local": json_number(s.local), "contribution": json_number(s.contribution), "total": json_number(s.total)}
+        for s in steps
+    ]
+
+
+def symbolic_table(derivs: "Derivatives", result: Result | None, precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """d(output)/d(variable) as a formula for each variable, and its value when there is one."""
+    from rich.console import Group
+    from rich.text import Text
+
+    t = new_table()
+    t.add_column("derivative", style="bold")
+    t.add_column("formula")
+    if result is not None:
+        t.add_column("value", justify="right", style="green")
+    for name, formula in _symbolic_rows(derivs):
+        row: list[Text | str] = [Text(f"∂{as_operand(derivs.output_name)}/∂{name}"), Text(formula.text)]
+        if result is not None:
+            row.append(fmt(result.gradients[name], precision))
+        t.add_row(*row)
+    return Group(Text(f"derivatives of {derivs.output_name} as formulas", style="bold"), t)
+
+
+def _symbolic_rows(derivs: "Derivatives") -> list[tuple[str, "Expr"]]:
+    return [(name, derivs.formulas[name]) for name in derivs.partials]
+
+
+def symbolic_json(derivs: "Derivatives") -> dict[str, str]:
+    return {name: f.text for name, f in _symbolic_rows(derivs)}
+
+
+def symbolic_latex(derivs: "Derivatives", formulas: "dict[tuple[str, ...], Expr] | None" = None,
+                   order: int = 1) -> str:
+    """An align* environment with one line per derivative, for slides and notes; with ``formulas``
+    (--order N) also every derivative of order N, and for order 2 the Hessian as a matrix."""
+    from ..interpret.symbolic import latex_name
+
+    out = derivs.output_name
+    top = latex_name(out) if is_name(out) else "f"
+    lines = [f"  \\frac{{\\partial {top}}}{{\\partial {latex_name(name)}}} &= {f.latex}"
+             for name, f in _symbolic_rows(derivs)]
+    if formulas is not None:
+        for key, f in formulas.items():
+            below = " ".join(f"\\partial {latex_name(name)}" for name in key)
+            lines.append(f"  \\frac{{\\partial^{{{order}}} {top}}}{{{below}}} &= {f.latex}")
+        if order == 2 and derivs.inputs:
+            names = derivs.inputs
+            rows = [" & ".join(_hessian_entry(formulas, names, r, c).latex for c in names) for r in names]
+            matrix = " \\\\ ".join(rows)
+            lines.append(f"  \\mathbf{{H}}_{{{top}}} &= \\begin{{pmatrix}} {matrix} \\end{{pmatrix}}")
+    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+
+
+def formulas_table(formulas: "dict[tuple[str, ...], Expr]", output_name: str, order: int,
+                   numbers: dict[tuple[str, ...], float] | None, precision: int = DEFAULT_PRECISION
+                   ) -> "RenderableType":
+    """--symbolic --order N: every derivative of order N as a formula, and its value when there is one."""
+    from rich.console import Group
+    from rich.text import Text
+
+    t = new_table()
+    t.add_column("derivative", style="bold")
+    t.add_column("formula")
+    if numbers is not None:
+        t.add_column("value", justify="right", style="green")
+    for key, f in formulas.items():
+        row: list[Text | str] = [Text(printable(_partial(output_name, key, order))), Text(printable(f.text))]
+        if numbers is not None:
+            row.append(fmt(numbers[key], precision))
+        t.add_row(*row)
+    return Group(Text(printable(f"derivatives of order {order} of {output_name} as formulas"), style="bold"), t)
+
+
+def _partial(output_name: str, key: tuple[str, ...], order: int) -> str:
+    return f"∂^{order} {as_operand(output_name)}/{''.join(f'∂{name}' for name in key)}"
+
+
+def formulas_json(formulas: "dict[tuple[str, ...], Expr]", order: int) -> dict[str, Any]:
+    return {"order": order, "formulas": [{"wrt": list(key), "formula": f.text} for key, f in formulas.items()]}
+
+
+def jacobian_table(jac: "Jacobian", precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The Jacobian: one row per output (its value, then its gradient over every input)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    t = new_table()
+    t.add_column("output", style="bold")
+    t.add_column("value", justify="right")
+    for name in jac.inputs:
+        t.add_column(Text(printable(f"∂/∂{name}")), justify="right", style="green")
+    for r in jac.results:
+        t.add_row(Text(printable(r.output_name)), fmt(r.value, precision),
+                  *[fmt(r.inputs[name].grad, precision) for name in jac.inputs])
+    title = f"Jacobian of {', '.join(jac.outputs)}: ∂row/∂column"
+    return Group(Text(printable(title), style="bold"), t)
+
+
+def jacobian_json(jac: "Jacobian") -> dict[str, Any]:
+    """{"outputs", "values", "inputs", "jacobian": {output: {input: d}}}, and "symbolic" and "check" when asked."""
+    doc: dict[str, Any] = {"outputs": jac.outputs}
+    if jac.results:
+        first = jac.results[0]
+        doc["values"] = jac.values
+        doc["inputs"] = {name: v.data for name, v in first.inputs.items()}
+        doc["jacobian"] = {out: {name: json_number(g) for name, g in row.items()} for out, row in jac.rows.items()}
+    if jac.derivatives:
+        doc["symbolic"] = {d.output_name: symbolic_json(d) for d in jac.derivatives}
+    if jac.check is not None:
+        doc["check"] = check_json(jac.check)
+    return doc
+
+
+def derivatives_table(names: list[str], table: dict[tuple[str, ...], float], output_name: str, order: int,
+                      precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """Second derivatives as a Hessian matrix; higher ones one per row."""
+    from rich.console import Group
+    from rich.text import Text
+
+    t = new_table()
+    if order == 2:
+        title = f"Hessian of {output_name}: ∂²{as_operand(output_name)}/∂row∂column"
+        t.add_column("", style="bold")
+        for name in names:
+            t.add_column(name, justify="right")
+        for row in names:
+            t.add_row(Text(row), *[fmt(_hessian_entry(table, names, row, col), precision) for col in names])
+    else:
+        title = f"derivatives of order {order} of {output_name}"
+        t.add_column("derivative", style="bold")
+        t.add_column("value", justify="right", style="green")
+        for key, value in table.items():
+            wrt = "".join(f"∂{name}" for name in key)
+            t.add_row(Text(f"∂^{order} {as_operand(output_name)}/{wrt}"), fmt(value, precision))
+    return Group(Text(title, style="bold"), t)
+
+
+def derivatives_json(names: list[str], table: dict[tuple[str, ...], float], order: int) -> dict[str, Any]:
+    """{"derivatives": every derivative of the order} and, for order 2, {"hessian": a nested map}."""
+    doc: dict[str, Any] = {"derivatives": {"order": order, "values": [{"wrt": list(key), "value": v} for key, v in table.items()]}}
+    if order == 2:
+        doc["hessian"] = {row: {col: _hessian_entry(table, names, row, col) for col in names} for row in names}
+    return doc
+
+
+def _hessian_entry(table: dict[tuple[str, ...], Any], names: list[str], row: str, col: str) -> Any:
+    # mixed partials are taken once, keyed by the names in the variables' order
+    return table[tuple(sorted((row, col), key=names.index))]
