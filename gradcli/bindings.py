@@ -164,27 +164,53 @@ class _Walk:
         b = self.b
         program = b.program
         source, code = program.source, program.code
-        names, values, read = b.names, b.values, self.read
-        at = b.at
-        first: list[int] = []  # the first node an instruction's expression made (they end the node list)
-        constant: list[bool] = []  # the instruction's expression is of numbers and constants only
+        names, values, read, at = b.names, b.values, self.read, b.at
+        ops, variable = b.ops, b.variable
+        # the walk is the hot path of a big program: the columns' appends, bound once
+        add_op, add_args, add_value = ops.append, b.args.append, values.append
+        add_label, add_origin, add_variable = b.labels.append, b.origins.append, variable.append
+        add_at = at.append
+        #: per instruction: the first node of its expression when that is of numbers and constants
+        #: only (its nodes end the node list), else -1
+        constant_from: list[int] = []
+        add_constant_from = constant_from.append
         last: tuple[str, int] | None = None
         for i, ins in enumerate(code):
             kind = ins.kind
-            start = len(b)
-            is_constant = False
-            if kind == NUM:
-                n = b.node(CONST, (), ins.payload, _clip(source, ins.start, ins.end, LABEL_WIDTH), i, False)
-                is_constant = True
+            if kind == APPLY:
+                inputs = ins.inputs
+                if len(inputs) == 2:  # most ops: spelled out, the generic way costs a third more
+                    x, y = at[inputs[0]], at[inputs[1]]
+                    args = (x, y)
+                    start = constant_from[inputs[0]] if constant_from[inputs[1]] >= 0 else -1
+                    depends = variable[x] or variable[y]
+                else:
+                    args = tuple([at[j] for j in inputs])
+                    start = constant_from[inputs[0]] if all(constant_from[j] >= 0 for j in inputs) else -1
+                    depends = any([variable[a] for a in args])
+                if start >= 0:  # numbers and constants only: folded here, once
+                    try:
+                        value = fold(ins.payload, *[values[a] for a in args])
+                    except MathError as e:
+                        raise located(program, i, e, lambda j: values[at[j]]) from None
+                else:
+                    value = math.nan
+                add_variable(depends)
+                n = len(ops)
+                add_op(ins.payload)
+                add_args(args)
+                add_value(value)
+                add_label(_clip(source, ins.start, ins.end, LABEL_WIDTH))
+                add_origin(i)
             elif kind == NAME:
                 name = ins.payload
                 n = names.get(name, -1)
+                start = -1
                 if n >= 0:
-                    if b.ops[n] is INPUT:
+                    if ops[n] is INPUT:
                         read.add(n)
                 elif name in CONSTANTS:
-                    n = b.node(CONST, (), CONSTANTS[name], name, i, False)
-                    is_constant = True
+                    n = start = b.node(CONST, (), CONSTANTS[name], name, i, False)
                 elif self.free:  # a formula's symbol: an input without a value
                     n = names[name] = b.inputs[name] = b.node(INPUT, (), math.nan, name, i, True)
                     b.bound.add(name)
@@ -196,29 +222,20 @@ class _Walk:
                         f" (assign it earlier in the program, or give it with --set {shorten(name)}=VALUE)",
                         detail=show_position(source, ins.start),
                     )
-            elif kind == APPLY:
-                args = tuple(at[j] for j in ins.inputs)
-                is_constant = all(constant[j] for j in ins.inputs)
-                value = math.nan
-                if is_constant:
-                    try:
-                        value = fold(ins.payload, *[values[a] for a in args])
-                    except MathError as e:
-                        raise located(program, i, e, lambda j: values[at[j]]) from None
-                variable = any(b.variable[a] for a in args)
-                n = b.node(ins.payload, args, value, _clip(source, ins.start, ins.end, LABEL_WIDTH), i, variable)
-                start = first[ins.inputs[0]]
+            elif kind == NUM:
+                n = start = b.node(CONST, (), ins.payload, _clip(source, ins.start, ins.end, LABEL_WIDTH), i, False)
             elif kind == ASSIGN:
                 j = ins.inputs[0]
-                n = self.assign(i, ins.payload, at[j], first[j] if constant[j] else -1)
+                n = self.assign(i, ins.payload, at[j], constant_from[j])
+                start = -1
                 last = (ins.payload, n)
             else:  # EXPR: a bare expression statement, called by its text (without outer parentheses)
                 n = at[ins.inputs[0]]
+                start = -1
                 inner = code[ins.inputs[0]]
                 last = (_clip(source, inner.start, inner.end, LABEL_WIDTH), n)
-            at.append(n)
-            first.append(start)
-            constant.append(is_constant)
+            add_at(n)
+            add_constant_from(start)
         if strict:
             self.check_given()
         b.output_name, b.output = _output(b, output, last)
@@ -296,6 +313,10 @@ def _output(b: Bindings, name: str | None, last: tuple[str, int] | None) -> tupl
 
 def _clip(source: str, start: int, end: int, width: int) -> str:
     """Source text from start to end on one line, shortened in the middle past ``width``."""
+    if end - start <= width:  # most labels: short, and spaced by single spaces (the fast path of a big program)
+        text = source[start:end]
+        if "  " not in text and "\t" not in text and "\r" not in text and "\f" not in text and "\n" not in text:
+            return text
     if end - start > 4 * width:  # never copy a huge span just to shorten it
         text = source[start : start + 2 * width] + " " + source[end - 2 * width : end]
     else:

@@ -121,19 +121,22 @@ def build(b: Bindings, values: Mapping[str, float] | None = None) -> list[Value]
     nodes: list[Value] = []
     append = nodes.append
     overrides = {b.inputs[name]: x for name, x in values.items()} if values else {}
-    for n, (op, args, value, label) in enumerate(zip(b.ops, b.args, b.values, b.labels)):
-        if not args:
-            if op is INPUT:
+    n = 0
+    try:
+        for n, (op, args, value, label) in enumerate(zip(b.ops, b.args, b.values, b.labels)):
+            if len(args) == 2:
+                v = binary(op, nodes[args[0]], nodes[args[1]])
+                v.label = label
+            elif args:
+                v = unary(op, nodes[args[0]])
+                v.label = label
+            elif op is INPUT:
                 v = Value(overrides.get(n, value), label)
             else:
                 v = Value.constant(value, label)
-        else:
-            try:
-                v = binary(op, nodes[args[0]], nodes[args[1]]) if len(args) == 2 else unary(op, nodes[args[0]])
-            except MathError as e:
-                raise _located(b, nodes, n, e) from None
-            v.label = label
-        append(v)
+            append(v)
+    except MathError as e:
+        raise _located(b, nodes, n, e) from None
     return nodes
 
 
