@@ -181,7 +181,7 @@ class _Walk:
                 inputs = ins.inputs
                 if len(inputs) == 2:  # most ops: spelled out, the generic way costs a third more
                     x, y = at[inputs[0]], at[inputs[1]]
-                    args = (x, y)
+                    args: tuple[int, ...] = (x, y)
                     start = constant_from[inputs[0]] if constant_from[inputs[1]] >= 0 else -1
                     depends = variable[x] or variable[y]
                 else:
