@@ -223,7 +223,13 @@ class _Walk:
                         detail=show_position(source, ins.start),
                     )
             elif kind == NUM:
-                n = start = b.node(CONST, (), ins.payload, _clip(source, ins.start, ins.end, LABEL_WIDTH), i, False)
+                n = start = len(ops)
+                add_op(CONST)
+                add_args(())
+                add_value(ins.payload)
+                add_label(_clip(source, ins.start, ins.end, LABEL_WIDTH))
+                add_origin(i)
+                add_variable(False)
             elif kind == ASSIGN:
                 j = ins.inputs[0]
                 n = self.assign(i, ins.payload, at[j], constant_from[j])
