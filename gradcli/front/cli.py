@@ -261,17 +261,6 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
                       sweeps=sweeps, plot=plot, each_line=each_line, explain=explain, symbolic=symbolic, order=order,
                       check=check, atol=atol, rtol=rtol, limit_texts=limit_texts, given=given)
     limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
-    if graph is not None:
-        from ..views.drawing import picture_format
-
-        # an unknown extension fails before any work; a .dot file is never laid out, so never folded
-        if picture_format(graph) == "dot" and "--max-nodes" in given:
-            raise GradcliError(f"--max-nodes does not go with --graph {graph}: a .dot or .gv file holds the whole"
-                               " graph (the budget is for pictures Graphviz lays out)")
-    if plot not in (None, "-"):
-        from ..views.plot import plot_format
-
-        plot_format(plot)
     validate(request)
     source, identity = _read_program(program, file, limits)
     outputs_ = Outputs(identity)

@@ -156,7 +156,19 @@ class Request:
 
 
 def validate(request: Request) -> None:
-    """Refuse a request whose options do not combine: a GradcliError (exit 2) naming both."""
+    """Refuse a request that cannot be answered as asked, before any work: a file name of an
+    unknown format, or options that do not combine (a GradcliError, exit 2, naming both)."""
+    if request.graph is not None:
+        from ..views.drawing import picture_format
+
+        # a .dot file is never laid out, so never folded: --max-nodes would do nothing
+        if picture_format(request.graph) == "dot" and "--max-nodes" in request.given:
+            raise GradcliError(f"--max-nodes does not go with --graph {request.graph}: a .dot or .gv file holds"
+                               " the whole graph (the budget is for pictures Graphviz lays out)")
+    if request.plot not in (None, "-"):
+        from ..views.plot import plot_format
+
+        plot_format(request.plot)
     features = request.features()
     pair = refused(features)
     if pair is not None:
