@@ -72,7 +72,8 @@ class Bindings:
         self.program = program
         self.ops: list[Op] = []
         self.args: list[tuple[int, ...]] = []
-        #: a leaf's number; a node of numbers only, its folded value; NaN for a node that depends on an input
+        #: a leaf's number; a node of numbers and constants only, its folded value; NaN for any other node
+        #: (one that reads a name: its value is the interpretation's to compute, even when no input reaches it)
         self.values: list[float] = []
         self.labels: list[str] = []
         #: the instruction each node comes from (-1: a value given from outside)

@@ -8,6 +8,7 @@ warnings. Through the API (SweepResult made directly, or by sweep()) and the CLI
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -32,9 +33,17 @@ def result(x: list[float], y: list[float], dy: list[float] | None = None) -> Swe
 
 
 def marks(plot: str) -> int:
-    """Block characters plotext drew for the curves (the legend's two per curve left out)."""
-    blocks = sum(1 for ch in plot if "\u2580" <= ch <= "\u259f")
-    return blocks - 2 * plot.count("▞▞ ")
+    """Markers plotext drew for the curves inside the frame (the legend's entries left out)."""
+    from gradcli.views.plot import MARKERS
+
+    count = 0
+    for line in plot.splitlines():
+        left = re.search("[│┤]", line)  # the frame's left side: plain, or with a tick
+        if left is None or not line.rstrip().endswith("│"):
+            continue
+        inner = re.sub(r"(\S)\1 \S+", "", line[left.end() : line.rindex("│")])  # a legend entry left out
+        count += sum(inner.count(m) for m in MARKERS)
+    return count
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]

@@ -12,12 +12,14 @@ import gc
 import os
 import signal
 import sys
+import textwrap
 from typing import Any, Callable
 
 import click
 
 from .. import __version__
 from ..errors import GradcliError
+from ..language.ops import CONSTANTS, FUNCTIONS
 from ..language.parser import is_name, parse_count, parse_number
 from ..limits import LIMITS, Limits, amount, exceeded, parse_limit
 from ..text import printable, safe_message
@@ -28,16 +30,24 @@ from .request import Request, validate
 EXAMPLES = """\b
 Examples:
   gradcli --set a=2 "d = (a+3) + a*2"
-  gradcli "x = 3; y = x * 2; z = y * 5"
-  gradcli -f examples/neuron.grad --format tree
-  gradcli -f examples/neuron.grad --set x1=1 --of o --format json
+  gradcli "x = 3; y = x * 2; z = y * 5" --format tree
+  gradcli "a = 2; b = a + 3; c = a * 2; d = b + c" --explain
+  gradcli "y = x**2 * sin(x)" --symbolic
+  gradcli "y = x**2 * sin(x)" --sweep x=-3:3:7
+  gradcli "x = 2; w = 3; y = x * w; z = y + x**2" --of y --of z
   echo "a = 2; b = a + 3; c = a * 2; d = b + c" | gradcli -g graph.svg
+
+\b
+{functions}
+Constants: {constants}.
 
 \b
 Exit codes: 0 success, 1 math error (division by zero, overflow, log of a
 non-positive number, ...) or a failed picture, 2 input to fix (syntax,
 unknown name or function, bad option, missing file, nothing to differentiate).
-"""
+""".format(functions=textwrap.fill("Functions: " + ", ".join(f"{name}({', '.join('xy'[:op.arity])})"
+                                                            for name, op in sorted(FUNCTIONS.items())) + ".", 76),
+           constants=", ".join(sorted(CONSTANTS)))
 
 
 def _collector_paused(command: Callable[..., None]) -> Callable[..., None]:
@@ -179,6 +189,8 @@ def _read_program(program: str | None, file: str | None, limits: Limits) -> tupl
     shown = "standard input" if file == "-" else file
     if file == "-" and sys.stdin is None:
         raise click.UsageError("-f -: standard input is closed")
+    if file == "-" and _isatty(sys.stdin):
+        _say("reading the program from standard input; end it with Ctrl-D")
     try:
         if file == "-":
             identity = file_identity(0)
@@ -312,6 +324,9 @@ class _Terminal:
 
     def stdout_is_terminal(self) -> bool:
         return _isatty(sys.stdout)
+
+    def colour(self) -> bool:
+        return _isatty(sys.stdout) and not os.environ.get("NO_COLOR")  # https://no-color.org
 
     def stderr_is_terminal(self) -> bool:
         return _isatty(sys.stderr)

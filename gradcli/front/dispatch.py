@@ -34,6 +34,7 @@ class Terminal(Protocol):
     def columns(self) -> int: ...
     def lines(self) -> int: ...
     def stdout_is_terminal(self) -> bool: ...
+    def colour(self) -> bool: ...  # standard output is a terminal, and NO_COLOR is not set
     def stderr_is_terminal(self) -> bool: ...
     def stderr_console(self) -> Any: ...
     def dumps(self, doc: Any, indent: int | None = None) -> str: ...
@@ -257,7 +258,8 @@ def _sweep(request: Request, program: Program, limits: Limits, outputs: Outputs,
     if plot == "-":  # the plot, then the table (both in the terminal)
         from ..views.plot import terminal_plot
 
-        out.write(terminal_plot(swept, min(out.columns(), 100), max(15, min(out.lines() - 4, 25))) + "\n")
+        size = min(out.columns(), 100), max(15, min(out.lines() - 4, 25))
+        out.write(terminal_plot(swept, *size, colour=out.colour()) + "\n")
     if request.format == "json":
         out.write(out.dumps(swept.to_json()) + "\n")
     elif request.format == "csv":
@@ -304,7 +306,7 @@ def _each_line(request: Request, source: str, limits: Limits, out: Terminal) -> 
             else:
                 done.append(row)
     if request.format != "json":
-        out.show([render.batch_table(done, request.precision)])
+        out.show([render.batch_table(done, request.precision, elide=out.stdout_is_terminal())])
     if failed:
         raise Failed(f"{failed} of {len(lines)} lines failed")
 

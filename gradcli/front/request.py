@@ -166,9 +166,14 @@ def validate(request: Request) -> None:
             raise GradcliError(f"--max-nodes does not go with --graph {request.graph}: a .dot or .gv file holds"
                                " the whole graph (the budget is for pictures Graphviz lays out)")
     if request.plot not in (None, "-"):
+        import importlib.util
+
         from ..views.plot import plot_format
 
         plot_format(request.plot)
+        if importlib.util.find_spec("matplotlib") is None:  # before any work, not after the sweep
+            raise GradcliError('--plot FILE needs matplotlib: pip install "gradcli[plot]" (or --plot alone draws in'
+                               " the terminal)")
     features = request.features()
     pair = refused(features)
     if pair is not None:

@@ -99,8 +99,15 @@ def _times(power: int) -> str:
     return f"×1e{power}"
 
 
-def terminal_plot(result: "SweepResult", width: int | None = None, height: int | None = None) -> str:
-    """The plot as plain text (plotext 5), to print in a terminal."""
+#: each curve's marker and colour in the terminal: the markers tell the curves apart in black and white too
+MARKERS = ("•", "x", "+", "o", "*", "#", "@", "%")
+COLOURS = ("blue", "red", "green", "orange", "magenta", "cyan", "gray", "black")
+
+
+def terminal_plot(result: "SweepResult", width: int | None = None, height: int | None = None,
+                  colour: bool = False) -> str:
+    """The plot as text (plotext 5), to print in a terminal: a marker of its own for each curve,
+    and a colour of its own with ``colour`` (a terminal that does not ask for NO_COLOR)."""
     import plotext as plt
 
     data = scaled(result)
@@ -109,11 +116,14 @@ def terminal_plot(result: "SweepResult", width: int | None = None, height: int |
     plt.theme("clear")
     if width and height:
         plt.plotsize(width, height)
-    for label, y in data.curves:
-        plt.plot(x, [v if v == v else None for v in y.tolist()], label=label)  # None: a gap where NaN
+    for k, (label, y) in enumerate(data.curves):
+        # None: a gap where NaN
+        plt.plot(x, [v if v == v else None for v in y.tolist()], label=label, marker=MARKERS[k % len(MARKERS)],
+                 color=COLOURS[k % len(COLOURS)] if colour else "default")
     plt.xlabel(data.x_label())
     plt.title(data.title(result.output_name))
-    return str(plt.uncolorize(plt.build())).rstrip("\n")
+    text = plt.build()
+    return str(text if colour else plt.uncolorize(text)).rstrip("\n")
 
 
 def file_plot(result: "SweepResult", path: str) -> bytes:
@@ -125,7 +135,8 @@ def file_plot(result: "SweepResult", path: str) -> bytes:
         matplotlib.use("Agg")
         from matplotlib.figure import Figure
     except ImportError:
-        raise GradcliError('--plot FILE needs matplotlib: pip install "gradcli[plot]"') from None
+        raise GradcliError('--plot FILE needs matplotlib: pip install "gradcli[plot]" (or --plot alone draws in'
+                           " the terminal)") from None
     data = scaled(result)
     figure = Figure(figsize=(7, 4.2))
     axes = figure.add_subplot()

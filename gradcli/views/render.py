@@ -158,10 +158,18 @@ def json_number(x: float) -> float | None:
 
 
 PROGRAM_WIDTH = 60  # a program longer than this is shortened in the middle in --each-line tables
+BATCH_ROWS = 40  # an --each-line table on a terminal longer than this shows its first and last rows
 
 
-def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION) -> "RenderableType":
-    """--each-line: one row per program that ran (failed lines are reported on stderr)."""
+def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION, elide: bool = False
+                ) -> "RenderableType":
+    """--each-line: one row per program that ran (failed lines are reported on stderr).
+
+    With ``elide`` (a terminal), more than BATCH_ROWS rows show their first and last
+    BATCH_ROWS // 2 and a line that says so: drawing 20,000 rows would take seconds, and
+    no one reads them on a screen (--format json, or a pipe, has every line).
+    """
+    from rich.console import Group
     from rich.text import Text
 
     t = new_table()
@@ -169,14 +177,22 @@ def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION) ->
     t.add_column("program")
     t.add_column("value", justify="right")
     t.add_column("gradients", style="green")
-    for row in rows:
-        r = row.result
-        if r is None:
+    ran: list[LineResult | None] = [row for row in rows if row.result is not None]
+    half = BATCH_ROWS // 2
+    shown: list[LineResult | None] = ran if not elide or len(ran) <= BATCH_ROWS else [*ran[:half], None, *ran[-half:]]
+    for row in shown:
+        if row is None:
+            t.add_row("…", "…", "…", "…")
             continue
+        r = row.result
+        assert r is not None
         grads = ", ".join(f"∂/∂{name} = {fmt(g, precision)}" for name, g in r.partials.items())
         t.add_row(str(row.line), Text(shorten(printable(row.source.strip()), PROGRAM_WIDTH)),
-                  Text(f"{r.output_name} = {fmt(r.value, precision)}"), Text(grads))
-    return t
+                  Text(printable(f"{r.output_name} = {fmt(r.value, precision)}")), Text(printable(grads)))
+    if len(shown) == len(ran):
+        return t
+    note = f"{len(ran):,} lines ran; the first and last {half} are shown (--format json, or a pipe, has every line)"
+    return Group(t, Text(note, style="dim"))
 
 
 def batch_json(row: "LineResult") -> dict[str, Any]:
@@ -223,7 +239,7 @@ def sweep_csv(result: "SweepResult") -> Iterator[str]:
     rows = result.rows()
     while True:
         block = list(islice(rows, CSV_BLOCK))
-        writer.writerows([repr(x) for x in row] for row in block)
+        writer.writerows([repr(x + 0.0) for x in row] for row in block)  # + 0.0: -0.0 is written 0.0
         yield out.getvalue()
         if len(block) < CSV_BLOCK:
             return

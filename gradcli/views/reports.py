@@ -156,7 +156,12 @@ def formulas_table(formulas: "dict[tuple[str, ...], Expr]", output_name: str, or
 
 
 def _partial(output_name: str, key: tuple[str, ...], order: int) -> str:
-    return f"∂^{order} {as_operand(output_name)}/{''.join(f'∂{name}' for name in key)}"
+    """∂³y/∂x∂x∂w: one notation for derivatives of every order (a superscript, as ∂²)."""
+    return f"∂{superscript(order)}{as_operand(output_name)}/{''.join(f'∂{name}' for name in key)}"
+
+
+def superscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
 def formulas_json(formulas: "dict[tuple[str, ...], Expr]", order: int) -> dict[str, Any]:
@@ -214,8 +219,7 @@ def derivatives_table(names: list[str], table: dict[tuple[str, ...], float], out
         t.add_column("derivative", style="bold")
         t.add_column("value", justify="right", style="green")
         for key, value in table.items():
-            wrt = "".join(f"∂{name}" for name in key)
-            t.add_row(Text(f"∂^{order} {as_operand(output_name)}/{wrt}"), fmt(value, precision))
+            t.add_row(Text(printable(_partial(output_name, key, order))), fmt(value, precision))
     return Group(Text(title, style="bold"), t)
 
 
