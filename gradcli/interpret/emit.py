@@ -157,9 +157,9 @@ def value_and_grad_ir(b: Bindings, order: int = 1) -> Emitted:
     for n, (op, args) in enumerate(zip(b.ops, b.args)):
         if op is INPUT and n in index:
             ir.append(builder.input(index[n]))
-        elif op is CONST or op is INPUT or not b.variable[n]:
-            ir.append(builder.constant(b.values[n]))  # a literal, or folded by the walk
-        else:
+        elif op is CONST or op is INPUT:
+            ir.append(builder.constant(b.values[n]))  # a literal (or an input set again before it was read)
+        else:  # folded by the builder when its args are constants (b.values is NaN for some of those)
             ir.append(builder.apply(op, *[ir[a] for a in args]))
     output = ir[b.output]
     params = [builder.input(i) for i in range(len(index))]
