@@ -197,9 +197,9 @@ def test_python_and_numpy_match_the_engine(p: GeneratedProgram) -> None:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         nvalue, ngrads = load(source.numpy(e))(*[np.array([a, a]) for a in args])
-    assert all(agree(float(x), r.value, scale) for x in nvalue)
+    assert all(agree(float(x), r.value, scale) for x in np.ravel(nvalue))
     for got, want in zip(ngrads, expected):
-        assert all(agree(float(x), want, scale) for x in got), (got, want)
+        assert all(agree(float(x), want, scale) for x in np.ravel(got)), (got, want)
 
     try:
         names, table = derivative_table(r, 2)
@@ -258,3 +258,92 @@ def test_javascript_batch(ps: list[GeneratedProgram], tmp_path_factory: pytest.T
     tmp = tmp_path_factory.mktemp("js")
     out = run_js([(e, args) for e, args, _ in chosen], tmp)
     _check_batch([[v, *g, *[x for row in h for x in row]] for v, g, h in out], chosen)
+
+
+# ----- the header comment, and names the targets reserve ----------------------------------
+EVIL = ("x = 0.5  # */ int main(){return 1;} /* \\\r import os; os.system('rm') \u2028 var a = 1; \u2029 ??/\x00"
+        "\x0b\x0c \u0085 // # \"\"\" ''' ${x} \N{RIGHT-TO-LEFT OVERRIDE}\\\ny = x * 3 # ??/\n# \\")
+PLAIN = "x = 0.5\ny = x * 3"
+PRINTERS = {"python": ("#", source.python), "numpy": ("#", source.numpy), "c": ("//", source.c),
+            "javascript": ("//", source.javascript)}
+
+
+@pytest.mark.parametrize("language", list(PRINTERS))
+def test_program_text_never_leaves_the_header(language: str) -> None:
+    prefix, printer = PRINTERS[language]
+    evil, plain = printer(emitted(EVIL), header="--of y */ \n#x"), printer(emitted(PLAIN))
+    lines = evil.split("\n")
+    header = [line for line in lines if line.startswith(prefix)]
+    assert lines[: len(header)] == header  # one comment block, first
+    assert all(line.isascii() and line.isprintable() and not line.endswith("\\") for line in header)
+    if language == "c":
+        assert "??" not in evil  # no trigraph
+    # past the header, the code is that of the program without its comments
+    code = lines[len(header):]
+    assert code == plain.split("\n")[len(plain.split("\n")) - len(code):]
+    assert "rm" not in "\n".join(code) and "\\x5c" in "\n".join(header) and "\\u2028" in "\n".join(header)
+
+
+KEYWORDS = ("int = 2; double = 3; return = int * double + sin(int); var = return ** 2 / 50; function = var / double"
+            "\nlambda = function + 1; None = lambda * 2; def = None - int; math = def * 2; np = math + 1"
+            "\nnp = np * int + max(math, def) + θ * _t1 * grad * sin + if_ * _Bool * if; y = np + exp(int / 10)")
+KEYWORD_VALUES = {"θ": 0.25, "_t1": 1.5, "grad": -0.5, "sin": 0.75, "if_": 2.0, "_Bool": 1.25, "if": 0.5}
+
+
+def test_reserved_names_renamed_in_python_and_numpy() -> None:
+    r, args, value = engine(KEYWORDS, KEYWORD_VALUES)
+    e = emitted(KEYWORDS, KEYWORD_VALUES)
+    text = source.python(e)
+    assert "renamed for python: _t1 -> _t1_, if -> if__, int -> int_" in text
+    v, g = load(text)(*args)
+    assert close(v, value, 1e-14) and all(close(a, r.gradients[n], 1e-12) for a, n in zip(g, e.inputs))
+    v, g = load(source.numpy(e))(*args)
+    assert close(float(v), value, 1e-14) and all(close(float(a), r.gradients[n], 1e-12) for a, n in zip(g, e.inputs))
+
+
+@needs_cc
+def test_reserved_names_renamed_in_c(tmp_path: Path) -> None:
+    r, args, value = engine(KEYWORDS, KEYWORD_VALUES)
+    e = value_and_grad_ir(bind(parse(KEYWORDS), KEYWORD_VALUES), 2)
+    assert "u03b8" in source.c(e) and "v_Bool" in source.c(e)
+    (numbers,) = run_c([(e, args)], tmp_path)
+    assert close(numbers[0], value, 1e-13)
+    assert all(close(a, r.gradients[n], 1e-12) for a, n in zip(numbers[1:], e.inputs))
+
+
+@needs_node
+def test_reserved_names_renamed_in_javascript(tmp_path: Path) -> None:
+    r, args, value = engine(KEYWORDS, KEYWORD_VALUES)
+    ((v, g),) = run_js([(emitted(KEYWORDS, KEYWORD_VALUES), args)], tmp_path)
+    assert close(v, value, 1e-13)
+    assert all(close(a, r.gradients[n], 1e-12) for a, n in zip(g, r.inputs))
+
+
+def test_names_python_would_merge_are_kept_apart() -> None:
+    # NFKC makes the ligature 'ﬁ' the identifier 'fi' in Python: it is renamed to an ASCII form
+    e = emitted("y = ﬁ * 2 + fi * 3", {"ﬁ": 1.0, "fi": 10.0})
+    assert load(source.python(e))(1.0, 10.0) == (32.0, (2.0, 3.0))
+
+
+# ----- domain errors ------------------------------------------------------------------------
+@pytest.mark.parametrize("src, x, error", [
+    ("y = log(x)", -1.0, ValueError), ("y = sqrt(x)", -1.0, ValueError), ("y = 1 / x", 0.0, ZeroDivisionError),
+    ("y = x ** 0.5", -2.0, ValueError), ("y = log(x)", 0.0, ValueError),
+])
+def test_domain_errors(src: str, x: float, error: type[Exception]) -> None:
+    with pytest.raises(MathError):
+        run(parse(src), {"x": x})
+    e = emitted(src, {"x": 1.0})
+    with pytest.raises(error):
+        load(source.python(e))(x)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        v, (g,) = load(source.numpy(e))(x)
+    assert not (math.isfinite(float(v)) and math.isfinite(float(g)))
+    if src != "y = 1 / x" and x < 0:
+        assert math.isnan(float(v))
+
+
+def test_header_names_the_version_and_conventions() -> None:
+    text = source.c(emitted(EXAMPLE, {"x": X}, order=2))
+    assert f"gradcli {gradcli.__version__}" in text and "relu'(0) = 0" in text and "hess[1]" in text

@@ -92,7 +92,7 @@ class Builder:
 
     def number(self, n: int) -> float | None:
         node = self.nodes[n]
-        return node.payload if node.op == NUMBER else None  # type: ignore[return-value]
+        return node.payload if node.op == NUMBER else None
 
     def apply(self, op: Op, *args: int) -> int:
         nums = [self.number(a) for a in args]

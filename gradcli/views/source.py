@@ -124,7 +124,7 @@ def _python_like(e: Emitted, header: str, language: str) -> str:
     out += ["", "", f"def value_and_grad({signature}) -> {result}:"]
     if np_:
         out += [f"    {p} = np.asarray({p}, dtype=np.float64)" for p in params]
-        out.append(f"    _shape = np.broadcast({', '.join(params)}, 0.0).shape")
+        out.append(f"    _shape = np.broadcast({''.join(p + ', ' for p in params)}0.0).shape")
     out += body
 
     def tup(items: list[str]) -> str:
