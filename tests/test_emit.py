@@ -206,7 +206,7 @@ def test_python_and_numpy_match_the_engine(p: GeneratedProgram) -> None:
     except MathError:
         return
     _, _, hess = load(source.python(value_and_grad_ir(b, 2)))(*args)
-    hscale = max(scale, *map(abs, table.values()))
+    hscale = max([scale, *map(abs, table.values())])
     for i, a in enumerate(names):
         for j, c in enumerate(names):
             want = table[tuple(sorted((a, c), key=names.index))]
