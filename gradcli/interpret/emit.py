@@ -1,0 +1,191 @@
+"""A program's value and gradient as straight-line code: the IR that ``views.source`` prints.
+
+The emitter's interpretation of a program's bindings: each node becomes one
+IR node (an input by its parameter index, a constant, or an op applied to
+earlier IR nodes), interned by (op, args) so that a subexpression the engine
+shares appears once. Reverse mode then appends the gradient's nodes, built
+from the op table's derivative formulas (``formulas.instantiate``), exactly
+as ``higher.grad(create_graph=True)`` builds them out of Values; the Hessian
+is the same reverse pass run again over the IR, from each gradient node.
+Only nodes that depend on an input get a gradient.
+
+What is folded while nodes are built, and nothing more:
+
+- an application whose arguments are all constants becomes its value
+  (``fold``, the engine's own forward), unless that raises: then it stays an
+  application, so the printed code fails where the engine fails;
+- ``x * 1`` and ``1 * x`` become ``x``; ``x + 0`` and ``0 + x`` become ``x``;
+- ``x * 0`` and ``0 * x`` become ``0`` (as the engine, which never evaluates a
+  local derivative whose upstream gradient is zero; at run time, though, an
+  upstream that only happens to be zero is still multiplied, as in ``higher``).
+
+The numbers are those of ``higher.grad``: where the engine's numeric rule and
+the table's formula are written differently (``-o / y`` against
+``-x / y**2`` for a quotient), they agree to rounding.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+from ..bindings import Bindings
+from ..errors import MathError
+from ..language.formulas import instantiate
+from ..language.ops import CONST, INPUT, OPS, Op, fold
+
+__all__ = ["IN", "NUMBER", "Node", "Emitted", "Builder", "value_and_grad_ir"]
+
+_ADD, _MUL = OPS["add"], OPS["mul"]
+
+#: the kinds of IR node that are not an op's application
+IN = "in"  # payload: the input's parameter index
+NUMBER = "number"  # payload: the constant (a finite float)
+
+
+class Node(NamedTuple):
+    #: an Op, or one of the leaf kinds IN and NUMBER
+    op: Op | str
+    args: tuple[int, ...]
+    #: the parameter index of an input, or a constant's number; None for an application
+    payload: int | float | None = None
+
+
+class Emitted(NamedTuple):
+    """Straight-line code for a program's value, gradient and (order 2) Hessian."""
+
+    #: every node, in topological order (an application's args come before it)
+    nodes: list[Node]
+    #: the parameters, in the bindings' input order (given values first)
+    inputs: list[str]
+    output: int
+    #: d(output)/d(input i), per input
+    gradients: list[int]
+    #: order 2: d2(output)/d(input i)d(input j), N x N (hessian[i][j] is hessian[j][i]); else None
+    hessian: list[list[int]] | None
+    #: the program's text, for the printed header
+    source: str
+    output_name: str
+
+
+class Builder:
+    """Appends interned, minimally folded IR nodes."""
+
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.depends: list[bool] = []  # depends on an input
+        self._interned: dict[tuple[object, ...], int] = {}
+
+    def _add(self, key: tuple[object, ...], node: Node, depends: bool) -> int:
+        n = self._interned.get(key)
+        if n is None:
+            n = self._interned[key] = len(self.nodes)
+            self.nodes.append(node)
+            self.depends.append(depends)
+        return n
+
+    def input(self, index: int) -> int:
+        return self._add((IN, index), Node(IN, (), index), True)
+
+    def constant(self, value: float) -> int:
+        value = float(value)
+        return self._add((NUMBER, repr(value)), Node(NUMBER, (), value), False)  # repr: 0.0 and -0.0 differ
+
+    def number(self, n: int) -> float | None:
+        node = self.nodes[n]
+        return node.payload if node.op == NUMBER else None
+
+    def apply(self, op: Op, *args: int) -> int:
+        nums = [self.number(a) for a in args]
+        if op is _MUL:
+            if 0.0 in nums:
+                return self.constant(0.0)
+            if nums[0] == 1.0:
+                return args[1]
+            if nums[1] == 1.0:
+                return args[0]
+        elif op is _ADD:
+            if nums[0] == 0.0:
+                return args[1]
+            if nums[1] == 0.0:
+                return args[0]
+        if all(x is not None for x in nums):
+            try:
+                return self.constant(fold(op, *nums))  # type: ignore[arg-type]
+            except MathError:
+                pass  # left to fail at run time, as the engine fails
+        return self._add((op.name, args), Node(op, tuple(args)), any(self.depends[a] for a in args))
+
+
+def reverse(b: Builder, root: int, wrt: Sequence[int]) -> list[int]:
+    """Reverse mode over the IR: the node of d(root)/d(w) for each w in ``wrt``, appended to ``b``.
+
+    Contributions to a node are summed in the order they arrive (its users,
+    latest first), as the engine's backward adds them.
+    """
+    contributions: dict[int, list[int]] = {root: [b.constant(1.0)]}
+    total: dict[int, int] = {}
+    for n in range(root, -1, -1):
+        parts = contributions.pop(n, None)
+        if parts is None:
+            continue
+        g = parts[0]
+        for part in parts[1:]:
+            g = b.apply(_ADD, g, part)
+        total[n] = g
+        node = b.nodes[n]
+        if not node.args or b.number(g) == 0.0:
+            continue
+        assert isinstance(node.op, Op)
+        for k, a in enumerate(node.args):
+            if not b.depends[a]:
+                continue  # constants need no gradient, and theirs may be undefined
+            local = instantiate(node.op.formulas[k], node.args, b.constant, b.apply)
+            part = b.apply(_MUL, g, local)
+            if b.number(part) != 0.0:
+                contributions.setdefault(a, []).append(part)
+    zero = b.constant(0.0)
+    return [total.get(w, zero) for w in wrt]
+
+
+def value_and_grad_ir(b: Bindings, order: int = 1) -> Emitted:
+    """The IR of ``b``'s output, its gradient over ``b.inputs`` and, for ``order`` 2, its Hessian."""
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2, not {order}")
+    builder = Builder()
+    index = {n: i for i, n in enumerate(b.inputs.values())}
+    ir: list[int] = []
+    for n, (op, args) in enumerate(zip(b.ops, b.args)):
+        if op is INPUT and n in index:
+            ir.append(builder.input(index[n]))
+        elif op is CONST or op is INPUT:
+            ir.append(builder.constant(b.values[n]))  # a literal (or an input set again before it was read)
+        else:  # folded by the builder when its args are constants (b.values is NaN for some of those)
+            ir.append(builder.apply(op, *[ir[a] for a in args]))
+    output = ir[b.output]
+    params = [builder.input(i) for i in range(len(index))]
+    gradients = reverse(builder, output, params)
+    hessian: list[list[int]] | None = None
+    if order == 2:
+        hessian = [[-1] * len(params) for _ in params]
+        for i, g in enumerate(gradients):
+            for j, h in enumerate(reverse(builder, g, params[i:]), i):
+                hessian[i][j] = hessian[j][i] = h
+    return _pruned(builder, list(b.inputs), output, gradients, hessian, b.program.source, b.output_name)
+
+
+def _pruned(builder: Builder, inputs: list[str], output: int, gradients: list[int],
+            hessian: list[list[int]] | None, source: str, output_name: str) -> Emitted:
+    """Only the nodes the results need (and every input, a parameter even if unused), renumbered."""
+    roots = [output, *gradients, *(h for row in hessian or [] for h in row)]
+    needed = set(roots)
+    for n in range(max(roots, default=-1), -1, -1):
+        if n in needed:
+            needed.update(builder.nodes[n].args)
+    new: dict[int, int] = {}
+    nodes: list[Node] = []
+    for n, node in enumerate(builder.nodes):
+        if n in needed:
+            new[n] = len(nodes)
+            nodes.append(node._replace(args=tuple(new[a] for a in node.args)))
+    return Emitted(nodes, inputs, new[output], [new[g] for g in gradients],
+                   None if hessian is None else [[new[h] for h in row] for row in hessian], source, output_name)

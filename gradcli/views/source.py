@@ -1,0 +1,216 @@
+"""A program's value and gradient as standalone source code: Python, NumPy, C or JavaScript.
+
+Each printer takes the straight-line IR of ``interpret.emit`` and writes one
+self-contained file: a header comment (the program, its inputs, the gradcli
+version, the conventions at kinks, how domain errors show, and any input
+renamed for the target language), small helpers for the ops a language lacks,
+and one function that computes every IR node once, in order. Only three
+things from the program reach the code: input names (checked and, where the
+language reserves them, renamed by ``names``), numbers (``repr`` of a finite
+float: every digit), and ops (from a fixed table here). The program's text
+appears only in the header, escaped so that it cannot leave the comment.
+
+The conventions are the engine's: relu'(0) = 0 (step(0) = 0), abs'(0) = 0
+(sign(0) = 0), and max and min send the whole gradient to their first argument
+on a tie.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import gradcli
+
+from ..interpret.emit import IN, NUMBER, Emitted
+from ..language.ops import Op
+from .names import comment_lines, parameters
+
+__all__ = ["python", "numpy", "c", "javascript"]
+
+# per op: how each language writes it, {0} and {1} its arguments (names or literals)
+_INFIX = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}", "neg": "-{0}"}
+_PYTHON = {**_INFIX, "pow": "math.pow({0}, {1})", "abs": "math.fabs({0})",
+           **{f: f"math.{f}({{0}})" for f in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh")},
+           **{f: f"_{f}({{0}})" for f in ("sigmoid", "relu", "step", "sign")},
+           "max": "_max({0}, {1})", "min": "_min({0}, {1})"}
+_NUMPY = {**_INFIX, "pow": "np.power({0}, {1})", "abs": "np.abs({0})", "sign": "np.sign({0})",
+          **{f: f"np.{f}({{0}})" for f in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh")},
+          "sigmoid": "_sigmoid({0})", "relu": "np.where({0} > 0, {0}, 0.0)", "step": "np.where({0} > 0, 1.0, 0.0)",
+          "max": "np.where({0} >= {1}, {0}, {1})", "min": "np.where({0} <= {1}, {0}, {1})"}
+_C = {**_INFIX, "pow": "pow({0}, {1})", "abs": "fabs({0})",
+      **{f: f"{f}({{0}})" for f in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh")},
+      **{f: f"gc_{f}({{0}})" for f in ("sigmoid", "relu", "step", "sign")},
+      "max": "gc_max({0}, {1})", "min": "gc_min({0}, {1})"}
+_JS = {**_INFIX, "pow": "Math.pow({0}, {1})", "abs": "Math.abs({0})",
+       **{f: f"Math.{f}({{0}})" for f in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh")},
+       **{f: f"gc_{f}({{0}})" for f in ("sigmoid", "relu", "step", "sign")},
+       "max": "gc_max({0}, {1})", "min": "gc_min({0}, {1})"}
+
+_KINKS = ("at kinks, as gradcli: relu'(0) = 0 (step(0) = 0), abs'(0) = 0 (sign(0) = 0); on a tie max and min"
+          " send the whole gradient to their first argument")
+_ERRORS = {
+    "python": "domain errors raise, as gradcli reports them: ZeroDivisionError, ValueError (math.log of 0,"
+              " math.pow(0, -1)), OverflowError (math.exp); an overflowing product gives inf",
+    "numpy": "domain errors give NaN (log of a negative number, sqrt(-1)) or inf (division by zero),"
+             " with NumPy's RuntimeWarning",
+    "c": "domain errors give NaN or inf (no errno checks)",
+    "javascript": "domain errors give NaN or Infinity",
+}
+
+
+def _lines(e: Emitted, table: dict[str, str], params: list[str], literal: Callable[[float], str],
+           declare: str) -> tuple[list[str], Callable[[int], str]]:
+    """One statement per application node (``declare`` formats name and expression), and each node's text."""
+
+    def ref(n: int) -> str:
+        node = e.nodes[n]
+        if node.op == IN:
+            return params[node.payload]  # type: ignore[index]
+        if node.op == NUMBER:
+            return literal(node.payload)  # type: ignore[arg-type]
+        return f"_t{n}"
+
+    body = []
+    for n, node in enumerate(e.nodes):
+        if isinstance(node.op, Op):
+            body.append(declare.format(f"_t{n}", table[node.op.name].format(*[ref(a) for a in node.args])))
+    return body, ref
+
+
+def _number(x: float) -> str:
+    text = repr(float(x))
+    return f"({text})" if text.startswith("-") else text
+
+
+def _header(e: Emitted, language: str, prefix: str, params: list[str], renamed: list[tuple[str, str]],
+            extra: str) -> list[str]:
+    text = [f"The value and gradient of a gradcli program ({language}), written by gradcli {gradcli.__version__}.",
+            "Do not edit: generated from the program:"]
+    program = ["  " + line for line in e.source.split("\n")]
+    shown = [f"output: {e.output_name}", "parameters, in order: " + (", ".join(params) or "none")]
+    if renamed:
+        shown.append("renamed for " + language + ": " + ", ".join(f"{a} -> {b}" for a, b in renamed))
+    if e.hessian is not None:
+        shown.append("order 2: also the Hessian, row-major over the parameters")
+    shown += [_KINKS, _ERRORS[language]]
+    c = language == "c"
+    lines = [line for part in text + program + shown for line in comment_lines(part, prefix, c)]
+    if extra:
+        lines += comment_lines(extra, prefix, c)
+    return lines
+
+
+def _python_like(e: Emitted, header: str, language: str) -> str:
+    params, renamed = parameters(e.inputs, language)
+    np_ = language == "numpy"
+    body, ref = _lines(e, _NUMPY if np_ else _PYTHON, params, _number, "    {} = {}")
+    out = ["", "from __future__ import annotations", ""]
+    if np_:
+        out += ["import numpy as np", "", "", "def _sigmoid(x):",
+                "    z = np.exp(-np.abs(x))  # never overflows", "    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))",
+                "", "", "def _shaped(v, shape):", "    return np.array(np.broadcast_to(v, shape), dtype=np.float64)"]
+        wrap = "_shaped({}, _shape)"
+    else:
+        out += ["import math", "", "", "def _step(x):", "    return 1.0 if x > 0 else 0.0", "", "",
+                "def _sign(x):", "    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0", "", "",
+                "def _relu(x):", "    return x if x > 0 else 0.0", "", "", "def _sigmoid(x):",
+                "    if x >= 0:", "        return 1.0 / (1.0 + math.exp(-x))", "    z = math.exp(x)",
+                "    return z / (1.0 + z)", "", "", "def _max(x, y):", "    return x if x >= y else y", "", "",
+                "def _min(x, y):", "    return x if x <= y else y"]
+        wrap = "{}"
+    kind = "np.ndarray" if np_ else "float"
+    signature = ", ".join(f"{p}: {'np.ndarray | float' if np_ else 'float'}" for p in params)
+    result = f"tuple[{kind}, tuple[{kind}, ...]" + (f", tuple[tuple[{kind}, ...], ...]]" if e.hessian else "]")
+    out += ["", "", f"def value_and_grad({signature}) -> {result}:"]
+    if np_:
+        out += [f"    {p} = np.asarray({p}, dtype=np.float64)" for p in params]
+        out.append(f"    _shape = np.broadcast({''.join(p + ', ' for p in params)}0.0).shape")
+    out += body
+
+    def tup(items: list[str]) -> str:
+        return "(" + "".join(f"{x}, " for x in items).rstrip(" ") + ")" if items else "()"
+
+    parts = [wrap.format(ref(e.output)), tup([wrap.format(ref(g)) for g in e.gradients])]
+    if e.hessian is not None:
+        parts.append(tup([tup([wrap.format(ref(h)) for h in row]) for row in e.hessian]))
+    out.append(f"    return {', '.join(parts)}")
+    return "\n".join(_header(e, language, "#", params, renamed, header) + out) + "\n"
+
+
+def python(e: Emitted, header: str = "") -> str:
+    """``def value_and_grad(...) -> (value, grad[, hess])`` in Python with ``math`` only.
+
+    ``header``: extra text for the header comment (a command line, say), escaped like the program.
+    """
+    return _python_like(e, header, "python")
+
+
+def numpy(e: Emitted, header: str = "") -> str:
+    """``value_and_grad`` elementwise over NumPy arrays (and floats); kinks by ``np.where``."""
+    return _python_like(e, header, "numpy")
+
+
+_C_HELPERS = """#include <math.h>
+
+static inline double gc_step(double x) { return x > 0 ? 1.0 : 0.0; }
+static inline double gc_sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
+static inline double gc_relu(double x) { return x > 0 ? x : 0.0; }
+static inline double gc_max(double x, double y) { return x >= y ? x : y; }
+static inline double gc_min(double x, double y) { return x <= y ? x : y; }
+static inline double gc_sigmoid(double x) {
+    if (x >= 0) return 1.0 / (1.0 + exp(-x));
+    double z = exp(x); /* two branches, so that exp never overflows */
+    return z / (1.0 + z);
+}
+"""
+
+
+def c(e: Emitted, header: str = "", name: str = "value_and_grad") -> str:
+    """``double value_and_grad(double x1, ..., double grad[N][, double hess[N*N]])`` in C99 with <math.h>.
+
+    Returns the value; writes the gradient (and the row-major Hessian). With no
+    inputs, ``grad`` (and ``hess``) is a ``double *`` that is not written.
+    ``name`` names the function (several programs in one file).
+    """
+    params, renamed = parameters(e.inputs, "c")
+    body, ref = _lines(e, _C, params, _number, "    const double {} = {};")
+    size = len(params)
+    arrays = [f"double grad[{size}]" if size else "double *grad"]
+    if e.hessian is not None:
+        arrays.append(f"double hess[{size * size}]" if size else "double *hess")
+    signature = ", ".join([f"double {p}" for p in params] + arrays)
+    out = ["", _C_HELPERS, f"double {name}({signature}) {{"] + body
+    out += [f"    grad[{i}] = {ref(g)};" for i, g in enumerate(e.gradients)]
+    for i, row in enumerate(e.hessian or []):
+        out += [f"    hess[{i * size + j}] = {ref(h)};" for j, h in enumerate(row)]
+    if not size:
+        out.append("    (void)grad;" + (" (void)hess;" if e.hessian is not None else ""))
+    out += [f"    return {ref(e.output)};", "}"]
+    return "\n".join(_header(e, "c", "//", params, renamed, header) + out) + "\n"
+
+
+_JS_HELPERS = """
+function gc_step(x) { return x > 0 ? 1.0 : 0.0; }
+function gc_sign(x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
+function gc_relu(x) { return x > 0 ? x : 0.0; }
+function gc_max(x, y) { return x >= y ? x : y; }
+function gc_min(x, y) { return x <= y ? x : y; }
+function gc_sigmoid(x) {
+  if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
+  const z = Math.exp(x); // two branches, so that exp never overflows
+  return z / (1.0 + z);
+}
+"""
+
+
+def javascript(e: Emitted, header: str = "", name: str = "valueAndGrad") -> str:
+    """``export function valueAndGrad(x1, ...)`` returning ``[value, [grads...]]`` (``[value, grads, hess]``)."""
+    params, renamed = parameters(e.inputs, "javascript")
+    body, ref = _lines(e, _JS, params, _number, "  const {} = {};")
+    parts = [ref(e.output), "[" + ", ".join(ref(g) for g in e.gradients) + "]"]
+    if e.hessian is not None:
+        parts.append("[" + ", ".join("[" + ", ".join(ref(h) for h in row) + "]" for row in e.hessian) + "]")
+    out = [_JS_HELPERS, f"export function {name}({', '.join(params)}) {{"] + body
+    out += [f"  return [{', '.join(parts)}];", "}"]
+    return "\n".join(_header(e, "javascript", "//", params, renamed, header) + out) + "\n"
+

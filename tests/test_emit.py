@@ -1,0 +1,349 @@
+"""Emitted source (``interpret.emit`` + ``views.source``) against the engine.
+
+Worked examples in all four languages; random programs (``programgen``) in
+Python and NumPy one by one, and in C and JavaScript as one batch (one
+compiler run, one node process); the header comment that no program text can
+leave; input names that a target language reserves; domain errors.
+
+The emitted code builds each local derivative from the op table's formulas,
+as ``higher.grad(create_graph=True)`` does, and evaluates it even where the
+upstream gradient is zero at run time (the engine skips those). So where the
+emitted Python raises and the engine does not, ``higher.grad`` must raise too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+from hypothesis import assume, event, given, note
+from hypothesis import strategies as st
+
+import gradcli
+from gradcli.bindings import bind
+from gradcli.errors import GradcliError, MathError
+from gradcli.interpret.emit import Emitted, value_and_grad_ir
+from gradcli.interpret.higher import derivative_table, grad
+from gradcli.interpret.program import Result, run
+from gradcli.language.parser import parse
+from gradcli.views import source
+from tests.programgen import GeneratedProgram, fuzz_settings, programs
+
+CC = shutil.which("cc")
+NODE = shutil.which("node")
+needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler 'cc' on PATH (CI installs one)")
+needs_node = pytest.mark.skipif(NODE is None, reason="no 'node' on PATH (CI installs Node.js)")
+
+PYTHON_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+
+def emitted(src: str, values: dict[str, float] | None = None, output: str | None = None, order: int = 1
+            ) -> Emitted:
+    return value_and_grad_ir(bind(parse(src), values or {}, output), order)
+
+
+def load(text: str) -> Callable[..., Any]:
+    namespace: dict[str, Any] = {}
+    exec(compile(text, "<emitted>", "exec"), namespace)
+    return namespace["value_and_grad"]  # type: ignore[no-any-return]
+
+
+def close(a: float, b: float, rel: float, floor: float = 0.0) -> bool:
+    return a == b or abs(a - b) <= rel * max(abs(a), abs(b)) + floor
+
+
+def engine(src: str, values: dict[str, float] | None = None, output: str | None = None
+           ) -> tuple[Result, list[float], float]:
+    r = run(parse(src), values or {}, output)
+    return r, [r.inputs[n].data for n in r.inputs], r.value
+
+
+def run_c(programs_: list[tuple[Emitted, list[float]]], tmp: Path) -> list[list[float]]:
+    """Each emitted program compiled as its own file, one main calling them all: per program,
+    the value then the gradient (then the Hessian), as printed with %.17g."""
+    files, protos, calls = [], [], []
+    for k, (e, args) in enumerate(programs_):
+        (tmp / f"p{k}.c").write_text(source.c(e, name=f"f{k}"), encoding="utf-8")
+        files.append(str(tmp / f"p{k}.c"))
+        n = len(e.inputs)
+        protos.append(f"double f{k}({', '.join(['double'] * n + ['double *'] * (1 + (e.hessian is not None)))});")
+        size, hsize = max(n, 1), max(n * n, 1)
+        call = ", ".join([repr(a) for a in args] + ["g"] + (["h"] if e.hessian is not None else []))
+        calls.append(f"  {{ double g[{size}], h[{hsize}]; double v = f{k}({call}); printf(\"%.17g\", v);"
+                     f" for (int i = 0; i < {n}; i++) printf(\" %.17g\", g[i]);"
+                     + (f" for (int i = 0; i < {n * n}; i++) printf(\" %.17g\", h[i]);" if e.hessian else "")
+                     + " printf(\"\\n\"); (void)h; }")
+    main = "#include <stdio.h>\n" + "\n".join(protos) + "\nint main(void) {\n" + "\n".join(calls) + "\n  return 0;\n}\n"
+    (tmp / "main.c").write_text(main, encoding="utf-8")
+    exe = tmp / "emitted"
+    assert CC is not None
+    subprocess.run([CC, "-O2", "-std=c99", "-Wall", "-Werror", "-o", str(exe), str(tmp / "main.c"), *files, "-lm"],
+                   check=True, capture_output=True, text=True)
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
+    return [[float(x) for x in line.split()] for line in out.splitlines()]
+
+
+def run_js(programs_: list[tuple[Emitted, list[float]]], tmp: Path) -> list[list[Any]]:
+    """Each emitted program a module, one main module importing them all: per program a JSON line."""
+    lines = []
+    for k, (e, args) in enumerate(programs_):
+        (tmp / f"p{k}.mjs").write_text(source.javascript(e), encoding="utf-8")
+        lines.append(f"import {{ valueAndGrad as f{k} }} from './p{k}.mjs';")
+    for k, (e, args) in enumerate(programs_):
+        lines.append(f"console.log(JSON.stringify(f{k}({', '.join(repr(a) for a in args)})));")
+    (tmp / "main.mjs").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert NODE is not None
+    out = subprocess.run([NODE, str(tmp / "main.mjs")], check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+# ----- worked example: y = x**2 sin(x) at 1.3 -------------------------------------------
+EXAMPLE = "y = x**2 * sin(x)"
+X = 1.3
+VALUE = X**2 * math.sin(X)
+GRAD = 2 * X * math.sin(X) + X**2 * math.cos(X)
+
+
+def test_example_python_and_numpy() -> None:
+    r, _, value = engine(EXAMPLE, {"x": X})
+    assert close(value, VALUE, 1e-15) and close(r.gradients["x"], GRAD, 1e-15)
+    e = emitted(EXAMPLE, {"x": X})
+    v, (g,) = load(source.python(e))(X)
+    assert v == value and close(g, r.gradients["x"], 1e-15)
+    v, (g,) = load(source.numpy(e))(np.array([X, 0.0]))
+    assert close(float(v[0]), value, 1e-15) and close(float(g[0]), r.gradients["x"], 1e-15) and g[1] == 0.0
+
+
+@needs_cc
+def test_example_c(tmp_path: Path) -> None:
+    (tmp_path / "y.c").write_text(source.c(emitted(EXAMPLE, {"x": X})), encoding="utf-8")
+    (tmp_path / "main.c").write_text(
+        "#include <stdio.h>\n#include <stdlib.h>\ndouble value_and_grad(double, double *);\n"
+        "int main(int argc, char **argv) { double g[1]; double v = value_and_grad(strtod(argv[1], 0), g);\n"
+        "  printf(\"%.17g %.17g\\n\", v, g[0]); return argc != 2; }\n", encoding="utf-8")
+    assert CC is not None
+    subprocess.run([CC, "-O2", "-std=c99", "-Wall", "-Werror", "-o", str(tmp_path / "y"), str(tmp_path / "main.c"),
+                    str(tmp_path / "y.c"), "-lm"], check=True)
+    v, g = map(float, subprocess.run([str(tmp_path / "y"), repr(X)], check=True, capture_output=True,
+                                     text=True).stdout.split())
+    assert close(v, VALUE, 1e-14) and close(g, GRAD, 1e-14)
+
+
+@needs_node
+def test_example_javascript(tmp_path: Path) -> None:
+    (v, (g,)), = run_js([(emitted(EXAMPLE, {"x": X}), [X])], tmp_path)
+    assert close(v, VALUE, 1e-14) and close(g, GRAD, 1e-14)
+
+
+def test_example_hessian() -> None:
+    # y'' = 2 sin x + 4x cos x - x**2 sin x
+    r, _, _ = engine(EXAMPLE, {"x": X})
+    v, g, ((h,),) = load(source.python(emitted(EXAMPLE, {"x": X}, order=2)))(X)
+    assert close(h, derivative_table(r, 2)[1][("x", "x")], 1e-15)
+    assert close(h, 2 * math.sin(X) + 4 * X * math.cos(X) - X**2 * math.sin(X), 1e-13)
+
+
+def test_shared_subexpressions_appear_once() -> None:
+    e = emitted("x = 0.5; a = sin(x); b = sin(x); y = a * b + x * 1 + 0")
+    assert sum(1 for n in e.nodes if getattr(n.op, "name", "") == "sin") == 1
+    assert "* 1.0" not in source.python(e) and "+ 0.0" not in source.python(e)
+
+
+# ----- random programs --------------------------------------------------------------------
+def evaluated(p: GeneratedProgram) -> Result:
+    try:
+        return run(parse(p.source), p.values, p.output)
+    except GradcliError:  # a math error, or a given value computed over (tested elsewhere)
+        assume(False)
+        raise
+
+
+REL, FLOOR = 1e-12, 1e-300
+
+
+def agree(a: float, b: float, scale: float, rel: float = REL) -> bool:
+    """Equal to ``rel``, or within ``rel`` of the numbers the result is summed from (``scale``)."""
+    return close(a, b, rel, rel * scale + FLOOR)
+
+
+@given(programs())
+@fuzz_settings(150)
+def test_python_and_numpy_match_the_engine(p: GeneratedProgram) -> None:
+    r = evaluated(p)
+    b = bind(parse(p.source), p.values, p.output)
+    e = value_and_grad_ir(b, 1)
+    args = [v.data for v in r.inputs.values()]
+    expected = [r.gradients[n] for n in e.inputs]
+    scale = max([abs(r.value), *map(abs, expected), *[abs(v.data) for v in r.nodes]])
+    try:
+        value, grads = load(source.python(e))(*args)
+    except PYTHON_ERRORS as error:
+        # a local derivative undefined where the engine's upstream gradient is zero: higher.grad fails there too
+        event("emitted Python raises where only higher.grad fails")
+        note(f"{type(error).__name__}: {error}")
+        with pytest.raises(MathError):
+            grad(r.output, list(r.inputs.values()), True)
+        return
+    assert agree(value, r.value, scale), (value, r.value)
+    for name, got, want in zip(e.inputs, grads, expected):
+        assert agree(got, want, scale), (name, got, want)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        nvalue, ngrads = load(source.numpy(e))(*[np.array([a, a]) for a in args])
+    assert all(agree(float(x), r.value, scale) for x in np.ravel(nvalue))
+    for got, want in zip(ngrads, expected):
+        assert all(agree(float(x), want, scale) for x in np.ravel(got)), (got, want)
+
+    try:
+        names, table = derivative_table(r, 2)
+    except MathError:
+        return
+    _, _, hess = load(source.python(value_and_grad_ir(b, 2)))(*args)
+    hscale = max([scale, *map(abs, table.values())])
+    for i, a in enumerate(names):
+        for j, c in enumerate(names):
+            want = table[tuple(sorted((a, c), key=names.index))]
+            assert agree(hess[i][j], want, hscale, 1e-9), (a, c, hess[i][j], want)
+
+
+def _batch(ps: list[GeneratedProgram]) -> list[tuple[Emitted, list[float], Result]]:
+    chosen = []
+    for p in ps:
+        try:
+            r = run(parse(p.source), p.values, p.output)
+            derivative_table(r, 2)
+            b = bind(parse(p.source), p.values, p.output)
+            e = value_and_grad_ir(b, 2)
+            load(source.python(e))(*[v.data for v in r.inputs.values()])  # compiled code that works in Python
+        except (GradcliError, *PYTHON_ERRORS):
+            continue
+        chosen.append((e, [v.data for v in r.inputs.values()], r))
+    return chosen
+
+
+def _check_batch(results: list[list[float]], chosen: list[tuple[Emitted, list[float], Result]]) -> None:
+    assert len(results) == len(chosen)
+    for numbers, (e, args, r) in zip(results, chosen):
+        py_value, py_grads, py_hess = load(source.python(e))(*args)
+        want = [py_value, *py_grads, *[h for row in py_hess for h in row]]
+        scale = max([abs(r.value), *map(abs, want), *[abs(v.data) for v in r.nodes]])
+        assert len(numbers) == len(want)
+        for got, expect in zip(numbers, want):  # libm's transcendental functions may differ by an ulp
+            assert agree(got, expect, scale, 1e-11), (e.source, got, expect)
+
+
+@needs_cc
+@given(ps=st.lists(programs(), min_size=20, max_size=20))
+@fuzz_settings(1)
+def test_c_batch(ps: list[GeneratedProgram], tmp_path_factory: pytest.TempPathFactory) -> None:
+    chosen = _batch(ps)
+    assert len(chosen) >= 5, "most generated programs evaluate"
+    tmp = tmp_path_factory.mktemp("c")
+    _check_batch(run_c([(e, args) for e, args, _ in chosen], tmp), chosen)
+
+
+@needs_node
+@given(ps=st.lists(programs(), min_size=20, max_size=20))
+@fuzz_settings(1)
+def test_javascript_batch(ps: list[GeneratedProgram], tmp_path_factory: pytest.TempPathFactory) -> None:
+    chosen = _batch(ps)
+    assert len(chosen) >= 5, "most generated programs evaluate"
+    tmp = tmp_path_factory.mktemp("js")
+    out = run_js([(e, args) for e, args, _ in chosen], tmp)
+    _check_batch([[v, *g, *[x for row in h for x in row]] for v, g, h in out], chosen)
+
+
+# ----- the header comment, and names the targets reserve ----------------------------------
+EVIL = ("x = 0.5  # */ int main(){return 1;} /* \\\r import os; os.system('rm') \u2028 var a = 1; \u2029 ??/\x00"
+        "\x0b\x0c \u0085 // # \"\"\" ''' ${x} \N{RIGHT-TO-LEFT OVERRIDE}\\\ny = x * 3 # ??/\n# \\")
+PLAIN = "x = 0.5\ny = x * 3"
+PRINTERS = {"python": ("#", source.python), "numpy": ("#", source.numpy), "c": ("//", source.c),
+            "javascript": ("//", source.javascript)}
+
+
+@pytest.mark.parametrize("language", list(PRINTERS))
+def test_program_text_never_leaves_the_header(language: str) -> None:
+    prefix, printer = PRINTERS[language]
+    evil, plain = printer(emitted(EVIL), header="--of y */ \n#x"), printer(emitted(PLAIN))
+    lines = evil.split("\n")
+    header = [line for line in lines if line.startswith(prefix)]
+    assert lines[: len(header)] == header  # one comment block, first
+    assert all(line.isascii() and line.isprintable() and not line.endswith("\\") for line in header)
+    if language == "c":
+        assert "??" not in evil  # no trigraph
+    # past the header, the code is that of the program without its comments
+    code = lines[len(header):]
+    assert code == plain.split("\n")[len(plain.split("\n")) - len(code):]
+    assert "rm" not in "\n".join(code) and "\\x5c" in "\n".join(header) and "\\u2028" in "\n".join(header)
+
+
+KEYWORDS = ("int = 2; double = 3; return = int * double + sin(int); var = return ** 2 / 50; function = var / double"
+            "\nlambda = function + 1; None = lambda * 2; def = None - int; math = def * 2; np = math + 1"
+            "\nnp = np * int + max(math, def) + θ * _t1 * grad * sin + if_ * _Bool * if; y = np + exp(int / 10)")
+KEYWORD_VALUES = {"θ": 0.25, "_t1": 1.5, "grad": -0.5, "sin": 0.75, "if_": 2.0, "_Bool": 1.25, "if": 0.5}
+
+
+def test_reserved_names_renamed_in_python_and_numpy() -> None:
+    r, args, value = engine(KEYWORDS, KEYWORD_VALUES)
+    e = emitted(KEYWORDS, KEYWORD_VALUES)
+    text = source.python(e)
+    assert "renamed for python: _t1 -> _t1_, if -> if__, int -> int_" in text
+    v, g = load(text)(*args)
+    assert close(v, value, 1e-14) and all(close(a, r.gradients[n], 1e-12) for a, n in zip(g, e.inputs))
+    v, g = load(source.numpy(e))(*args)
+    assert close(float(v), value, 1e-14) and all(close(float(a), r.gradients[n], 1e-12) for a, n in zip(g, e.inputs))
+
+
+@needs_cc
+def test_reserved_names_renamed_in_c(tmp_path: Path) -> None:
+    r, args, value = engine(KEYWORDS, KEYWORD_VALUES)
+    e = value_and_grad_ir(bind(parse(KEYWORDS), KEYWORD_VALUES), 2)
+    assert "u03b8" in source.c(e) and "v_Bool" in source.c(e)
+    (numbers,) = run_c([(e, args)], tmp_path)
+    assert close(numbers[0], value, 1e-13)
+    assert all(close(a, r.gradients[n], 1e-12) for a, n in zip(numbers[1:], e.inputs))
+
+
+@needs_node
+def test_reserved_names_renamed_in_javascript(tmp_path: Path) -> None:
+    r, args, value = engine(KEYWORDS, KEYWORD_VALUES)
+    ((v, g),) = run_js([(emitted(KEYWORDS, KEYWORD_VALUES), args)], tmp_path)
+    assert close(v, value, 1e-13)
+    assert all(close(a, r.gradients[n], 1e-12) for a, n in zip(g, r.inputs))
+
+
+def test_names_python_would_merge_are_kept_apart() -> None:
+    # NFKC makes the ligature 'ﬁ' the identifier 'fi' in Python: it is renamed to an ASCII form
+    e = emitted("y = ﬁ * 2 + fi * 3", {"ﬁ": 1.0, "fi": 10.0})
+    assert load(source.python(e))(1.0, 10.0) == (32.0, (2.0, 3.0))
+
+
+# ----- domain errors ------------------------------------------------------------------------
+@pytest.mark.parametrize("src, x, error", [
+    ("y = log(x)", -1.0, ValueError), ("y = sqrt(x)", -1.0, ValueError), ("y = 1 / x", 0.0, ZeroDivisionError),
+    ("y = x ** 0.5", -2.0, ValueError), ("y = log(x)", 0.0, ValueError),
+])
+def test_domain_errors(src: str, x: float, error: type[Exception]) -> None:
+    with pytest.raises(MathError):
+        run(parse(src), {"x": x})
+    e = emitted(src, {"x": 1.0})
+    with pytest.raises(error):
+        load(source.python(e))(x)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        v, (g,) = load(source.numpy(e))(x)
+    assert not (math.isfinite(float(v)) and math.isfinite(float(g)))
+    if src != "y = 1 / x" and x < 0:
+        assert math.isnan(float(v))
+
+
+def test_header_names_the_version_and_conventions() -> None:
+    text = source.c(emitted(EXAMPLE, {"x": X}, order=2))
+    assert f"gradcli {gradcli.__version__}" in text and "relu'(0) = 0" in text and "hess[1]" in text
