@@ -40,6 +40,7 @@ ARGS: dict[str, list[str]] = {
     "--check": ["--check"],
     "--atol": ["--atol", "0.5"],
     "--rtol": ["--rtol", "0.25"],
+    "--emit": ["--emit", "python"],
     **{f"--format {f}": ["--format", f] for f in ("json", "tree", "latex", "csv")},
 }
 INVISIBLE = {"--limit"}

@@ -52,7 +52,9 @@ TREE_DEPTH = 50
 
 def answer(request: Request, source: str, limits: Limits, outputs: Outputs, out: Terminal) -> None:
     """Compute what ``request`` asks of the program ``source`` and write it; ``outputs`` stages files."""
-    if request.each_line:
+    if request.emit is not None:
+        _emit(request, _parse(source, limits), out)
+    elif request.each_line:
         _each_line(request, source, limits, out)
     elif request.sweeps:
         _sweep(request, _parse(source, limits), limits, outputs, out)
@@ -236,6 +238,20 @@ def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal)
             parts.append(reports.check_table(jac.check, request.precision))
         out.show(parts)
     _fail_if_check_failed(jac.check)
+
+
+# ----- the gradient function as source code -------------------------------------------------------
+
+
+def _emit(request: Request, program: Program, out: Terminal) -> None:
+    """--emit LANG: the value-and-gradient function (and the Hessian with --order 2) as source code."""
+    from ..interpret.emit import value_and_grad_ir
+    from ..views import source
+
+    assert request.emit is not None
+    b = bind(program, {}, request.output, free=True)  # every input is a parameter: no value is needed
+    printer = {"python": source.python, "numpy": source.numpy, "c": source.c, "javascript": source.javascript}
+    out.write(printer[request.emit](value_and_grad_ir(b, request.order)))
 
 
 # ----- a sweep --------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ FORMATS = ("table", "json", "tree", "latex", "csv")
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
 OPTIONS = ("--set", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--sweep",
            "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
-           "--rtol")
+           "--rtol", "--emit")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
 
 #: an option that does nothing without another: it needs one of these
@@ -45,6 +45,8 @@ _ONLY = {
                         "the Jacobian has one gradient per output, not one graph"),
     "--format latex": ({"--set", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--symbolic",
                         "--order"}, "LaTeX writes the derivatives as formulas"),
+    "--emit": ({"--of", "--order", "--limit"},
+               "--emit writes the gradient function's source code, whose inputs are its parameters"),
 }
 
 #: pairs refused for a reason of their own
@@ -123,6 +125,7 @@ class Request:
         self.atol = 1e-5
         self.rtol = 1e-3
         self.limit_texts: tuple[str, ...] = ()
+        self.emit: str | None = None  # a language: python, numpy, c, javascript
         #: options the user gave (defaults that were not given do not count)
         self.given: set[str] = set()
         for name, value in fields.items():
@@ -149,6 +152,7 @@ class Request:
             ("--plot FILE", self.plot not in (None, "-")), ("--each-line", self.each_line),
             ("--explain", self.explain), ("--symbolic", self.symbolic), ("--order", self.order > 1),
             ("--check", self.check), ("--atol", "--atol" in self.given), ("--rtol", "--rtol" in self.given),
+            ("--emit", self.emit is not None),
         ) if on}
         if self.format != "table":
             found.add(f"--format {self.format}")
@@ -165,6 +169,8 @@ def validate(request: Request) -> None:
         if picture_format(request.graph) == "dot" and "--max-nodes" in request.given:
             raise GradcliError(f"--max-nodes does not go with --graph {request.graph}: a .dot or .gv file holds"
                                " the whole graph (the budget is for pictures Graphviz lays out)")
+    if request.emit is not None and request.order > 2:
+        raise GradcliError(f"--emit writes the gradient (--order 1) and the Hessian (--order 2), not --order {request.order}")
     if request.plot not in (None, "-"):
         import importlib.util
 
