@@ -3,7 +3,8 @@
 Worked examples in all four languages; random programs (``programgen``) in
 Python and NumPy one by one, and in C and JavaScript as one batch (one
 compiler run, one node process); the header comment that no program text can
-leave; input names that a target language reserves; domain errors.
+leave; input names that a target language reserves; domain errors; the
+Jacobian of several outputs (``jacobian_ir``).
 
 The emitted code builds each local derivative from the op table's formulas,
 as ``higher.grad(create_graph=True)`` does, and evaluates it even where the
@@ -28,8 +29,8 @@ from hypothesis import strategies as st
 
 import gradcli
 from gradcli.bindings import bind
-from gradcli.errors import GradcliError, MathError
-from gradcli.interpret.emit import Emitted, value_and_grad_ir
+from gradcli.errors import GradcliError, MathError, NothingToDifferentiateError
+from gradcli.interpret.emit import Emitted, jacobian_ir, value_and_grad_ir
 from gradcli.interpret.higher import derivative_table, grad
 from gradcli.interpret.program import Result, run
 from gradcli.language.parser import parse
@@ -347,3 +348,162 @@ def test_domain_errors(src: str, x: float, error: type[Exception]) -> None:
 def test_header_names_the_version_and_conventions() -> None:
     text = source.c(emitted(EXAMPLE, {"x": X}, order=2))
     assert f"gradcli {gradcli.__version__}" in text and "relu'(0) = 0" in text and "hess[1]" in text
+
+
+# ----- several outputs: the Jacobian ---------------------------------------------------------
+JACOBIAN = "x = 1.5; w = 2; y = x * w + sin(x); z = y * x; u = exp(-y) * w"
+JX, JW = 1.5, 2.0
+
+
+def jacobian_engine(src: str, outputs: list[str], values: dict[str, float] | None = None
+                    ) -> tuple[list[float], list[list[float]], list[str]]:
+    """Per output, the engine's value and gradient over the inputs (in the inputs' order)."""
+    results = [run(parse(src), values or {}, name) for name in outputs]
+    inputs = list(results[0].inputs)
+    return [r.value for r in results], [[r.gradients[n] for n in inputs] for r in results], inputs
+
+
+def test_jacobian_example_python_and_numpy() -> None:
+    e = jacobian_ir(bind(parse(JACOBIAN), {}), ["y", "z", "u"])
+    values, rows, inputs = jacobian_engine(JACOBIAN, ["y", "z", "u"])
+    assert e.inputs == inputs == ["x", "w"] and e.output_names == ["y", "z", "u"]
+    text = source.python(e)
+    assert "outputs, in order: y, z, u" in text and "3 rows" in text
+    assert "-> tuple[tuple[float, ...], tuple[tuple[float, ...], ...]]:" in text
+    got_values, got_rows = load(text)(JX, JW)
+    assert len(got_values) == 3 and [len(row) for row in got_rows] == [2, 2, 2]
+    assert all(close(a, b, 1e-15) for a, b in zip(got_values, values))
+    assert all(close(a, b, 1e-14) for got, want in zip(got_rows, rows) for a, b in zip(got, want))
+    # by hand: dy/dx = w + cos x, dy/dw = x; z = y x; u = exp(-y) w
+    y = JX * JW + math.sin(JX)
+    assert close(got_rows[0][0], JW + math.cos(JX), 1e-15) and got_rows[0][1] == JX
+    assert close(got_rows[1][0], y + JX * (JW + math.cos(JX)), 1e-14) and close(got_rows[1][1], JX * JX, 1e-15)
+    assert close(got_rows[2][1], math.exp(-y) * (1 - JW * JX), 1e-14)
+    nvalues, nrows = load(source.numpy(e))(np.array([JX, 0.5]), JW)
+    assert all(close(float(a[0]), b, 1e-15) for a, b in zip(nvalues, values))
+    assert all(close(float(a[0]), b, 1e-14) for got, want in zip(nrows, rows) for a, b in zip(got, want))
+    assert all(np.shape(a) == (2,) for row in nrows for a in row)
+
+
+def test_jacobian_shares_what_the_outputs_share() -> None:
+    e = jacobian_ir(bind(parse(JACOBIAN), {}), ["y", "z", "u"])
+    assert sum(1 for n in e.nodes if getattr(n.op, "name", "") == "sin") == 1
+    assert sum(1 for n in e.nodes if getattr(n.op, "name", "") == "cos") == 1
+    alone = sum(len(value_and_grad_ir(bind(parse(JACOBIAN), {}, name)).nodes) for name in ("y", "z", "u"))
+    assert len(e.nodes) < alone
+
+
+def test_jacobian_refuses_a_missing_or_repeated_output() -> None:
+    b = bind(parse(JACOBIAN), {})
+    with pytest.raises(NothingToDifferentiateError, match=r"--of q: the program has no variable 'q' \(variables: "):
+        jacobian_ir(b, ["y", "q"])
+    with pytest.raises(GradcliError, match="--of y is given more than once; give each output once"):
+        jacobian_ir(b, ["y", "z", "y"])
+
+
+def test_jacobian_keeps_the_single_output_contract() -> None:
+    b = bind(parse(JACOBIAN), {})
+    one = value_and_grad_ir(b)
+    assert one.outputs is None and one.jacobian is None and one.output_names is None
+    assert source.python(one) == source.python(value_and_grad_ir(bind(parse(JACOBIAN), {})))
+    assert "outputs, in order" not in source.python(one)
+
+
+def test_jacobian_of_an_output_that_is_an_input() -> None:
+    e = jacobian_ir(bind(parse("y = 2 * 3; z = y + 1"), {}), ["y", "z"])
+    assert e.inputs == ["y"]  # 'y = 2 * 3' is an input (a number), and an output: its row is dy/dy = 1
+    assert load(source.python(e))(6.0) == ((6.0, 7.0), ((1.0,), (1.0,)))
+    e = jacobian_ir(bind(parse("x = 2; y = x * 3; y = 4; z = x"), {}), ["y", "z"])  # y's newest value: 4
+    assert e.inputs == ["x"] and load(source.python(e))(2.0) == ((4.0, 2.0), ((0.0,), (1.0,)))
+
+
+@given(programs(), st.data())
+@fuzz_settings(150)
+def test_jacobian_python_and_numpy_match_the_engine(p: GeneratedProgram, data: st.DataObject) -> None:
+    try:
+        b = bind(parse(p.source), p.values)
+    except GradcliError:  # a given value computed over (tested elsewhere)
+        assume(False)
+        raise
+    names = sorted(b.names)
+    assume(len(names) >= 2)
+    outputs = data.draw(st.lists(st.sampled_from(names), min_size=2, max_size=2, unique=True), label="outputs")
+    try:
+        results = [run(parse(p.source), p.values, name) for name in outputs]
+    except GradcliError:
+        assume(False)
+        raise
+    e = jacobian_ir(b, outputs)
+    assert e.output_names == outputs and e.inputs == list(results[0].inputs)
+    args = [v.data for v in results[0].inputs.values()]
+    try:
+        values, rows = load(source.python(e))(*args)
+    except PYTHON_ERRORS:
+        event("emitted Python raises where only higher.grad fails")
+        with pytest.raises(MathError):
+            for r in results:
+                grad(r.output, list(r.inputs.values()), True)
+        return
+    assert len(values) == len(rows) == 2
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        nvalues, nrows = load(source.numpy(e))(*[np.array([a, a]) for a in args])
+    for k, r in enumerate(results):
+        expected = [r.gradients[n] for n in e.inputs]
+        scale = max([abs(r.value), *map(abs, expected), *[abs(v.data) for v in r.nodes]])
+        assert agree(values[k], r.value, scale), (outputs[k], values[k], r.value)
+        assert len(rows[k]) == len(e.inputs)
+        for name, got, want in zip(e.inputs, rows[k], expected):
+            assert agree(got, want, scale), (outputs[k], name, got, want)
+        assert all(agree(float(x), r.value, scale) for x in np.ravel(nvalues[k]))
+        for got, want in zip(nrows[k], expected):
+            assert all(agree(float(x), want, scale) for x in np.ravel(got)), (outputs[k], got, want)
+        # the very numbers of the output emitted alone: sharing changes nothing
+        alone_value, alone_grads = load(source.python(value_and_grad_ir(bind(parse(p.source), p.values,
+                                                                                 outputs[k]))))(*args)
+        assert [values[k], *rows[k]] == pytest.approx([alone_value, *alone_grads], rel=0, abs=0, nan_ok=True)
+
+
+@needs_cc
+def test_jacobian_example_c(tmp_path: Path) -> None:
+    e = jacobian_ir(bind(parse(JACOBIAN), {}), ["y", "z", "u"])
+    text = source.c(e)
+    assert "void value_and_grad(double x, double w, double value[3], double jacobian[6])" in text
+    assert "M = 3 outputs and N = 2 parameters" in text and "row-major" in text
+    (tmp_path / "j.c").write_text(text, encoding="utf-8")
+    (tmp_path / "main.c").write_text(
+        "#include <stdio.h>\nvoid value_and_grad(double, double, double *, double *);\n"
+        "int main(void) { double v[3], j[6]; value_and_grad(1.5, 2.0, v, j);\n"
+        "  for (int i = 0; i < 3; i++) printf(\"%.17g \", v[i]);\n"
+        "  for (int i = 0; i < 6; i++) printf(\"%.17g \", j[i]);\n  printf(\"\\n\"); return 0; }\n",
+        encoding="utf-8")
+    assert CC is not None
+    subprocess.run([CC, "-O2", "-std=c99", "-Wall", "-Werror", "-o", str(tmp_path / "j"), str(tmp_path / "main.c"),
+                    str(tmp_path / "j.c"), "-lm"], check=True)
+    numbers = [float(x) for x in subprocess.run([str(tmp_path / "j")], check=True, capture_output=True,
+                                                text=True).stdout.split()]
+    values, rows, _ = jacobian_engine(JACOBIAN, ["y", "z", "u"])
+    assert len(numbers) == 9
+    assert all(close(a, b, 1e-14) for a, b in zip(numbers, [*values, *[g for row in rows for g in row]]))
+
+
+@needs_cc
+def test_jacobian_c_renames_its_array_names(tmp_path: Path) -> None:
+    e = jacobian_ir(bind(parse("y = value * jacobian; z = y + value"), {"value": 3.0, "jacobian": 4.0}), ["y", "z"])
+    text = source.c(e)
+    assert "renamed for c: value -> value_, jacobian -> jacobian_" in text
+    assert "double value_, double jacobian_, double value[2], double jacobian[4]" in text
+    (tmp_path / "j.c").write_text(text, encoding="utf-8")
+    assert CC is not None
+    subprocess.run([CC, "-std=c99", "-Wall", "-Werror", "-c", "-o", str(tmp_path / "j.o"), str(tmp_path / "j.c")],
+                   check=True)
+
+
+@needs_node
+def test_jacobian_example_javascript(tmp_path: Path) -> None:
+    e = jacobian_ir(bind(parse(JACOBIAN), {}), ["y", "z", "u"])
+    ((got_values, got_rows),) = run_js([(e, [JX, JW])], tmp_path)
+    values, rows, _ = jacobian_engine(JACOBIAN, ["y", "z", "u"])
+    assert all(close(a, b, 1e-14) for a, b in zip(got_values, values))
+    assert [len(row) for row in got_rows] == [2, 2, 2]
+    assert all(close(a, b, 1e-14) for got, want in zip(got_rows, rows) for a, b in zip(got, want))

@@ -244,13 +244,18 @@ def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal)
 
 
 def _emit(request: Request, program: Program, out: Terminal) -> None:
-    """--emit LANG: the value-and-gradient function (and the Hessian with --order 2) as source code."""
-    from ..interpret.emit import value_and_grad_ir
+    """--emit LANG: the value-and-gradient function (and the Hessian with --order 2) as source code;
+    with --of given more than once, one function for every output's value and the Jacobian."""
+    from ..interpret.emit import jacobian_ir, value_and_grad_ir
     from ..views import source
 
     assert request.emit is not None
-    b = bind(program, {}, request.output, free=True)  # every input is a parameter: no value is needed
     printer = {"python": source.python, "numpy": source.numpy, "c": source.c, "javascript": source.javascript}
+    if request.jacobian:
+        b = bind(program, {}, request.outputs[0], free=True)  # every input is a parameter: no value is needed
+        out.write(printer[request.emit](jacobian_ir(b, request.outputs)))
+        return
+    b = bind(program, {}, request.output, free=True)
     out.write(printer[request.emit](value_and_grad_ir(b, request.order)))
 
 

@@ -41,11 +41,11 @@ _ONLY = {
     "--each-line": ({"--set", "--of", "--precision", "--limit", "--format table", "--format json"},
                     "each line gives one row: its value and gradients"),
     "--of (repeated)": ({"--set", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
-                         "--format table", "--format json", "--format latex"},
+                         "--emit", "--format table", "--format json", "--format latex"},
                         "the Jacobian has one gradient per output, not one graph"),
     "--format latex": ({"--set", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--symbolic",
                         "--order"}, "LaTeX writes the derivatives as formulas"),
-    "--emit": ({"--of", "--order", "--limit"},
+    "--emit": ({"--of", "--of (repeated)", "--order", "--limit"},
                "--emit writes the gradient function's source code, whose inputs are its parameters"),
 }
 

@@ -7,7 +7,9 @@ shares appears once. Reverse mode then appends the gradient's nodes, built
 from the op table's derivative formulas (``formulas.instantiate``), exactly
 as ``higher.grad(create_graph=True)`` builds them out of Values; the Hessian
 is the same reverse pass run again over the IR, from each gradient node.
-Only nodes that depend on an input get a gradient.
+Only nodes that depend on an input get a gradient. Several outputs (the
+Jacobian, ``jacobian_ir``) are one reverse pass each over one builder, so
+that what they share is computed once.
 
 What is folded while nodes are built, and nothing more:
 
@@ -28,12 +30,12 @@ from __future__ import annotations
 
 from typing import NamedTuple, Sequence
 
-from ..bindings import Bindings
-from ..errors import MathError
+from ..bindings import Bindings, _output
+from ..errors import GradcliError, MathError
 from ..language.formulas import instantiate
 from ..language.ops import CONST, INPUT, OPS, Op, fold
 
-__all__ = ["IN", "NUMBER", "Node", "Emitted", "Builder", "value_and_grad_ir"]
+__all__ = ["IN", "NUMBER", "Node", "Emitted", "Builder", "value_and_grad_ir", "jacobian_ir"]
 
 _ADD, _MUL = OPS["add"], OPS["mul"]
 
@@ -65,6 +67,13 @@ class Emitted(NamedTuple):
     #: the program's text, for the printed header
     source: str
     output_name: str
+    #: several outputs (--of given more than once): each output's node, in order; else None.
+    #: ``output``, ``gradients`` and ``output_name`` are then the first output's
+    outputs: list[int] | None = None
+    #: several outputs: the Jacobian, one row per output, d(output k)/d(input i) in row k; else None
+    jacobian: list[list[int]] | None = None
+    #: several outputs: their names, in order; else None
+    output_names: list[str] | None = None
 
 
 class Builder:
@@ -147,10 +156,8 @@ def reverse(b: Builder, root: int, wrt: Sequence[int]) -> list[int]:
     return [total.get(w, zero) for w in wrt]
 
 
-def value_and_grad_ir(b: Bindings, order: int = 1) -> Emitted:
-    """The IR of ``b``'s output, its gradient over ``b.inputs`` and, for ``order`` 2, its Hessian."""
-    if order not in (1, 2):
-        raise ValueError(f"order must be 1 or 2, not {order}")
+def _program(b: Bindings) -> tuple[Builder, list[int], list[int]]:
+    """A builder holding ``b``'s nodes; the IR node of each of ``b``'s nodes; the parameters' IR nodes."""
     builder = Builder()
     index = {n: i for i, n in enumerate(b.inputs.values())}
     ir: list[int] = []
@@ -161,8 +168,15 @@ def value_and_grad_ir(b: Bindings, order: int = 1) -> Emitted:
             ir.append(builder.constant(b.values[n]))  # a literal (or an input set again before it was read)
         else:  # folded by the builder when its args are constants (b.values is NaN for some of those)
             ir.append(builder.apply(op, *[ir[a] for a in args]))
+    return builder, ir, [builder.input(i) for i in range(len(index))]
+
+
+def value_and_grad_ir(b: Bindings, order: int = 1) -> Emitted:
+    """The IR of ``b``'s output, its gradient over ``b.inputs`` and, for ``order`` 2, its Hessian."""
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2, not {order}")
+    builder, ir, params = _program(b)
     output = ir[b.output]
-    params = [builder.input(i) for i in range(len(index))]
     gradients = reverse(builder, output, params)
     hessian: list[list[int]] | None = None
     if order == 2:
@@ -173,10 +187,36 @@ def value_and_grad_ir(b: Bindings, order: int = 1) -> Emitted:
     return _pruned(builder, list(b.inputs), output, gradients, hessian, b.program.source, b.output_name)
 
 
+def jacobian_ir(b: Bindings, outputs: list[str]) -> Emitted:
+    """The IR of several outputs (variables of ``b``'s program, each its newest value) and the Jacobian.
+
+    One reverse pass per output over one builder, so what the outputs share
+    (their intermediates, and equal terms of their gradients) is computed
+    once; row k of ``jacobian`` is output k's gradient over ``b.inputs``, the
+    nodes ``value_and_grad_ir`` would give for that output alone.
+    """
+    if not outputs:
+        raise ValueError("jacobian_ir needs at least one output")
+    seen: set[str] = set()
+    for name in outputs:
+        _output(b, name, None)  # the message of --of for a name the program lacks
+        if name in seen:
+            raise GradcliError(f"--of {name} is given more than once; give each output once")
+        seen.add(name)
+    builder, ir, params = _program(b)
+    nodes = [ir[b.names[name]] for name in outputs]
+    rows = [reverse(builder, n, params) for n in nodes]
+    first = _pruned(builder, list(b.inputs), nodes[0], rows[0], None, b.program.source, outputs[0],
+                    nodes, rows)
+    return first._replace(output_names=list(outputs))
+
+
 def _pruned(builder: Builder, inputs: list[str], output: int, gradients: list[int],
-            hessian: list[list[int]] | None, source: str, output_name: str) -> Emitted:
+            hessian: list[list[int]] | None, source: str, output_name: str,
+            outputs: list[int] | None = None, jacobian: list[list[int]] | None = None) -> Emitted:
     """Only the nodes the results need (and every input, a parameter even if unused), renumbered."""
-    roots = [output, *gradients, *(h for row in hessian or [] for h in row)]
+    roots = [output, *gradients, *(h for row in hessian or [] for h in row), *(outputs or []),
+             *(g for row in jacobian or [] for g in row)]
     needed = set(roots)
     for n in range(max(roots, default=-1), -1, -1):
         if n in needed:
@@ -188,4 +228,6 @@ def _pruned(builder: Builder, inputs: list[str], output: int, gradients: list[in
             new[n] = len(nodes)
             nodes.append(node._replace(args=tuple(new[a] for a in node.args)))
     return Emitted(nodes, inputs, new[output], [new[g] for g in gradients],
-                   None if hessian is None else [[new[h] for h in row] for row in hessian], source, output_name)
+                   None if hessian is None else [[new[h] for h in row] for row in hessian], source, output_name,
+                   None if outputs is None else [new[n] for n in outputs],
+                   None if jacobian is None else [[new[g] for g in row] for row in jacobian])

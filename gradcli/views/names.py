@@ -89,10 +89,14 @@ def _python_safe(name: str) -> bool:
     return name.isidentifier() and unicodedata.normalize("NFKC", name) == name
 
 
-def parameters(inputs: list[str], language: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Each input's parameter name in ``language`` ('python', 'numpy', 'c', 'javascript'), and the renames."""
+def parameters(inputs: list[str], language: str, also: frozenset[str] = frozenset()
+               ) -> tuple[list[str], list[tuple[str, str]]]:
+    """Each input's parameter name in ``language`` ('python', 'numpy', 'c', 'javascript'), and the renames.
+
+    ``also``: more names the file uses (the Jacobian's C parameters ``value`` and ``jacobian``).
+    """
     python = language in ("python", "numpy")
-    reserved = PYTHON_RESERVED if python else C_RESERVED if language == "c" else JS_RESERVED
+    reserved = (PYTHON_RESERVED if python else C_RESERVED if language == "c" else JS_RESERVED) | also
     originals = set(inputs)
     taken: set[str] = set()
     names: list[str] = []

@@ -83,15 +83,25 @@ def _number(x: float) -> str:
 
 
 def _header(e: Emitted, language: str, prefix: str, params: list[str], renamed: list[tuple[str, str]],
-            extra: str) -> list[str]:
-    text = [f"The value and gradient of a gradcli program ({language}), written by gradcli {gradcli.__version__}.",
+            extra: str, layout: str = "") -> list[str]:
+    what = "values and Jacobian" if e.jacobian is not None else "value and gradient"
+    text = [f"The {what} of a gradcli program ({language}), written by gradcli {gradcli.__version__}.",
             "Do not edit: generated from the program:"]
     program = ["  " + line for line in e.source.split("\n")]
-    shown = [f"output: {e.output_name}", "parameters, in order: " + (", ".join(params) or "none")]
+    if e.output_names is not None:
+        shown = [f"outputs, in order: {', '.join(e.output_names)}"]
+    else:
+        shown = [f"output: {e.output_name}"]
+    shown.append("parameters, in order: " + (", ".join(params) or "none"))
+    if e.jacobian is not None:
+        shown.append(f"the Jacobian: {len(e.jacobian)} rows (the outputs, in order) by {len(params)} columns"
+                     " (the parameters, in order); row k is output k's gradient")
     if renamed:
         shown.append("renamed for " + language + ": " + ", ".join(f"{a} -> {b}" for a, b in renamed))
     if e.hessian is not None:
         shown.append("order 2: also the Hessian, row-major over the parameters")
+    if layout:
+        shown.append(layout)
     shown += [_KINKS, _ERRORS[language]]
     c = language == "c"
     lines = [line for part in text + program + shown for line in comment_lines(part, prefix, c)]
@@ -121,6 +131,8 @@ def _python_like(e: Emitted, header: str, language: str) -> str:
     kind = "np.ndarray" if np_ else "float"
     signature = ", ".join(f"{p}: {'np.ndarray | float' if np_ else 'float'}" for p in params)
     result = f"tuple[{kind}, tuple[{kind}, ...]" + (f", tuple[tuple[{kind}, ...], ...]]" if e.hessian else "]")
+    if e.jacobian is not None:
+        result = f"tuple[tuple[{kind}, ...], tuple[tuple[{kind}, ...], ...]]"
     out += ["", "", f"def value_and_grad({signature}) -> {result}:"]
     if np_:
         out += [f"    {p} = np.asarray({p}, dtype=np.float64)" for p in params]
@@ -131,6 +143,9 @@ def _python_like(e: Emitted, header: str, language: str) -> str:
         return "(" + "".join(f"{x}, " for x in items).rstrip(" ") + ")" if items else "()"
 
     parts = [wrap.format(ref(e.output)), tup([wrap.format(ref(g)) for g in e.gradients])]
+    if e.outputs is not None and e.jacobian is not None:  # several outputs: (values, rows)
+        parts = [tup([wrap.format(ref(n)) for n in e.outputs]),
+                 tup([tup([wrap.format(ref(g)) for g in row]) for row in e.jacobian])]
     if e.hessian is not None:
         parts.append(tup([tup([wrap.format(ref(h)) for h in row]) for row in e.hessian]))
     out.append(f"    return {', '.join(parts)}")
@@ -139,6 +154,9 @@ def _python_like(e: Emitted, header: str, language: str) -> str:
 
 def python(e: Emitted, header: str = "") -> str:
     """``def value_and_grad(...) -> (value, grad[, hess])`` in Python with ``math`` only.
+
+    Several outputs (``jacobian_ir``): ``-> (values, jacobian)``, a value per
+    output and a row of the Jacobian per output (a column per parameter).
 
     ``header``: extra text for the header comment (a command line, say), escaped like the program.
     """
@@ -170,8 +188,12 @@ def c(e: Emitted, header: str = "", name: str = "value_and_grad") -> str:
 
     Returns the value; writes the gradient (and the row-major Hessian). With no
     inputs, ``grad`` (and ``hess``) is a ``double *`` that is not written.
-    ``name`` names the function (several programs in one file).
+    ``name`` names the function (several programs in one file). Several outputs
+    (``jacobian_ir``): ``void value_and_grad(double x1, ..., double value[M], double jacobian[M*N])``,
+    the Jacobian row-major (a row per output, a column per parameter).
     """
+    if e.jacobian is not None:
+        return _c_jacobian(e, header, name)
     params, renamed = parameters(e.inputs, "c")
     body, ref = _lines(e, _C, params, _number, "    const double {} = {};")
     size = len(params)
@@ -189,6 +211,26 @@ def c(e: Emitted, header: str = "", name: str = "value_and_grad") -> str:
     return "\n".join(_header(e, "c", "//", params, renamed, header) + out) + "\n"
 
 
+def _c_jacobian(e: Emitted, header: str, name: str) -> str:
+    """``void value_and_grad(double x1, ..., double value[M], double jacobian[M*N])``, row-major."""
+    assert e.outputs is not None and e.jacobian is not None
+    params, renamed = parameters(e.inputs, "c", frozenset({"value", "jacobian"}))
+    body, ref = _lines(e, _C, params, _number, "    const double {} = {};")
+    m, size = len(e.outputs), len(params)
+    arrays = [f"double value[{m}]", f"double jacobian[{m * size}]" if size else "double *jacobian"]
+    signature = ", ".join([f"double {p}" for p in params] + arrays)
+    out = ["", _C_HELPERS, f"void {name}({signature}) {{"] + body
+    out += [f"    value[{k}] = {ref(n)};" for k, n in enumerate(e.outputs)]
+    for k, row in enumerate(e.jacobian):
+        out += [f"    jacobian[{k * size + i}] = {ref(g)};" for i, g in enumerate(row)]
+    if not size:
+        out.append("    (void)jacobian;")
+    out.append("}")
+    layout = (f"writes value[M] and jacobian[M*N], M = {m} outputs and N = {size} parameters in the orders above,"
+              f" row-major: jacobian[k*N + i] = d(output k)/d(parameter i)")
+    return "\n".join(_header(e, "c", "//", params, renamed, header, layout) + out) + "\n"
+
+
 _JS_HELPERS = """
 function gc_step(x) { return x > 0 ? 1.0 : 0.0; }
 function gc_sign(x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
@@ -204,10 +246,16 @@ function gc_sigmoid(x) {
 
 
 def javascript(e: Emitted, header: str = "", name: str = "valueAndGrad") -> str:
-    """``export function valueAndGrad(x1, ...)`` returning ``[value, [grads...]]`` (``[value, grads, hess]``)."""
+    """``export function valueAndGrad(x1, ...)`` returning ``[value, [grads...]]`` (``[value, grads, hess]``).
+
+    Several outputs (``jacobian_ir``): ``[values, jacobianRows]``, a row per output.
+    """
     params, renamed = parameters(e.inputs, "javascript")
     body, ref = _lines(e, _JS, params, _number, "  const {} = {};")
     parts = [ref(e.output), "[" + ", ".join(ref(g) for g in e.gradients) + "]"]
+    if e.outputs is not None and e.jacobian is not None:  # several outputs: [values, jacobianRows]
+        parts = ["[" + ", ".join(ref(n) for n in e.outputs) + "]",
+                 "[" + ", ".join("[" + ", ".join(ref(g) for g in row) + "]" for row in e.jacobian) + "]"]
     if e.hessian is not None:
         parts.append("[" + ", ".join("[" + ", ".join(ref(h) for h in row) + "]" for row in e.hessian) + "]")
     out = [_JS_HELPERS, f"export function {name}({', '.join(params)}) {{"] + body
