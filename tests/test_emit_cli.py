@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -76,21 +75,15 @@ def test_emit_refuses_what_it_cannot_honour(args: list[str], message: str) -> No
 JACOBIAN = PROGRAM + "; z = y * w; u = sin(z) - x"
 
 
-def this_checkout(*args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m gradcli`` from this checkout (the installed script may be another worktree's install)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "gradcli", *args], capture_output=True, text=True, env=env)
-
-
 def jacobian_engine() -> tuple[list[float], list[list[float]]]:
-    doc = json.loads(this_checkout(JACOBIAN, "--format", "json", "--of", "y", "--of", "z", "--of", "u").stdout)
+    doc = json.loads(gradcli(JACOBIAN, "--format", "json", "--of", "y", "--of", "z", "--of", "u").stdout)
     assert doc["outputs"] == ["y", "z", "u"] and list(doc["inputs"]) == ["x", "w"]
     return [doc["values"][o] for o in doc["outputs"]], [[doc["jacobian"][o][i] for i in ("x", "w")]
                                                          for o in doc["outputs"]]
 
 
 def test_emitted_jacobian_in_python_run_from_a_file(tmp_path: Path) -> None:
-    r = this_checkout("--emit", "python", "--of", "y", "--of", "z", "--of", "u", JACOBIAN)
+    r = gradcli("--emit", "python", "--of", "y", "--of", "z", "--of", "u", JACOBIAN)
     assert r.returncode == 0 and r.stderr == "" and "# outputs, in order: y, z, u" in r.stdout
     (tmp_path / "jac.py").write_text(r.stdout)
     run = subprocess.run([sys.executable, "-c", "import json, jac; print(json.dumps(jac.value_and_grad(0.5, 2.0)))"],
@@ -104,7 +97,7 @@ def test_emitted_jacobian_in_python_run_from_a_file(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler (.ci/run installs one)")
 def test_emitted_jacobian_in_c_compiles_and_runs(tmp_path: Path) -> None:
-    (tmp_path / "jac.h").write_text(this_checkout("--emit", "c", "--of", "y", "--of", "z", "--of", "u",
+    (tmp_path / "jac.h").write_text(gradcli("--emit", "c", "--of", "y", "--of", "z", "--of", "u",
                                                   JACOBIAN).stdout)
     (tmp_path / "main.c").write_text('#include <stdio.h>\n#include "jac.h"\nint main(void) {\n'
                                      "  double v[3], j[6]; value_and_grad(0.5, 2.0, v, j);\n"
@@ -123,5 +116,5 @@ def test_emitted_jacobian_in_c_compiles_and_runs(tmp_path: Path) -> None:
     (["--of", "y", "--of", "z", "--order", "2"], "--of given more than once does not go with --order"),
 ])
 def test_emitted_jacobian_refuses_what_it_cannot_honour(args: list[str], message: str) -> None:
-    r = this_checkout("--emit", "python", *args, JACOBIAN)
+    r = gradcli("--emit", "python", *args, JACOBIAN)
     assert r.returncode == 2 and r.stdout == "" and message in r.stderr
