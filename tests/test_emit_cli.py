@@ -64,6 +64,7 @@ def test_emitted_c_compiles_and_runs(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, message", [
     (["--emit", "python", "--format", "json"], "--emit does not go with --format json"),
     (["--emit", "c", "--set", "x=1"], "--set does not go with --emit"),
+    (["--emit", "python", "--order", "2", "--limit", "derivatives=2"], "needs 3 derivatives, over the limit of 2"),
     (["--emit", "c", "--order", "3"], "--emit writes the gradient (--order 1) and the Hessian (--order 2), not --order 3"),
 ])
 def test_emit_refuses_what_it_cannot_honour(args: list[str], message: str) -> None:

@@ -53,7 +53,7 @@ TREE_DEPTH = 50
 def answer(request: Request, source: str, limits: Limits, outputs: Outputs, out: Terminal) -> None:
     """Compute what ``request`` asks of the program ``source`` and write it; ``outputs`` stages files."""
     if request.emit is not None:
-        _emit(request, _parse(source, limits), out)
+        _emit(request, _parse(source, limits), limits, out)
     elif request.each_line:
         _each_line(request, source, limits, out)
     elif request.sweeps:
@@ -243,7 +243,7 @@ def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal)
 # ----- the gradient function as source code -------------------------------------------------------
 
 
-def _emit(request: Request, program: Program, out: Terminal) -> None:
+def _emit(request: Request, program: Program, limits: Limits, out: Terminal) -> None:
     """--emit LANG: the value-and-gradient function (and the Hessian with --order 2) as source code;
     with --of given more than once, one function for every output's value and the Jacobian."""
     from ..interpret.emit import jacobian_ir, value_and_grad_ir
@@ -256,6 +256,11 @@ def _emit(request: Request, program: Program, out: Terminal) -> None:
         out.write(printer[request.emit](jacobian_ir(b, request.outputs)))
         return
     b = bind(program, {}, request.output, free=True)
+    if request.order > 1:  # the Hessian: a reverse pass per input, as --order 2 makes
+        from ..interpret.higher import count
+
+        inputs = len(b.inputs)
+        limits.check("derivatives", count(inputs, request.order), f"--emit --order {request.order} over {inputs:,} inputs")
     out.write(printer[request.emit](value_and_grad_ir(b, request.order)))
 
 
