@@ -245,7 +245,7 @@ class _Walk:
             add_constant_from(start)
         if strict:
             self.check_given()
-        b.output_name, b.output = _output(b, output, last)
+        b.output_name, b.output = output_of(b, output, last)
         return b
 
     def assign(self, i: int, name: str, n: int, constant_from: int) -> int:
@@ -305,7 +305,8 @@ def _who(option: str, name: str) -> str:
     return f"{option} {shorten(name)}" if option else shorten(name)
 
 
-def _output(b: Bindings, name: str | None, last: tuple[str, int] | None) -> tuple[str, int]:
+def output_of(b: Bindings, name: str | None, last: tuple[str, int] | None) -> tuple[str, int]:
+    """The output's name and node: the variable ``name`` (--of), else the last statement ``last``."""
     if name is not None:
         if name not in b.names:
             variables = listing(list(b.names)) or "none"

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Sequence
 
-from ..bindings import Bindings, _output
+from ..bindings import Bindings, output_of
 from ..errors import GradcliError, MathError
 from ..language.formulas import instantiate
 from ..language.ops import CONST, INPUT, OPS, Op, fold
@@ -199,7 +199,7 @@ def jacobian_ir(b: Bindings, outputs: list[str]) -> Emitted:
         raise ValueError("jacobian_ir needs at least one output")
     seen: set[str] = set()
     for name in outputs:
-        _output(b, name, None)  # the message of --of for a name the program lacks
+        output_of(b, name, None)  # the message of --of for a name the program lacks
         if name in seen:
             raise GradcliError(f"--of {name} is given more than once; give each output once")
         seen.add(name)
