@@ -99,17 +99,15 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
     symbolic = request.symbolic or request.format == "latex"
     order = request.order
     b, numeric = _bindings(request, program, request.output, symbolic)
+    _derivatives_budget(limits, b, order, "--order")  # before any of them is built, formulas or numbers
     report = Report()
     if symbolic:
         from ..interpret.symbolic import derivatives
 
         report.derivatives = derivatives(b)
         if order > 1:
-            from ..interpret.higher import count
             from ..interpret.symbolic_higher import formula_table
 
-            inputs = len(b.inputs)
-            limits.check("derivatives", count(inputs, order), f"--order {order} over {inputs:,} inputs")
             report.formulas = formula_table(report.derivatives, order)
     if numeric:
         report.result = result = differentiate(b)
@@ -127,11 +125,6 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
 def _numbers(request: Request, result: Result, limits: Limits, report: Report) -> None:
     """What --order, --check and --explain compute from a differentiated program (budgets first)."""
     order = request.order
-    if order > 1:
-        from ..interpret.higher import count
-
-        inputs = len(result.bindings.inputs)
-        limits.check("derivatives", count(inputs, order), f"--order {order} over {inputs:,} inputs")
     if request.check:
         from ..interpret.check import evaluations
 
@@ -148,6 +141,15 @@ def _numbers(request: Request, result: Result, limits: Limits, report: Report) -
         from ..interpret.check import gradient_check
 
         report.check = gradient_check(result, request.atol, request.rtol)
+
+
+def _derivatives_budget(limits: Limits, b: Bindings, order: int, option: str) -> None:
+    """Refuse --order N over more inputs than the derivatives budget allows (one check for every view)."""
+    if order > 1:
+        from ..interpret.higher import count
+
+        inputs = len(b.inputs)
+        limits.check("derivatives", count(inputs, order), f"{option} {order} over {inputs:,} inputs")
 
 
 def _fail_if_check_failed(check: Check | None) -> None:
@@ -256,11 +258,7 @@ def _emit(request: Request, program: Program, limits: Limits, out: Terminal) -> 
         out.write(printer[request.emit](jacobian_ir(b, request.outputs)))
         return
     b = bind(program, {}, request.output, free=True)
-    if request.order > 1:  # the Hessian: a reverse pass per input, as --order 2 makes
-        from ..interpret.higher import count
-
-        inputs = len(b.inputs)
-        limits.check("derivatives", count(inputs, request.order), f"--emit --order {request.order} over {inputs:,} inputs")
+    _derivatives_budget(limits, b, request.order, "--emit --order")  # the Hessian: a reverse pass per input
     out.write(printer[request.emit](value_and_grad_ir(b, request.order)))
 
 
