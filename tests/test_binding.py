@@ -111,4 +111,4 @@ def test_an_expression_output_is_parenthesised_after_the_partial_sign() -> None:
     assert summary(evaluate("a = 2; b = 3; a*b")) == "a*b = 6.0000   ∂(a*b)/∂a = 3.0000   ∂(a*b)/∂b = 2.0000"
     assert summary(evaluate("a = 2; b = a*3")) == "b = 6.0000   ∂b/∂a = 3.0000"
     swept = run_sweep(parse("a = 2; a*3"), {"a": [0.0, 1.0]})
-    assert swept.header() == ["a", "a*3", "d(a*3)/da"]
+    assert swept.header() == ["a", "a*3", "∂(a*3)/∂a"]

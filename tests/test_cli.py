@@ -216,7 +216,7 @@ def test_script_ends_fast_but_delivers_everything() -> None:
                 assert done.stdout.endswith("┘\n") and done.stdout.count("\n") == nodes + 5
     # the paths that leave their output in the buffer for the end of the process
     csv = run_buffered("y = x*x", "--sweep", "x=0:1:3", "--format", "csv")
-    assert csv.returncode == 0 and csv.stdout.splitlines() == ["x,y,dy/dx", "0.0,0.0,0.0", "0.5,0.25,1.0", "1.0,1.0,2.0"]
+    assert csv.returncode == 0 and csv.stdout.splitlines() == ["x,y,∂y/∂x", "0.0,0.0,0.0", "0.5,0.25,1.0", "1.0,1.0,2.0"]
     lines = run_buffered("-f", "-", "--each-line", "--format", "json", input="x = 1; y = x*2\nx = 2; y = x*3\n")
     assert lines.returncode == 0 and [json.loads(line)["value"] for line in lines.stdout.splitlines()] == [2.0, 6.0]
     bad = run_script("y = x*/2")

@@ -130,7 +130,7 @@ def test_two_variables_make_a_grid() -> None:
     grid = make_grid(map(parse_spec, ["x=-3:3:7", "y=0:1:3"]))
     res = run_sweep(parse("z = x * y + sin(x) * y ** 2"), grid)
     assert res.shape == (7, 3) and list(res.axes) == ["x", "y"]
-    assert res.header() == ["x", "y", "z", "dz/dx", "dz/dy"]
+    assert res.header() == ["x", "y", "z", "∂z/∂x", "∂z/∂y"]
     rows = list(res.rows())
     assert len(rows) == 21
     assert rows[0][:2] == (-3.0, 0.0) and rows[1][:2] == (-3.0, 0.5) and rows[3][:2] == (-2.0, 0.0)

@@ -35,7 +35,7 @@ def test_table_shows_first_and_last_rows() -> None:
 def test_csv_has_every_point_and_matches_the_derivative() -> None:
     r = invoke(PROGRAM, "--sweep", "x=-3:3:7", "--format", "csv")
     table = list(csv.reader(io.StringIO(r.stdout)))
-    assert table[0] == ["x", "y", "dy/dx"]
+    assert table[0] == ["x", "y", "∂y/∂x"]
     assert len(table) == 8
     for x, y, dydx in ((float(a) for a in row) for row in table[1:]):
         assert y == pytest.approx(x**2 * math.sin(x), rel=1e-12, abs=1e-12)
@@ -81,7 +81,7 @@ def test_file_plot(tmp_path: Path, ext: str) -> None:
         assert "y and its derivatives against x" in texts or b"<svg" in data
     else:
         assert data.startswith(b"\x89PNG" if ext == ".png" else b"%PDF")
-    assert r.stdout.startswith("x,y,dy/dx\n")
+    assert r.stdout.startswith("x,y,∂y/∂x\n")
 
 
 @pytest.mark.parametrize("args, message", [

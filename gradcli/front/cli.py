@@ -23,7 +23,7 @@ from ..language.ops import CONSTANTS, FUNCTIONS
 from ..language.parser import is_name, parse_count, parse_number
 from ..limits import LIMITS, Limits, amount, exceeded, parse_limit
 from ..text import printable, safe_message
-from ..views.render import DEFAULT_PRECISION
+from ..views.numbers import DEFAULT_PRECISION
 from .outputs import Outputs, file_identity
 from .request import Request, validate
 

@@ -144,9 +144,10 @@ class SweepResult:
         return {name: m.ravel() for name, m in zip(self.axes, mesh)}
 
     def header(self) -> list[str]:
-        """Column names: the swept variables, the output, then ``d<output>/d<variable>``."""
-        d_out = f"d{as_operand(self.output_name)}"
-        return [*self.axes, self.output_name, *(f"{d_out}/d{name}" for name in self.gradients)]
+        """Column names: the swept variables, the output, then ``∂<output>/∂<variable>`` (the
+        notation of every other table and of the plots)."""
+        d_out = f"∂{as_operand(self.output_name)}"
+        return [*self.axes, self.output_name, *(f"{d_out}/∂{name}" for name in self.gradients)]
 
     def rows(self) -> Iterator[tuple[float, ...]]:
         """One tuple of floats per point, in ``header()`` order; the last axis varies fastest."""

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import GradcliError
 from ..interpret.engine import Value
-from .render import DEFAULT_PRECISION, fmt
+from .numbers import DEFAULT_PRECISION, fmt
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection

@@ -7,13 +7,15 @@ imported inside the functions that need it, so the JSON path never loads it.
 from __future__ import annotations
 
 import io
-import math
+from collections import deque
 from functools import lru_cache
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..interpret.engine import Value, topological_order
 from ..language.parser import as_operand
 from ..text import printable, shorten
+from .numbers import DEFAULT_PRECISION, column, fmt, json_number
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -22,33 +24,48 @@ if TYPE_CHECKING:
     from ..interpret.program import Result
     from ..interpret.sweep import SweepResult
 
-DEFAULT_PRECISION = 4
-
-
-def fmt(x: float, precision: int = DEFAULT_PRECISION) -> str:
-    """A number for tables: fixed decimals, or an exponent when very large or small."""
-    if math.isnan(x):
-        return "undefined"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == 0:
-        return f"{0.0:.{precision}f}"  # also turns -0.0 into 0.0000
-    if 10.0 ** -precision <= abs(x) < 1e9:
-        return f"{x:.{precision}f}"
-    return f"{x:.{precision}e}"
-
-
 def op_symbol(v: Value) -> str:
-    return v.op.symbol or v.op.name  # leaves show "input" / "const"
+    """The op column: the op's symbol, its name for leaves ("input", "const") and for
+    negation ("neg", as JSON says), which would otherwise read as subtraction's "-"."""
+    if v.op.name == "neg":
+        return "neg"
+    return v.op.symbol or v.op.name
 
 
-def summary(result: Result, precision: int = DEFAULT_PRECISION) -> str:
-    """One line: the output's value, then d(output)/d(input) for each input and d(output)/d(name)
-    for each other named variable."""
+def summary_parts(result: Result, precision: int = DEFAULT_PRECISION) -> list[str]:
+    """The output's value, then d(output)/d(input) for each input and d(output)/d(name) for
+    each other named variable."""
     out = result.output_name
     parts = [f"{out} = {fmt(result.value, precision)}"]
     parts += [f"∂{as_operand(out)}/∂{name} = {fmt(grad, precision)}" for name, grad in result.partials.items()]
-    return "   ".join(parts)
+    return parts
+
+
+def summary(result: Result, precision: int = DEFAULT_PRECISION) -> str:
+    """The summary on one line."""
+    return "   ".join(summary_parts(result, precision))
+
+
+def fit(wide: "RenderableType", narrow: "RenderableType") -> "RenderableType":
+    """``wide`` where the console has room for it, else ``narrow`` (the same content laid out
+    for a narrow terminal). Pipes and files are as wide as the content: they get ``wide``."""
+    from rich.measure import Measurement
+
+    class Fit:
+        def __rich_console__(self, console: Any, options: Any) -> Any:
+            needed = Measurement.get(console, options.update(width=10**6), wide).maximum
+            yield wide if needed <= options.max_width else narrow
+
+    return Fit()
+
+
+def summary_text(result: Result, precision: int = DEFAULT_PRECISION) -> "RenderableType":
+    """The summary: one line where it fits, else one derivative per line (never broken mid-token)."""
+    from rich.text import Text
+
+    parts = [printable(p) for p in summary_parts(result, precision)]
+    one_line = Text("   ".join(parts), style="bold", no_wrap=True, overflow="ignore")
+    return fit(one_line, Text("\n".join(parts), style="bold", no_wrap=True, overflow="ignore"))
 
 
 def table(result: Result, precision: int = DEFAULT_PRECISION) -> "RenderableType":
@@ -63,11 +80,12 @@ def table(result: Result, precision: int = DEFAULT_PRECISION) -> "RenderableType
     t.add_column("inputs", style="dim")
     t.add_column("data", justify="right")
     t.add_column("grad", justify="right", style="green")
+    data = column((v.data for v in result.nodes), precision)
+    grad = column((v.grad for v in result.nodes), precision)
     for i, v in enumerate(result.nodes):
         inputs = ", ".join(str(result.node_id(u)) for u in v.inputs)
-        t.add_row(str(i), Text(printable(v.label)), op_symbol(v), inputs, fmt(v.data, precision), fmt(v.grad, precision))
-    # the summary stays one line however narrow the terminal (print with crop=False)
-    return Group(Text(printable(summary(result, precision)), style="bold", no_wrap=True, overflow="ignore"), t)
+        t.add_row(str(i), Text(printable(v.label)), op_symbol(v), inputs, data(v.data), grad(v.grad))
+    return Group(summary_text(result, precision), t)
 
 
 def tree(result: Result, precision: int = DEFAULT_PRECISION, max_depth: int = 50) -> "RenderableType":
@@ -153,10 +171,6 @@ def to_json(result: Result) -> dict[str, Any]:
     }
 
 
-def json_number(x: float) -> float | None:
-    return x if math.isfinite(x) else None  # JSON has no NaN or infinity: undefined is null
-
-
 PROGRAM_WIDTH = 60  # a program longer than this is shortened in the middle in --each-line tables
 BATCH_ROWS = 40  # an --each-line table on a terminal longer than this shows its first and last rows
 
@@ -180,15 +194,18 @@ def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION, el
     ran: list[LineResult | None] = [row for row in rows if row.result is not None]
     half = BATCH_ROWS // 2
     shown: list[LineResult | None] = ran if not elide or len(ran) <= BATCH_ROWS else [*ran[:half], None, *ran[-half:]]
+    results = [row.result for row in shown if row is not None and row.result is not None]
+    value = column((r.value for r in results), precision)
+    grad = column((g for r in results for g in r.partials.values()), precision)
     for row in shown:
         if row is None:
             t.add_row("…", "…", "…", "…")
             continue
         r = row.result
         assert r is not None
-        grads = ", ".join(f"∂/∂{name} = {fmt(g, precision)}" for name, g in r.partials.items())
+        grads = ", ".join(f"∂/∂{name} = {grad(g)}" for name, g in r.partials.items())
         t.add_row(str(row.line), Text(shorten(printable(row.source.strip()), PROGRAM_WIDTH)),
-                  Text(printable(f"{r.output_name} = {fmt(r.value, precision)}")), Text(printable(grads)))
+                  Text(printable(f"{r.output_name} = {value(r.value)}")), Text(printable(grads)))
     if len(shown) == len(ran):
         return t
     note = f"{len(ran):,} lines ran; the first and last {half} are shown (--format json, or a pipe, has every line)"
@@ -214,11 +231,14 @@ def sweep_table(result: "SweepResult", precision: int = DEFAULT_PRECISION) -> "R
     t = new_table()
     for name in result.header():
         t.add_column(name, justify="right")
-    rows = list(result.rows())
     half = SWEEP_ROWS // 2
-    shown: list[tuple[float, ...] | None] = [*rows] if len(rows) <= SWEEP_ROWS else [*rows[:half], None, *rows[-half:]]
+    rows = result.rows()
+    shown: list[tuple[float, ...] | None] = list(rows) if result.values.size <= SWEEP_ROWS else [
+        *islice(rows, half), None, *deque(rows, maxlen=half)]  # the last rows, not a list of every point
+    numbers = [row for row in shown if row is not None]
+    formats = [column((row[i] for row in numbers), precision) for i in range(len(result.header()))]
     for row in shown:
-        t.add_row(*(["…"] * len(result.header()) if row is None else [fmt(x, precision) for x in row]))
+        t.add_row(*(["…"] * len(result.header()) if row is None else [f(x) for f, x in zip(formats, row)]))
     axes = ", ".join(f"{name} from {fmt(a[0], precision)} to {fmt(a[-1], precision)} ({len(a)} points)"
                      for name, a in result.axes.items())
     return Group(Text(f"{result.output_name} over {axes}", style="bold"), t)
@@ -231,7 +251,6 @@ def sweep_csv(result: "SweepResult") -> Iterator[str]:
     prefixed with ``'``, as OWASP's advice on CSV injection says.
     """
     import csv
-    from itertools import islice
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

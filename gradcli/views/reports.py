@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..language.parser import as_operand, is_name
 from ..text import printable
-from .render import DEFAULT_PRECISION, fmt, json_number, new_table
+from .numbers import DEFAULT_PRECISION, column, fmt, json_number
+from .render import fit, new_table
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -33,8 +34,8 @@ def check_table(check: "Check", precision: int = DEFAULT_PRECISION) -> "Renderab
     if several:
         t.add_column("output", style="bold")
     t.add_column("variable", style="bold")
-    for column in ("autodiff", "numeric", "abs error", "rel error"):
-        t.add_column(column, justify="right")
+    for heading in ("autodiff", "numeric", "abs error", "rel error"):
+        t.add_column(heading, justify="right")
     t.add_column("check")
     for row in check.rows:
         verdict = Text("ok", style="green") if row.ok else Text("FAIL", style="bold red")
@@ -58,25 +59,38 @@ def check_json(check: "Check") -> dict[str, Any]:
 
 
 def explain_table(result: Result, steps: "list[Step]", precision: int = DEFAULT_PRECISION) -> "RenderableType":
-    """The backward pass, one row per edge, in the order it runs."""
+    """The backward pass, one row per edge, in the order it runs: a table where the terminal
+    has room for it, else each step as a block of three lines (nothing folded mid-number)."""
     from rich.console import Group
     from rich.text import Text
 
     from ..interpret.explain import partial
 
+    upstream = column((s.upstream for s in steps), precision)
+    local = column((s.local for s in steps), precision)
+    contribution = column((s.contribution for s in steps), precision)
+    total = column((s.total for s in steps), precision)
     t = new_table()
-    t.add_column("step", justify="right", style="dim")
+    t.add_column("step", justify="right", style="dim", no_wrap=True)
     t.add_column("edge")
     t.add_column("local derivative")
-    t.add_column("upstream × local", justify="right")
+    t.add_column("upstream × local", justify="right", no_wrap=True)
     t.add_column("grad now", justify="right", style="green")
+    from rich.table import Table
+
+    blocks = Table.grid(padding=(0, 2))  # wrapped lines stay indented under their step
+    blocks.add_column(justify="right", style="dim", no_wrap=True)
+    blocks.add_column()
     for n, s in enumerate(steps, 1):
         source, target = result.nodes[s.source].label, result.nodes[s.target].label
-        t.add_row(str(n), Text(printable(f"{source} → {target}")), Text(f"{partial(result, s)} = {s.formula}"),
-                  f"{fmt(s.upstream, precision)} × {fmt(s.local, precision)} = {fmt(s.contribution, precision)}",
-                  Text(printable(f"{target}: {fmt(s.total, precision)}")))
-    title = f"backward pass, {len(steps)} steps: input grad += upstream grad × local derivative"
-    return Group(Text(title, style="bold"), t)
+        edge, derivative = printable(f"{source} → {target}"), f"{partial(result, s)} = {s.formula}"
+        product = f"{upstream(s.upstream)} × {local(s.local)} = {contribution(s.contribution)}"
+        now = printable(f"{target}: {total(s.total)}")
+        t.add_row(str(n), Text(edge), Text(derivative), product, Text(now))
+        now_in_words = printable(f"grad {as_operand(target)} now {total(s.total)}")
+        blocks.add_row(str(n), Text.assemble(edge, "\n", derivative, "\n", product, "   ", (now_in_words, "green")))
+    title = Text(f"backward pass, {len(steps)} steps: input grad += upstream grad × local derivative", style="bold")
+    return fit(Group(title, t), Group(title, blocks))
 
 
 def explain_json(steps: "list[Step]") -> list[dict[str, Any]]:
@@ -178,9 +192,11 @@ def jacobian_table(jac: "Jacobian", precision: int = DEFAULT_PRECISION) -> "Rend
     t.add_column("value", justify="right")
     for name in jac.inputs:
         t.add_column(Text(printable(f"∂/∂{name}")), justify="right", style="green")
+    value = column((r.value for r in jac.results), precision)
+    grads = {name: column((r.inputs[name].grad for r in jac.results), precision) for name in jac.inputs}
     for r in jac.results:
-        t.add_row(Text(printable(r.output_name)), fmt(r.value, precision),
-                  *[fmt(r.inputs[name].grad, precision) for name in jac.inputs])
+        t.add_row(Text(printable(r.output_name)), value(r.value),
+                  *[grads[name](r.inputs[name].grad) for name in jac.inputs])
     title = f"Jacobian of {', '.join(jac.outputs)}: ∂row/∂column"
     return Group(Text(printable(title), style="bold"), t)
 
@@ -212,14 +228,16 @@ def derivatives_table(names: list[str], table: dict[tuple[str, ...], float], out
         t.add_column("", style="bold")
         for name in names:
             t.add_column(name, justify="right")
+        entries = {col: column((_hessian_entry(table, names, row, col) for row in names), precision) for col in names}
         for row in names:
-            t.add_row(Text(row), *[fmt(_hessian_entry(table, names, row, col), precision) for col in names])
+            t.add_row(Text(row), *[entries[col](_hessian_entry(table, names, row, col)) for col in names])
     else:
         title = f"derivatives of order {order} of {output_name}"
         t.add_column("derivative", style="bold")
         t.add_column("value", justify="right", style="green")
+        values = column(table.values(), precision)
         for key, value in table.items():
-            t.add_row(Text(printable(_partial(output_name, key, order))), fmt(value, precision))
+            t.add_row(Text(printable(_partial(output_name, key, order))), values(value))
     return Group(Text(title, style="bold"), t)
 
 
