@@ -172,7 +172,8 @@ def _findings(result: Result, watched: list[tuple[Value, Edge]], probe: _Probe, 
             if min(low, high) <= 0 <= max(low, high):
                 found.append(_say(result, node, edge, args, gap, reach, _sides(node, edge, args, gap)))
         elif not ok and abs(gap) <= NEAR * reach:
-            found.append(_say(result, node, edge, args, gap, reach, ""))
+            across = min(low, high) < 0 < max(low, high)  # 1/x from x - h < 0 to x + h > 0
+            found.append(_say(result, node, edge, args, gap, reach, "", ", across it" if across else ""))
     return found
 
 
@@ -201,7 +202,7 @@ def _sides(node: Value, edge: Edge, args: tuple[float, ...], gap: float) -> str:
 
 
 def _say(result: Result, node: Value, edge: Edge, args: tuple[float, ...], gap: float, reach: float | None,
-         detail: str) -> str:
+         detail: str, how: str = "") -> str:
     """``y = relu(x) is at its kink (x = 0): one-sided slopes 0 and 1``."""
     text = expression(result.bindings, result.node_id(node))
     who = text if node.label in ("", text) else f"{node.label} = {text}"
@@ -210,7 +211,7 @@ def _say(result: Result, node: Value, edge: Edge, args: tuple[float, ...], gap: 
     where = "at" if gap == 0 else f"{number(abs(gap))} from"
     said = f"{who} is {where} its {edge.kind} ({place})"
     if gap != 0 and reach is not None:
-        said += f", and the step moves {labels[edge.arg]} by {number(reach)}"
+        said += f", and the step moves {labels[edge.arg]} by {number(reach)}{how}"
     return f"{said}: {detail}" if detail else said
 
 
