@@ -115,8 +115,10 @@ def _differences(graph: list[Value], leaf: Value, watched: list[tuple[Value, Edg
     output = graph[-1]
     failed: Value | None = None
 
+    watched_inputs = [node.inputs for node, _ in watched]
+
     def inputs_of_watched() -> list[tuple[float, ...]]:
-        return [tuple(a.data for a in node.inputs) for node, _ in watched]
+        return [tuple([a.data for a in inputs]) for inputs in watched_inputs]
 
     def at(t: float) -> float:
         nonlocal failed
