@@ -21,9 +21,8 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from ..bindings import expression
-from ..errors import MathError
-from ..language.ops import Edge
-from .engine import Value, compute, forward, topological_order
+from ..language.ops import Edge, fold
+from .engine import ForwardError, Value, forward, topological_order
 from .program import Result
 
 ATOL = 1e-5
@@ -121,17 +120,8 @@ def _differences(graph: list[Value], leaf: Value, watched: list[tuple[Value, Edg
         return [tuple([a.data for a in inputs]) for inputs in watched_inputs]
 
     def at(t: float) -> float:
-        nonlocal failed
         leaf.data = t
-        node = leaf
-        try:
-            for node in graph:
-                inputs = node.inputs
-                if inputs:
-                    node.data = compute(node.op, inputs)
-        except MathError:
-            failed = node  # the loop's node: the one that could not be computed
-            raise
+        forward(graph)
         return output.data
 
     here = inputs_of_watched()
@@ -142,7 +132,8 @@ def _differences(graph: list[Value], leaf: Value, watched: list[tuple[Value, Edg
                 above = inputs_of_watched()
                 low = at(x - h)
                 return _Probe((high - low) / (2 * h), h, here, inputs_of_watched(), above, None)
-            except MathError:
+            except ForwardError as e:
+                failed = e.node
                 h /= 10
         return _Probe(math.nan, h * 10, here, [], [], failed)
     finally:
@@ -195,7 +186,7 @@ def _sides(node: Value, edge: Edge, args: tuple[float, ...], gap: float) -> str:
     d = STEP * max(1.0, abs(point))
 
     def f(t: float) -> float:
-        return compute(node.op, tuple(Value(t if j == k else a) for j, a in enumerate(args)))
+        return fold(node.op, *args[:k], t, *args[k + 1:])
 
     left, middle, right = f(point - d), f(point), f(point + d)
     if edge.kind == "jump":
