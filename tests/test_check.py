@@ -204,3 +204,11 @@ def test_a_note_is_escaped_on_the_terminal() -> None:
     shown = console.file.getvalue()
     assert "\x1b" not in shown and "\u202e" not in shown
     assert "y\\x1b[2J = relu(x)\\u202e is at its kink" in shown
+
+
+def test_a_note_names_a_few_findings_and_counts_the_rest() -> None:
+    terms = " + ".join(f"relu({k} * x)" for k in range(1, 1001))
+    (row,) = gradient_check(evaluate(f"x = 0; y = {terms}")).rows
+    assert row.note is not None and len(row.note) < 400
+    assert row.note.startswith("relu(1 * x) is at its kink (1 * x = 0): one-sided slopes 0 and 1; relu(2 * x) ")
+    assert row.note.endswith("; and 997 more kinks or singularities")

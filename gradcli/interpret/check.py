@@ -33,6 +33,8 @@ SHRINKS = 8
 #: a singularity this many times the step's reach away, or nearer, is named in a failure's note: the
 #: error it puts in a central difference grows as (reach / distance)**2, about 1e-3 (RTOL) at 30
 NEAR = 30
+#: a note names this many findings at most (a network of relus at 0 has thousands)
+NOTES = 3
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,16 @@ def gradient_check(result: Result, atol: float = ATOL, rtol: float = RTOL) -> Ch
         abs_error = abs(v.grad - numeric)
         rel_error = abs_error / abs(numeric) if numeric else (0.0 if abs_error == 0 else math.inf)
         ok = abs_error <= atol + rtol * abs(numeric)  # False for NaN
-        note = "; ".join(dict.fromkeys(_findings(result, watched, probe, ok))) or None
+        note = _note(list(dict.fromkeys(_findings(result, watched, probe, ok))))
         rows.append(CheckRow(name, v.grad, numeric, abs_error, rel_error, ok, note=note))
     return Check(rows, atol, rtol)
+
+
+def _note(findings: list[str]) -> str | None:
+    """The findings in one note, the first NOTES of many and how many more."""
+    if len(findings) > NOTES:
+        return "; ".join(findings[:NOTES]) + f"; and {len(findings) - NOTES:,} more kinks or singularities"
+    return "; ".join(findings) or None
 
 
 def numeric_gradient(graph: list[Value], leaf: Value) -> float:
