@@ -94,15 +94,6 @@ def _note(findings: list[str]) -> str | None:
     return "; ".join(findings) or None
 
 
-def numeric_gradient(graph: list[Value], leaf: Value) -> float:
-    """d(graph[-1])/d(leaf) by central differences; NaN when none can be taken.
-
-    ``graph`` is the output's topological order. Where a step leaves the domain
-    (log near 0), the step shrinks tenfold, up to SHRINKS times.
-    """
-    return _differences(graph, leaf, []).numeric
-
-
 class _Probe(NamedTuple):
     """A central difference, and what the watched nodes' inputs were on the way."""
 
@@ -118,6 +109,12 @@ class _Probe(NamedTuple):
 
 
 def _differences(graph: list[Value], leaf: Value, watched: list[tuple[Value, Edge]]) -> _Probe:
+    """d(graph[-1])/d(leaf) by central differences (NaN when none can be taken), and the inputs
+    of the ``watched`` nodes on the way.
+
+    ``graph`` is the output's topological order. Where a step leaves the domain
+    (log near 0), the step shrinks tenfold, up to SHRINKS times.
+    """
     x = leaf.data
     h = STEP * max(1.0, abs(x))
     output = graph[-1]
