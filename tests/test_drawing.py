@@ -37,14 +37,17 @@ def seed_dot() -> str:
     return digraph(r.nodes, r.output).source
 
 
-def test_records_hold_label_data_and_grad() -> None:
-    source = seed_dot()
-    for label in ["{ a | data 2.0000 | grad 3.0000 }", "{ 3 | data 3.0000 | grad 1.0000 }",
-                  "{ b | data 5.0000 | grad 1.0000 }", "{ d | data 9.0000 | grad 1.0000 }"]:
-        assert label in source
+@pytest.mark.parametrize("rankdir, row", [("LR", "{{ {} }}"), ("TB", "{}")])
+def test_records_hold_label_data_and_grad_in_a_row_either_way(rankdir: str, row: str) -> None:
+    # a record's top-level fields run across the ranks: braces turn them back into a row left to right
+    r = evaluate(SEED)
+    source = digraph(r.nodes, r.output, rankdir=rankdir).source
+    for label in ["a | data 2.0000 | grad 3.0000", "3 | data 3.0000 | grad 1.0000",
+                  "b | data 5.0000 | grad 1.0000", "d | data 9.0000 | grad 1.0000"]:
+        assert f'label="{row.format(label)}"' in source
     assert source.count("shape=record") == 6
     assert source.count("shape=circle") == 3  # one op node per op
-    assert "rankdir=LR" in source
+    assert f"rankdir={rankdir}" in source
 
 
 def test_edge_counts() -> None:

@@ -116,8 +116,10 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
             from ..views import drawing as draw
 
             format = draw.picture_format(request.graph)
-            dot = draw.picture(result, format, request.precision, request.max_nodes).source
-            outputs.stage("--graph", request.graph, draw.render(dot, format))
+            where = f"warning: --graph {request.graph}"
+            picture = draw.picture_bytes(result, format, request.precision, request.max_nodes, request.rankdir,
+                                         warn=lambda lost: out.say(f"{where}: {lost}"))
+            outputs.stage("--graph", request.graph, picture)
     _print(request, report, out)
     _fail_if_check_failed(report.check)
 

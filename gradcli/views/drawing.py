@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import GradcliError
 from ..interpret.engine import Value
+from . import layout
 from .render import DEFAULT_PRECISION, fmt
 
 if TYPE_CHECKING:
@@ -56,6 +57,10 @@ class GraphError(GradcliError):
     exit_code = 1
 
 
+class LayoutTimeout(GraphError):
+    """Graphviz took longer than its time to lay the graph out."""
+
+
 def picture_format(path: str | os.PathLike[str]) -> str:
     """The format for ``path`` from its extension; a GradcliError for an unknown one."""
     suffix = Path(path).suffix.lower()
@@ -70,39 +75,110 @@ def record_escape(text: str) -> str:
     return "".join("\\" + ch if ch in '{}|<>"\\' else ch for ch in text)
 
 
+#: text in records, on op nodes and on edges, in points (dot's default for nodes is 14)
+FONTSIZE = 14
+EDGE_FONTSIZE = 11
+
+
 def digraph(
-    nodes: Sequence[Value], output: Value | None = None, precision: int = DEFAULT_PRECISION, edges: bool = True
+    nodes: Sequence[Value], output: Value | None = None, precision: int = DEFAULT_PRECISION,
+    folded: Sequence[tuple[int, int]] | None = None, rankdir: str | None = None, wrap: bool = True,
 ) -> "graphviz.Digraph":
     """The graph of ``nodes`` (inputs before users); node names are their positions.
 
-    ``edges=False`` draws the records alone (the caller adds its own edges).
+    ``folded``: draw the records alone, joined by these dashed edges (i, j), i < j, instead
+    of op nodes. ``rankdir`` 'LR' or 'TB'; None chooses by the graph's shape
+    (layout.direction). A picture too long to read whole wraps (layout.bands) unless ``wrap``
+    is False. An operand whose order matters gets its name on its edge
+    (``a / b``: dividend, divisor), from the op table.
     """
     import graphviz
 
     ids = {v: i for i, v in enumerate(nodes)}
-    graph_attr = {"rankdir": "LR"}
+    records = [_record_fields(v, precision) for v in nodes]
+    boxes, box_edges = _boxes(nodes, records, folded)
+    if rankdir is None:
+        rankdir = layout.direction(boxes, box_edges)
+    graph_attr = {"rankdir": rankdir}
     if len(nodes) > TIDY_NODES:
         graph_attr["nslimit"] = "1"
-    dot = graphviz.Digraph("gradcli", graph_attr=graph_attr, node_attr={"fontname": "Helvetica"})
+    dot = graphviz.Digraph("gradcli", graph_attr=graph_attr, node_attr={"fontname": "Helvetica"},
+                           edge_attr={"fontname": "Helvetica", "fontsize": str(EDGE_FONTSIZE), "fontcolor": "gray25"})
+    # a long picture wraps: each band of ranks in an invisible cluster of its own, and the edges
+    # between bands do not rank their ends, so the bands stand side by side
+    wrapped = layout.bands(boxes, box_edges, rankdir) if wrap else None
+    band = wrapped or [0] * len(boxes)
+    clusters = {b: graphviz.Digraph(f"cluster_{b}", graph_attr={"style": "invis"}) for b in sorted(set(band))}
+    if wrapped is None:
+        clusters = {0: dot}
+    box = 0  # the next box: each op node's just before its record's (as _boxes numbers them)
+
+    def edge(tail: str, head: str, tail_box: int, head_box: int, **attrs: str) -> None:
+        if band[tail_box] != band[head_box]:
+            attrs["constraint"] = "false"
+        dot.edge(tail, head, **attrs)
+
+    at: dict[Value, int] = {}
     for i, v in enumerate(nodes):
-        fields = [record_escape(v.label)] if v.label else []  # values built in Python may have no label
-        fields += [f"data {fmt(v.data, precision)}", f"grad {fmt(v.grad, precision)}"]
-        label = "{ " + " | ".join(fields) + " }"
-        attrs = {"shape": "record", "label": label}
+        op_box = box if v.inputs and folded is None else None  # its op node's box, then its record's
+        at[v] = box = box + (op_box is not None)
+        # a record's top-level fields run across the rank direction: braces keep them in a row either way
+        row = " | ".join(records[i])
+        attrs = {"shape": "record", "label": "{ " + row + " }" if rankdir == "LR" else row}
         if v.op.name == "input":
             attrs.update(style="filled", fillcolor="lightblue")
         if v is output:
             attrs.update(penwidth="2")
-        dot.node(f"n{i}", **attrs)
-        if v.inputs and edges:
-            dot.node(f"n{i}op", label=record_escape(v.op.symbol), shape="circle", fontsize="10", margin="0")
-            dot.edge(f"n{i}op", f"n{i}")
-            for u in v.inputs:
-                dot.edge(f"n{ids[u]}", f"n{i}op")
+        clusters[band[box]].node(f"n{i}", **attrs)
+        if op_box is not None:
+            symbol = v.op.symbol
+            clusters[band[op_box]].node(f"n{i}op", label=record_escape(symbol), fontsize=str(FONTSIZE),
+                                        margin="0.04", shape="circle" if len(symbol) <= 2 else "ellipse")
+            edge(f"n{i}op", f"n{i}", op_box, box)
+            names = v.op.operands or ("",) * len(v.inputs)
+            for u, name in zip(v.inputs, names):
+                edge(f"n{ids[u]}", f"n{i}op", at[u], op_box, **({"label": f" {name}"} if name else {}))
+        box += 1
+    for i, j in folded or ():
+        edge(f"n{i}", f"n{j}", i, j, style="dashed")
+    if wrapped is not None:
+        for cluster in clusters.values():
+            dot.subgraph(cluster)
     return dot
 
 
-def picture(result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES) -> "graphviz.Digraph":
+def _record_fields(v: Value, precision: int) -> list[str]:
+    fields = [record_escape(v.label)] if v.label else []  # values built in Python may have no label
+    return fields + [f"data {fmt(v.data, precision)}", f"grad {fmt(v.grad, precision)}"]
+
+
+def _boxes(
+    nodes: Sequence[Value], records: list[list[str]], folded: Sequence[tuple[int, int]] | None
+) -> tuple[list[tuple[float, float]], list[tuple[int, int]]]:
+    """The drawn nodes' sizes in points (each op node just before its record) and the edges
+    between them, for layout.direction."""
+    height = 0.5 * layout.POINTS_PER_INCH  # dot's least node height
+    record = [(sum(layout.text_width(f, FONTSIZE) + 16 for f in fields), height) for fields in records]
+    if folded is not None:
+        return record, list(folded)
+    at: dict[Value, int] = {}  # a value's record among the boxes
+    boxes: list[tuple[float, float]] = []
+    edges: list[tuple[int, int]] = []
+    for v, box in zip(nodes, record):
+        if v.inputs:
+            op = len(boxes)
+            boxes.append((max(height, layout.text_width(v.op.symbol, FONTSIZE) * 1.5), height))
+            edges += [(at[u], op) for u in v.inputs]
+            edges.append((op, op + 1))
+        at[v] = len(boxes)
+        boxes.append(box)
+    return boxes, edges
+
+
+def picture(
+    result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
+    rankdir: str | None = None, wrap: bool = True,
+) -> "graphviz.Digraph":
     """The graph to draw: whole when it fits ``max_nodes``; else only the named values,
     with unnamed intermediates folded into the edges between them; else an error.
 
@@ -110,14 +186,14 @@ def picture(result: "Result", format: str, precision: int = DEFAULT_PRECISION, m
     """
     nodes = result.nodes
     if format == "dot" or len(nodes) <= max_nodes:
-        return digraph(nodes, result.output, precision)
+        return digraph(nodes, result.output, precision, rankdir=rankdir, wrap=wrap)
     named = _named(result)
     if len(named) > max_nodes:
         raise GradcliError(
             f"--graph: {len(nodes):,} values are too many to lay out (the budget is --max-nodes {max_nodes}),"
             f" and so are its {len(named):,} named ones; raise --max-nodes, or write a .dot file"
         )
-    return folded_digraph(result, named, precision, max_nodes)
+    return folded_digraph(result, named, precision, max_nodes, rankdir, wrap)
 
 
 def _named(result: "Result") -> list[Value]:
@@ -170,28 +246,53 @@ def folded_edges(nodes: Sequence[Value], named: Sequence[Value], max_edges: int 
 
 
 def folded_digraph(
-    result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES
+    result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
+    rankdir: str | None = None, wrap: bool = True,
 ) -> "graphviz.Digraph":
     """Only the named values; an edge u -> v where v is computed from u through unnamed steps.
 
     At most ``FOLDED_EDGES_PER_NODE * max_nodes`` edges, else a GradcliError.
     """
     edges = folded_edges(result.nodes, named, FOLDED_EDGES_PER_NODE * max_nodes)
-    dot = digraph(named, result.output, precision, edges=False)
+    dot = digraph(named, result.output, precision, folded=edges, rankdir=rankdir, wrap=wrap)
     hidden = len(result.nodes) - len(named)
     dot.attr(label=f"{hidden:,} unnamed values folded into the dashed edges", labelloc="t")
-    for i, j in edges:
-        dot.edge(f"n{i}", f"n{j}", style="dashed")
     return dot
 
 
-def render(source: str, format: str, renderer: str = "auto", timeout: float = LAYOUT_TIMEOUT) -> bytes:
-    """DOT source -> picture bytes. ``renderer`` is 'auto', 'dot' (system) or 'embedded'."""
+def picture_bytes(
+    result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
+    rankdir: str | None = None, warn: Callable[[str], None] | None = None,
+) -> bytes:
+    """The picture of ``result`` in ``format``, laid out. Graphviz's ranking fails on some
+    wrapped graphs (flat edges between records, "trouble in init_rank"): such a picture is
+    laid out again unwrapped, as it always could be."""
+    source = picture(result, format, precision, max_nodes, rankdir).source
+    try:
+        return render(source, format, warn=warn)
+    except LayoutTimeout:
+        raise  # not a failure of wrapping: a second layout would only double the wait
+    except GraphError:
+        unwrapped = picture(result, format, precision, max_nodes, rankdir, wrap=False).source
+        if unwrapped == source:
+            raise
+        return render(unwrapped, format, warn=warn)
+
+
+def render(
+    source: str, format: str, renderer: str = "auto", timeout: float = LAYOUT_TIMEOUT,
+    warn: Callable[[str], None] | None = None,
+) -> bytes:
+    """DOT source -> picture bytes. ``renderer`` is 'auto', 'dot' (system) or 'embedded'.
+
+    ``warn`` is told, in one line, when the picture lost detail on the way (a PNG that
+    Graphviz scaled down to its bitmap limit).
+    """
     if format == "dot":
         return source.encode("utf-8")
     dot = shutil.which("dot") if renderer in ("auto", "dot") else None
     if dot:
-        return _render_system(dot, source, format, timeout)
+        return _render_system(dot, source, format, timeout, warn)
     if renderer == "dot":
         raise GraphError("Graphviz's dot program is not on PATH")
     if format != "svg":
@@ -201,7 +302,9 @@ def render(source: str, format: str, renderer: str = "auto", timeout: float = LA
     return _render_embedded(source, timeout)
 
 
-def _render_system(dot: str, source: str, format: str, timeout: float) -> bytes:
+def _render_system(
+    dot: str, source: str, format: str, timeout: float, warn: Callable[[str], None] | None = None
+) -> bytes:
     """Picture bytes from the system ``dot``, which never outlives this process."""
     with subprocess.Popen(
         [dot, f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -210,14 +313,33 @@ def _render_system(dot: str, source: str, format: str, timeout: float) -> bytes:
         try:
             stdout, stderr = process.communicate(source.encode("utf-8"), timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise GraphError(f"Graphviz took longer than {timeout:g} s to lay out the graph") from None
+            raise LayoutTimeout(f"Graphviz took longer than {timeout:g} s to lay out the graph") from None
         finally:
             process.kill()  # a no-op when dot has finished; on any exception, dot stops with us
             process.wait()
     if process.returncode != 0:
         lines = stderr.decode("utf-8", "replace").strip().splitlines()
         raise GraphError(f"Graphviz failed: {lines[0] if lines else _exit_reason(process.returncode)}")
+    shrunk = scaled_down(stdout, stderr)
+    if shrunk and warn is not None:
+        warn(shrunk)
     return stdout
+
+
+#: the most pixels Graphviz's bitmaps (cairo's) have a side; a bigger PNG is scaled down to fit
+BITMAP_LIMIT = 32767
+
+
+def scaled_down(picture: bytes, stderr: bytes) -> str | None:
+    """What was lost, in one line, when dot says it scaled a bitmap down to its limit; else None."""
+    said = re.search(rb"Scaling by ([0-9.]+)", stderr)
+    if said is None or not picture.startswith(b"\x89PNG") or not 0 < float(said.group(1)) < 1:
+        return None
+    scale = float(said.group(1))
+    width, height = (int.from_bytes(picture[at:at + 4], "big") for at in (16, 20))  # the PNG's IHDR
+    return (f"the picture would be {round(width / scale):,}×{round(height / scale):,} px, over Graphviz's limit of"
+            f" {BITMAP_LIMIT:,} px a side: it was scaled down to {scale:.0%} ({width:,}×{height:,} px);"
+            " try --rankdir, a lower --max-nodes, or an .svg")
 
 
 def _render_embedded(source: str, timeout: float) -> bytes:
@@ -231,7 +353,7 @@ def _render_embedded(source: str, timeout: float) -> bytes:
     try:
         send.close()
         if not receive.poll(timeout):
-            raise GraphError(f"Graphviz took longer than {timeout:g} s to lay out the graph")
+            raise LayoutTimeout(f"Graphviz took longer than {timeout:g} s to lay out the graph")
         ok, payload = receive.recv()
     except EOFError:
         child.join()  # it closed the pipe by dying: its exit code says how
