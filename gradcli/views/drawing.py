@@ -1,16 +1,20 @@
 """Result -> a graphviz picture of the graph, in the classic micrograd look.
 
-Each value is a record ``{ label | data … | grad … }``; a small op node feeds
-it; edges run left to right, one per input (``a + a`` has two). Rendering uses
-the system ``dot`` when it is on PATH, and otherwise an embedded Graphviz
-(WebAssembly, run by wasmtime) that ships with the package, for SVG.
-graphviz and the renderer are imported only when a picture is asked for.
+Each value is a record ``{ label | data … | grad … }``; an op node feeds it, one
+edge per input (``a + a`` has two), and an edge into an op whose operand order
+matters is named from the op table (``a / b``: dividend, divisor). The picture
+runs left to right or top to bottom by the graph's shape, and a long one wraps
+(layout.py). Rendering uses the system ``dot`` when it is on PATH, and otherwise
+an embedded Graphviz (WebAssembly, run by wasmtime) that ships with the package,
+for SVG. graphviz and the renderer are imported only when a picture is asked for.
 Either renderer runs in a child process that dies with gradcli (even by SIGKILL,
 on Linux). Over --max-nodes, a picture folds unnamed values into dashed edges
 between the named ones, in memory linear in the graph and within a budget.
 
-About 340 lines: two renderers (the system dot, an embedded Graphviz in a child
-process that dies with its parent) and the budget that folds big graphs.
+About 460 lines: the DOT of a graph (records, op nodes, named operands, bands), two
+renderers (the system dot, an embedded Graphviz in a child process that dies with its
+parent), and the budget that folds big graphs. The renderers (from ``render`` down)
+could be a module of their own.
 """
 
 from __future__ import annotations
@@ -57,10 +61,6 @@ class GraphError(GradcliError):
     exit_code = 1
 
 
-class LayoutTimeout(GraphError):
-    """Graphviz took longer than its time to lay the graph out."""
-
-
 def picture_format(path: str | os.PathLike[str]) -> str:
     """The format for ``path`` from its extension; a GradcliError for an unknown one."""
     suffix = Path(path).suffix.lower()
@@ -94,6 +94,8 @@ def digraph(
     """
     import graphviz
 
+    if rankdir not in (None, *layout.DIRECTIONS):
+        raise ValueError(f"rankdir is one of {', '.join(layout.DIRECTIONS)}, not {rankdir!r}")
     ids = {v: i for i, v in enumerate(nodes)}
     records = [_record_fields(v, precision) for v in nodes]
     boxes, box_edges = _boxes(nodes, records, folded)
@@ -104,24 +106,19 @@ def digraph(
         graph_attr["nslimit"] = "1"
     dot = graphviz.Digraph("gradcli", graph_attr=graph_attr, node_attr={"fontname": "Helvetica"},
                            edge_attr={"fontname": "Helvetica", "fontsize": str(EDGE_FONTSIZE), "fontcolor": "gray25"})
-    # a long picture wraps: each band of ranks in an invisible cluster of its own, and the edges
-    # between bands do not rank their ends, so the bands stand side by side
+    # a long picture wraps: its bands of ranks are drawn apart, side by side in order, and an edge
+    # from one band into the next starts at a dashed box naming its value, where the band begins
     wrapped = layout.bands(boxes, box_edges, rankdir) if wrap else None
     band = wrapped or [0] * len(boxes)
-    clusters = {b: graphviz.Digraph(f"cluster_{b}", graph_attr={"style": "invis"}) for b in sorted(set(band))}
-    if wrapped is None:
-        clusters = {0: dot}
-    box = 0  # the next box: each op node's just before its record's (as _boxes numbers them)
-
-    def edge(tail: str, head: str, tail_box: int, head_box: int, **attrs: str) -> None:
-        if band[tail_box] != band[head_box]:
-            attrs["constraint"] = "false"
-        dot.edge(tail, head, **attrs)
+    statements: dict[int, list[str]] = {b: [] for b in sorted(set(band))}  # each band's, in order
+    names: list[str] = []  # what each box is called in a dashed box: its value's label
 
     at: dict[Value, int] = {}
+    box = 0  # the next box: each op node's just before its record's (as _boxes numbers them)
     for i, v in enumerate(nodes):
         op_box = box if v.inputs and folded is None else None  # its op node's box, then its record's
         at[v] = box = box + (op_box is not None)
+        names += [records[i][0]] * (box + 1 - len(names))
         # a record's top-level fields run across the rank direction: braces keep them in a row either way
         row = " | ".join(records[i])
         attrs = {"shape": "record", "label": "{ " + row + " }" if rankdir == "LR" else row}
@@ -129,22 +126,50 @@ def digraph(
             attrs.update(style="filled", fillcolor="lightblue")
         if v is output:
             attrs.update(penwidth="2")
-        clusters[band[box]].node(f"n{i}", **attrs)
+        _add(dot, statements, band[box], "node", f"n{i}", attrs)
         if op_box is not None:
             symbol = v.op.symbol
-            clusters[band[op_box]].node(f"n{i}op", label=record_escape(symbol), fontsize=str(FONTSIZE),
-                                        margin="0.04", shape="circle" if len(symbol) <= 2 else "ellipse")
-            edge(f"n{i}op", f"n{i}", op_box, box)
-            names = v.op.operands or ("",) * len(v.inputs)
-            for u, name in zip(v.inputs, names):
-                edge(f"n{ids[u]}", f"n{i}op", at[u], op_box, **({"label": f" {name}"} if name else {}))
+            _add(dot, statements, band[op_box], "node", f"n{i}op", {
+                "label": record_escape(symbol), "fontsize": str(FONTSIZE), "margin": "0.04",
+                "shape": "circle" if len(symbol) <= 2 else "ellipse"})
+            _edge(dot, statements, band, names, f"n{i}op", f"n{i}", op_box, box, {})
+            operands = v.op.operands or ("",) * len(v.inputs)
+            for u, name in zip(v.inputs, operands):
+                _edge(dot, statements, band, names, f"n{ids[u]}", f"n{i}op", at[u], op_box,
+                      {"label": f" {name}"} if name else {})
         box += 1
     for i, j in folded or ():
-        edge(f"n{i}", f"n{j}", i, j, style="dashed")
+        _edge(dot, statements, band, names, f"n{i}", f"n{j}", i, j, {"style": "dashed"})
     if wrapped is not None:
-        for cluster in clusters.values():
-            dot.subgraph(cluster)
+        # band by band: dot sets the parts side by side in the order they come, left to right
+        # (TB), or bottom to top once turned (LR), so there the last comes first
+        for b in sorted(statements, reverse=rankdir == "LR"):
+            dot.body += statements[b]
     return dot
+
+
+def _add(dot: "graphviz.Digraph", statements: dict[int, list[str]], band: int, kind: str, name: str,
+         attrs: dict[str, str], head: str = "") -> None:
+    """A node (or an edge name -> head) in ``dot`` at once, or kept for its band when wrapped."""
+    before = len(dot.body)
+    if kind == "node":
+        dot.node(name, **attrs)
+    else:
+        dot.edge(name, head, **attrs)
+    if len(statements) > 1:
+        statements[band] += dot.body[before:]
+        del dot.body[before:]
+
+
+def _edge(dot: "graphviz.Digraph", statements: dict[int, list[str]], band: list[int], names: list[str],
+          tail: str, head: str, tail_box: int, head_box: int, attrs: dict[str, str]) -> None:
+    """An edge; from one band into another, an edge from a dashed box that names the tail."""
+    if band[tail_box] != band[head_box]:
+        stand_in = f"{tail}to{head}"
+        _add(dot, statements, band[head_box], "node", stand_in,
+             {"label": names[tail_box], "shape": "box", "style": "dashed,rounded"})
+        tail = stand_in
+    _add(dot, statements, band[head_box], "edge", tail, attrs, head)
 
 
 def _record_fields(v: Value, precision: int) -> list[str]:
@@ -177,7 +202,7 @@ def _boxes(
 
 def picture(
     result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
-    rankdir: str | None = None, wrap: bool = True,
+    rankdir: str | None = None,
 ) -> "graphviz.Digraph":
     """The graph to draw: whole when it fits ``max_nodes``; else only the named values,
     with unnamed intermediates folded into the edges between them; else an error.
@@ -186,14 +211,14 @@ def picture(
     """
     nodes = result.nodes
     if format == "dot" or len(nodes) <= max_nodes:
-        return digraph(nodes, result.output, precision, rankdir=rankdir, wrap=wrap)
+        return digraph(nodes, result.output, precision, rankdir=rankdir)
     named = _named(result)
     if len(named) > max_nodes:
         raise GradcliError(
             f"--graph: {len(nodes):,} values are too many to lay out (the budget is --max-nodes {max_nodes}),"
             f" and so are its {len(named):,} named ones; raise --max-nodes, or write a .dot file"
         )
-    return folded_digraph(result, named, precision, max_nodes, rankdir, wrap)
+    return folded_digraph(result, named, precision, max_nodes, rankdir)
 
 
 def _named(result: "Result") -> list[Value]:
@@ -247,14 +272,14 @@ def folded_edges(nodes: Sequence[Value], named: Sequence[Value], max_edges: int 
 
 def folded_digraph(
     result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
-    rankdir: str | None = None, wrap: bool = True,
+    rankdir: str | None = None,
 ) -> "graphviz.Digraph":
     """Only the named values; an edge u -> v where v is computed from u through unnamed steps.
 
     At most ``FOLDED_EDGES_PER_NODE * max_nodes`` edges, else a GradcliError.
     """
     edges = folded_edges(result.nodes, named, FOLDED_EDGES_PER_NODE * max_nodes)
-    dot = digraph(named, result.output, precision, folded=edges, rankdir=rankdir, wrap=wrap)
+    dot = digraph(named, result.output, precision, folded=edges, rankdir=rankdir)
     hidden = len(result.nodes) - len(named)
     dot.attr(label=f"{hidden:,} unnamed values folded into the dashed edges", labelloc="t")
     return dot
@@ -264,19 +289,8 @@ def picture_bytes(
     result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
     rankdir: str | None = None, warn: Callable[[str], None] | None = None,
 ) -> bytes:
-    """The picture of ``result`` in ``format``, laid out. Graphviz's ranking fails on some
-    wrapped graphs (flat edges between records, "trouble in init_rank"): such a picture is
-    laid out again unwrapped, as it always could be."""
-    source = picture(result, format, precision, max_nodes, rankdir).source
-    try:
-        return render(source, format, warn=warn)
-    except LayoutTimeout:
-        raise  # not a failure of wrapping: a second layout would only double the wait
-    except GraphError:
-        unwrapped = picture(result, format, precision, max_nodes, rankdir, wrap=False).source
-        if unwrapped == source:
-            raise
-        return render(unwrapped, format, warn=warn)
+    """The picture of ``result`` in ``format``, laid out (``warn``: as ``render``)."""
+    return render(picture(result, format, precision, max_nodes, rankdir).source, format, warn=warn)
 
 
 def render(
@@ -313,7 +327,7 @@ def _render_system(
         try:
             stdout, stderr = process.communicate(source.encode("utf-8"), timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise LayoutTimeout(f"Graphviz took longer than {timeout:g} s to lay out the graph") from None
+            raise GraphError(f"Graphviz took longer than {timeout:g} s to lay out the graph") from None
         finally:
             process.kill()  # a no-op when dot has finished; on any exception, dot stops with us
             process.wait()
@@ -353,7 +367,7 @@ def _render_embedded(source: str, timeout: float) -> bytes:
     try:
         send.close()
         if not receive.poll(timeout):
-            raise LayoutTimeout(f"Graphviz took longer than {timeout:g} s to lay out the graph")
+            raise GraphError(f"Graphviz took longer than {timeout:g} s to lay out the graph")
         ok, payload = receive.recv()
     except EOFError:
         child.join()  # it closed the pipe by dying: its exit code says how
@@ -451,7 +465,7 @@ def _die_with_parent_hook() -> Callable[[], None] | None:
     return functools.partial(_die_with_parent, os.getpid())
 
 
-def draw(value: Value, precision: int = DEFAULT_PRECISION) -> "graphviz.Digraph":
+def draw(value: Value, precision: int = DEFAULT_PRECISION, rankdir: str | None = None) -> "graphviz.Digraph":
     """The graph behind ``value`` (built in Python, the micrograd way) as a graphviz Digraph.
 
     In Jupyter the Digraph shows itself; ``.source`` is its DOT text, and
@@ -459,4 +473,4 @@ def draw(value: Value, precision: int = DEFAULT_PRECISION) -> "graphviz.Digraph"
     """
     from ..interpret.engine import topological_order
 
-    return digraph(topological_order(value), value, precision)
+    return digraph(topological_order(value), value, precision, rankdir=rankdir)

@@ -12,6 +12,7 @@ on the graph, so the choice is the same with either renderer and for a .dot file
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Sequence
 
 #: the directions dot knows that gradcli draws in (graph attribute rankdir)
@@ -80,10 +81,15 @@ def direction(boxes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, i
 #: a picture this many times too long for TARGET_ASPECT (a chain) is wrapped: cut into bands
 #: of ranks, drawn side by side (columns top to bottom, rows left to right), as text wraps
 WRAP_BEYOND = 8
+#: edges from one band into the next at most, and none that skips a band: a chain. Past that,
+#: dot staggers and tangles the bands (tried here: two interleaved chains, a chain that uses
+#: each value twice), and the picture reads better unwrapped
+WRAP_CROSSINGS = 1
 
 
 def bands(boxes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, int]], rankdir: str) -> list[int] | None:
-    """Each node's band when the picture drawn ``rankdir`` is too long to read whole; else None.
+    """Each node's band when the picture drawn ``rankdir`` is too long to read whole and is
+    chain-like enough to wrap (WRAP_CROSSINGS); else None.
 
     k bands make it about k times shorter and k times wider, so k = sqrt(how far off it
     is). Bands are cut where an edge enters an odd rank (an op node, in a whole picture):
@@ -105,4 +111,7 @@ def bands(boxes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, int]]
     for i, j in sorted(edges, key=lambda e: rank[e[1]], reverse=True):
         if not fed[i]:
             band[i] = band[j]  # a source (a constant, an input) stands by its first user
+    crossings = Counter(band[i] for i, j in edges if band[i] != band[j])
+    if any(band[j] not in (band[i], band[i] + 1) for i, j in edges) or max(crossings.values(), default=0) > WRAP_CROSSINGS:
+        return None
     return band
