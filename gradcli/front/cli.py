@@ -234,6 +234,7 @@ def _limit_help() -> str:
 @click.option("--max-nodes", type=_Count(1), default=500, show_default=True, metavar="N",
               help="Values a picture draws before it folds unnamed intermediates into its edges.")
 @click.option("--rankdir", type=click.Choice(["TB", "LR"], case_sensitive=False), default=None,
+              metavar="TB|LR",
               help="The picture's direction: TB top to bottom, LR left to right (default: by the graph's shape).")
 @click.option("--sweep", "sweeps", metavar="NAME=START:STOP:COUNT", multiple=True,
               help="Evaluate at COUNT points from START to STOP (repeat for a grid): values and gradients.")

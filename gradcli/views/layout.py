@@ -5,8 +5,10 @@ lines the ranks up along the direction: a deep, narrow graph drawn left to right
 is a strip hundreds of times wider than tall (a 200-step chain: 72,074 pt by
 45 pt). Here the picture's size is estimated both ways from the same ranks and
 the nodes' sizes as dot computes them (Helvetica's widths, its default spacing),
-and the direction whose picture is nearer a screen's shape wins. Pure arithmetic
-on the graph, so the choice is the same with either renderer and for a .dot file.
+and the direction whose picture is nearer a screen's shape wins. A chain still far
+too long either way is cut into bands of ranks that drawing.py sets side by side,
+as text wraps (``bands``). Pure arithmetic on the graph, so the choice is the same
+with either renderer and for a .dot file.
 """
 
 from __future__ import annotations
@@ -112,6 +114,5 @@ def bands(boxes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, int]]
         if not fed[i]:
             band[i] = band[j]  # a source (a constant, an input) stands by its first user
     crossings = Counter(band[i] for i, j in edges if band[i] != band[j])
-    if any(band[j] not in (band[i], band[i] + 1) for i, j in edges) or max(crossings.values(), default=0) > WRAP_CROSSINGS:
-        return None
-    return band
+    skips = any(band[j] not in (band[i], band[i] + 1) for i, j in edges)
+    return None if skips or max(crossings.values(), default=0) > WRAP_CROSSINGS else band
