@@ -118,7 +118,7 @@ def digraph(
     for i, v in enumerate(nodes):
         op_box = box if v.inputs and folded is None else None  # its op node's box, then its record's
         at[v] = box = box + (op_box is not None)
-        names += [records[i][0]] * (box + 1 - len(names))
+        names += [v.label or records[i][0]] * (box + 1 - len(names))  # as written: no record here
         # a record's top-level fields run across the rank direction: braces keep them in a row either way
         row = " | ".join(records[i])
         attrs = {"shape": "record", "label": "{ " + row + " }" if rankdir == "LR" else row}
