@@ -30,6 +30,7 @@ ARGS: dict[str, list[str]] = {
     "--limit": ["--limit", "work=1e9"],
     "--graph": ["-g", "{tmp}/g.svg"],
     "--max-nodes": ["--max-nodes", "5"],  # the program has 7 values, 4 of them named: folded
+    "--rankdir": ["--rankdir", "LR"],  # its shape draws it top to bottom
     "--sweep": ["--sweep", "x=0:1:3"],
     "--plot": ["--plot"],
     "--plot FILE": ["--plot", "{tmp}/p.svg"],

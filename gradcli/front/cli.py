@@ -233,6 +233,9 @@ def _limit_help() -> str:
 @click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv; or .html, a page that replays the backward pass.")
 @click.option("--max-nodes", type=_Count(1), default=500, show_default=True, metavar="N",
               help="Values a picture draws before it folds unnamed intermediates into its edges.")
+@click.option("--rankdir", type=click.Choice(["TB", "LR"], case_sensitive=False), default=None,
+              metavar="TB|LR",
+              help="The picture's direction: TB top to bottom, LR left to right (default: by the graph's shape).")
 @click.option("--sweep", "sweeps", metavar="NAME=START:STOP:COUNT", multiple=True,
               help="Evaluate at COUNT points from START to STOP (repeat for a grid): values and gradients.")
 @click.option("--plot", is_flag=False, flag_value="-", default=None, metavar="[PATH]",
@@ -256,8 +259,8 @@ def _limit_help() -> str:
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 @_collector_paused
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], outputs: tuple[str, ...], format_: str,
-        precision: int, graph: str | None, max_nodes: int, sweeps: tuple[str, ...], plot: str | None,
-        each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
+        precision: int, graph: str | None, max_nodes: int, rankdir: str | None, sweeps: tuple[str, ...],
+        plot: str | None, each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
         rtol: float, emit: str | None, limit_texts: tuple[str, ...]) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
@@ -272,8 +275,9 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
              if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
     request = Request(program=program, file=file, values=_once("--set", [_parse_assignment(a) for a in assignments]),
                       outputs=list(outputs), format=format_, precision=precision, graph=graph, max_nodes=max_nodes,
-                      sweeps=sweeps, plot=plot, each_line=each_line, explain=explain, symbolic=symbolic, order=order,
-                      check=check, atol=atol, rtol=rtol, emit=emit, limit_texts=limit_texts, given=given)
+                      rankdir=rankdir, sweeps=sweeps, plot=plot, each_line=each_line, explain=explain,
+                      symbolic=symbolic, order=order, check=check, atol=atol, rtol=rtol, emit=emit,
+                      limit_texts=limit_texts, given=given)
     limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
     validate(request)
     source, identity = _read_program(program, file, limits)

@@ -17,14 +17,15 @@ from ..errors import GradcliError
 FORMATS = ("table", "json", "tree", "latex", "csv")
 
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
-OPTIONS = ("--set", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--sweep",
-           "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
+OPTIONS = ("--set", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--rankdir",
+           "--sweep", "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
            "--rtol", "--emit")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
 
 #: an option that does nothing without another: it needs one of these
 NEEDS: dict[str, tuple[str, ...]] = {
     "--max-nodes": ("--graph",),
+    "--rankdir": ("--graph",),
     "--plot": ("--sweep",),
     "--plot FILE": ("--sweep",),
     "--format csv": ("--sweep",),
@@ -43,8 +44,8 @@ _ONLY = {
     "--of (repeated)": ({"--set", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
                          "--emit", "--format table", "--format json", "--format latex"},
                         "the Jacobian has one gradient per output, not one graph"),
-    "--format latex": ({"--set", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--symbolic",
-                        "--order"}, "LaTeX writes the derivatives as formulas"),
+    "--format latex": ({"--set", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--rankdir",
+                        "--symbolic", "--order"}, "LaTeX writes the derivatives as formulas"),
     "--emit": ({"--of", "--of (repeated)", "--order", "--limit"},
                "--emit writes the gradient function's source code, whose inputs are its parameters"),
 }
@@ -115,6 +116,7 @@ class Request:
         self.precision = 4
         self.graph: str | None = None
         self.max_nodes = 500
+        self.rankdir: str | None = None  # the picture's direction, TB or LR (None: by the graph's shape)
         self.sweeps: tuple[str, ...] = ()
         self.plot: str | None = None  # "-": in the terminal
         self.each_line = False
@@ -148,7 +150,7 @@ class Request:
             ("--set", bool(self.values)), ("--of", len(self.outputs) == 1), ("--of (repeated)", self.jacobian),
             ("--precision", "--precision" in self.given), ("--limit", bool(self.limit_texts)),
             ("--graph", self.graph is not None), ("--max-nodes", "--max-nodes" in self.given),
-            ("--sweep", bool(self.sweeps)), ("--plot", self.plot == "-"),
+            ("--rankdir", self.rankdir is not None), ("--sweep", bool(self.sweeps)), ("--plot", self.plot == "-"),
             ("--plot FILE", self.plot not in (None, "-")), ("--each-line", self.each_line),
             ("--explain", self.explain), ("--symbolic", self.symbolic), ("--order", self.order > 1),
             ("--check", self.check), ("--atol", "--atol" in self.given), ("--rtol", "--rtol" in self.given),

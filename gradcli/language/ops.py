@@ -8,7 +8,9 @@ finite differences meet them). Each rule is ``rule(out, *args)``
 and returns d(out)/d(args[i]); a rule that cannot be evaluated at a point (it
 raises, or returns NaN) means the derivative is undefined there. The formula
 is the same derivative written in gradcli's language over ``x`` and ``y``. The
-vector column is the forward again, on NumPy arrays, for ``--sweep``. Adding a
+vector column is the forward again, on NumPy arrays, for ``--sweep``; the operands
+column names the operands of an op whose order matters (``a / b``: dividend,
+divisor), for the picture's edges. Adding a
 function to the language is adding one row here and nothing else.
 """
 
@@ -77,6 +79,14 @@ class Op(NamedTuple):
     vector: Callable[..., Any] | None = None
     #: where it is not smooth (none: smooth wherever it is defined)
     edges: tuple[Edge, ...] = ()
+    #: what the operands are called when their order matters (the picture writes these on the
+    #: edges into the op); empty when it does not: one operand, or a commutative op
+    operands: tuple[str, ...] = ()
+
+    @property
+    def commutative(self) -> bool:
+        """Swapping the two operands changes neither the value nor which operand gets which derivative."""
+        return self.arity == 2 and not self.operands
 
 
 def _div(x: float, y: float) -> float:
@@ -154,17 +164,17 @@ _ROWS = [
        vector=lambda np, x, y: x + y),
     Op("sub", "-", 2, lambda x, y: x - y,
        (lambda o, x, y: 1.0, lambda o, x, y: -1.0), ("1", "-1"), infix=True,
-       vector=lambda np, x, y: x - y),
+       vector=lambda np, x, y: x - y, operands=("minuend", "subtrahend")),
     Op("mul", "*", 2, lambda x, y: x * y,
        (lambda o, x, y: y, lambda o, x, y: x), ("y", "x"), infix=True,
        vector=lambda np, x, y: x * y),
     Op("div", "/", 2, _div,
        (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y), ("1 / y", "-x / y**2"), infix=True,
-       vector=lambda np, x, y: x / y,
+       vector=lambda np, x, y: x / y, operands=("dividend", "divisor"),
        edges=(Edge("singularity", 1, _zero_point, "{y} = 0"),)),
     Op("pow", "**", 2, _pow,
        (_dpow_dbase, _dpow_dexponent), ("y * x**(y - 1)", "x**y * log(x)"), infix=True, callable=True,
-       vector=lambda np, x, y: x ** y,
+       vector=lambda np, x, y: x ** y, operands=("base", "exponent"),
        edges=(Edge("singularity", 0, _pow_singular), Edge("domain edge", 0, _pow_edge),
               Edge("domain edge", 1, _pow_exponent_edge, "{y} an integer, {x} < 0"))),
     Op("neg", "-", 1, lambda x: -x, (lambda o, x: -1.0,), ("-1",),
@@ -196,16 +206,16 @@ _ROWS = [
     Op("abs", "abs", 1, abs, (lambda o, x: _sign(x),), ("sign(x)",), callable=True, latex="\\left|{0}\\right|",
        vector=lambda np, x: np.abs(x),
        edges=(Edge("kink", 0, _zero_point),)),
-    # on a tie, max and min send the whole gradient to their first argument
+    # on a tie, max and min send the whole gradient to their first argument: the order matters there
     Op("max", "max", 2, lambda x, y: x if x >= y else y,
        (lambda o, x, y: 1.0 - _step(y - x), lambda o, x, y: _step(y - x)),
        ("1 - step(y - x)", "step(y - x)"), callable=True, latex="\\max\\left({0}, {1}\\right)",
-       vector=lambda np, x, y: np.maximum(x, y),
+       vector=lambda np, x, y: np.maximum(x, y), operands=("first", "second"),
        edges=(Edge("kink", 0, lambda x, y: y, "{x} = {y}"),)),
     Op("min", "min", 2, lambda x, y: x if x <= y else y,
        (lambda o, x, y: 1.0 - _step(x - y), lambda o, x, y: _step(x - y)),
        ("1 - step(x - y)", "step(x - y)"), callable=True, latex="\\min\\left({0}, {1}\\right)",
-       vector=lambda np, x, y: np.minimum(x, y),
+       vector=lambda np, x, y: np.minimum(x, y), operands=("first", "second"),
        edges=(Edge("kink", 0, lambda x, y: y, "{x} = {y}"),)),
     # the derivatives of relu and abs; flat almost everywhere
     Op("step", "step", 1, _step, (_zero,), ("0",), callable=True,
