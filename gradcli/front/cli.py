@@ -123,6 +123,12 @@ def _say(line: str, detail: str = "") -> None:
         pass  # standard error is closed or full: there is nowhere left to say it
 
 
+def _say_in_turn(line: str, detail: str = "") -> None:
+    """``_say`` after what standard output holds so far (a session's error comes after its answers)."""
+    _flush()
+    _say(line, detail)
+
+
 def _parse_assignment(text: str) -> tuple[str, float]:
     name, sep, value = text.partition("=")
     name, value = name.strip(" \t"), value.strip(" \t")
@@ -169,7 +175,8 @@ class _Tolerance(click.ParamType):
         return number
 
 
-def _read_program(program: str | None, file: str | None, limits: Limits) -> tuple[str, tuple[int, int] | None]:
+def _read_program(program: str | None, file: str | None, limits: Limits,
+                  interactive: bool = False) -> tuple[str, tuple[int, int] | None]:
     """The program's text, and the identity of the file it was read from (None for an argument or a pipe).
 
     Reading stops one byte past the ``input`` limit, so an endless input
@@ -182,15 +189,26 @@ def _read_program(program: str | None, file: str | None, limits: Limits) -> tupl
         if len(program) > limit // 4 and len(program.encode("utf-8", "surrogatepass")) > limit:
             _over_input(limits)
         return program, None
+    if interactive and file is None:
+        return "", None  # standard input holds the session's commands: the session starts empty
+    if interactive and file == "-":
+        raise click.UsageError("-i -f -: standard input holds the session's commands; give the program as a file")
     if file is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise click.UsageError("no program: pass it as an argument, with -f FILE, or on standard input")
         file = "-"
-    shown = "standard input" if file == "-" else file
     if file == "-" and sys.stdin is None:
         raise click.UsageError("-f -: standard input is closed")
     if file == "-" and _isatty(sys.stdin):
         _say("reading the program from standard input; end it with Ctrl-D")
+    return read_file(file, limits)
+
+
+def read_file(file: str, limits: Limits) -> tuple[str, tuple[int, int] | None]:
+    """The text of the program file ``file`` ('-': standard input), and the file's identity; reading
+    stops one byte past the ``input`` limit."""
+    shown = "standard input" if file == "-" else file
+    limit = limits["input"]
     try:
         if file == "-":
             identity = file_identity(0)
@@ -252,13 +270,15 @@ def _limit_help() -> str:
               help="Relative tolerance of --check.")
 @click.option("--emit", type=click.Choice(["python", "numpy", "c", "javascript"]), default=None,
               help="Write the value-and-gradient function as source code (with --order 2, the Hessian too).")
+@click.option("-i", "--interactive", is_flag=True,
+              help="A session: type statements and see the gradients grow; :help lists its commands.")
 @click.option("--limit", "limit_texts", metavar="NAME=N", multiple=True, help=_limit_help())
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 @_collector_paused
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], outputs: tuple[str, ...], format_: str,
         precision: int, graph: str | None, max_nodes: int, sweeps: tuple[str, ...], plot: str | None,
         each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
-        rtol: float, emit: str | None, limit_texts: tuple[str, ...]) -> None:
+        rtol: float, emit: str | None, interactive: bool, limit_texts: tuple[str, ...]) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
     PROGRAM is statements separated by new lines or ';', such as
@@ -273,10 +293,15 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     request = Request(program=program, file=file, values=_once("--set", [_parse_assignment(a) for a in assignments]),
                       outputs=list(outputs), format=format_, precision=precision, graph=graph, max_nodes=max_nodes,
                       sweeps=sweeps, plot=plot, each_line=each_line, explain=explain, symbolic=symbolic, order=order,
-                      check=check, atol=atol, rtol=rtol, emit=emit, limit_texts=limit_texts, given=given)
+                      check=check, atol=atol, rtol=rtol, emit=emit, interactive=interactive, limit_texts=limit_texts,
+                      given=given)
     limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
     validate(request)
-    source, identity = _read_program(program, file, limits)
+    source, identity = _read_program(program, file, limits, interactive)
+    if interactive:
+        from .session import run_session
+
+        sys.exit(run_session(request, source, identity, limits, _Terminal(), _say_in_turn))
     outputs_ = Outputs(identity)
     if graph is not None:
         outputs_.claim("--graph", graph)
