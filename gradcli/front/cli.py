@@ -21,10 +21,11 @@ from .. import __version__
 from ..errors import GradcliError
 from ..language.ops import CONSTANTS, FUNCTIONS
 from ..language.parser import is_name, parse_count, parse_number
-from ..limits import LIMITS, Limits, amount, exceeded, parse_limit
+from ..limits import LIMITS, Limits, amount, parse_limit
 from ..text import printable, safe_message
 from ..views.numbers import DEFAULT_PRECISION
-from .outputs import Outputs, file_identity
+from .inputs import over_input, read_file
+from .outputs import Outputs
 from .request import Request, validate
 
 EXAMPLES = """\b
@@ -187,7 +188,7 @@ def _read_program(program: str | None, file: str | None, limits: Limits,
     limit = limits["input"]
     if program is not None:
         if len(program) > limit // 4 and len(program.encode("utf-8", "surrogatepass")) > limit:
-            _over_input(limits)
+            over_input(limits)
         return program, None
     if interactive and file is None:
         return "", None  # standard input holds the session's commands: the session starts empty
@@ -202,34 +203,6 @@ def _read_program(program: str | None, file: str | None, limits: Limits,
     if file == "-" and _isatty(sys.stdin):
         _say("reading the program from standard input; end it with Ctrl-D")
     return read_file(file, limits)
-
-
-def read_file(file: str, limits: Limits) -> tuple[str, tuple[int, int] | None]:
-    """The text of the program file ``file`` ('-': standard input), and the file's identity; reading
-    stops one byte past the ``input`` limit."""
-    shown = "standard input" if file == "-" else file
-    limit = limits["input"]
-    try:
-        if file == "-":
-            identity = file_identity(0)
-            stream: Any = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-            data = stream.read(limit + 1) if stream is not None else sys.stdin.read(limit + 1).encode()
-        else:
-            with open(file, "rb") as f:
-                identity = file_identity(f.fileno())
-                data = f.read(limit + 1)
-    except OSError as e:
-        raise GradcliError(f"cannot read {shown}: {e.strerror}") from None
-    if len(data) > limit:
-        _over_input(limits, shown)
-    try:
-        return data.decode("utf-8-sig"), identity
-    except UnicodeDecodeError as e:
-        raise GradcliError(f"cannot read {shown}: not UTF-8 text (byte {e.start})") from None
-
-
-def _over_input(limits: Limits, where: str = "the program") -> None:
-    raise exceeded("input", f"{where} is longer than {amount('input', limits['input'])}, the limit")
 
 
 def _limit_help() -> str:

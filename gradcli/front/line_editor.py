@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import (
@@ -30,7 +30,9 @@ from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 
 from ..language.ops import CONSTANTS, FUNCTIONS
-from .session import COMMANDS, PROMPT, Session
+
+if TYPE_CHECKING:  # the session hands itself in: importing it would make a cycle
+    from .session import Session
 
 #: an entry longer than this stays in the session's memory but is not written to the history file
 LONGEST_KEPT = 10_000
@@ -49,7 +51,7 @@ def interact(session: Session, input: Any = None, output: Any = None,
         complete_while_typing=False, input=input, output=output, enable_history_search=False)
     while True:
         try:
-            entry = prompt.prompt(PROMPT)
+            entry = prompt.prompt(session.prompt)
         except KeyboardInterrupt:  # Ctrl-C at the prompt: the line is cleared
             continue
         except EOFError:  # Ctrl-D
@@ -78,6 +80,8 @@ def open_history(path: str, warn: Callable[[str], None]) -> History:
         except FileExistsError:
             pass
         problem = unsafe(os.path.dirname(folder), parent=True) or unsafe(folder, folder=True)
+        if not problem and os.path.lexists(path):
+            problem = unsafe(path)
         if not problem:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600))
             problem = unsafe(path)
@@ -134,7 +138,7 @@ class _Completer(Completer):
         word = re.search(r":?\w*$", line)
         typed = word.group() if word else ""
         if typed.startswith(":"):
-            candidates = [f":{name}" for name in COMMANDS] if line == typed else []
+            candidates = [f":{name}" for name in self.session.commands] if line == typed else []
         else:
             candidates = [*self.session.names(), *(f"{f}(" for f in sorted(FUNCTIONS)), *sorted(CONSTANTS)]
         for candidate in dict.fromkeys(candidates):

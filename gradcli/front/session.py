@@ -73,6 +73,8 @@ class State(NamedTuple):
 class Session:
     """The state, and the answer to each entry; writes through ``out`` and says errors with ``say``."""
 
+    commands, prompt = COMMANDS, PROMPT  # for the line editor
+
     def __init__(self, request: Request, limits: Limits, out: Terminal, say: Callable[[str, str], None]) -> None:
         self.state = State((), dict(request.values), request.output, request.order)
         self.precision = request.precision
@@ -244,9 +246,9 @@ class Session:
         if path.lower().endswith(".html"):
             raise GradcliError(f":graph {printable(path)}: HTML pages are not written yet; give .svg, .png,"
                                " .pdf, .dot or .gv")
-        picture_format(path)
         if _identity(path) in self.program_files:
             raise GradcliError(f":graph {printable(path)} would overwrite the session's program file")
+        picture_format(path)
         outputs = Outputs()
         try:
             outputs.claim(":graph", path)
@@ -298,7 +300,7 @@ class Session:
         self.do_save(path, overwrite=True)
 
     def do_load(self, path: str) -> None:
-        from .cli import read_file
+        from .inputs import read_file
 
         if not path:
             raise self.usage("load", "needs a file name")
