@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import assume, given
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
@@ -26,6 +27,7 @@ from gradcli.front.line_editor import _Completer, _Highlighter, interact
 from gradcli.front.request import Request
 from gradcli.front.session import COMMANDS, Session
 from gradcli.limits import Limits
+from tests.programgen import GeneratedProgram, fuzz_settings, programs
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).parent / "gradcli"
@@ -470,3 +472,34 @@ def test_ctrl_c_cancels_a_long_computation_and_the_session_goes_on(tmp_path: Pat
     child.expect(READY)
     answered(child, ":of x3", "x3 = 3.0000")
     assert ended(child) == 0
+
+
+# ----- :save, on random programs ----------------------------------------------------------------------
+
+
+@fuzz_settings(150)
+@given(programs())
+def test_a_saved_program_runs_to_the_sessions_answer(program: GeneratedProgram) -> None:
+    # the values given from outside (some overriding the program's `x = 1`) and the output are written in
+    from gradcli import evaluate
+    from gradcli.errors import GradcliError
+    from gradcli.front.saving import program_text
+
+    session = Session(Request(values=program.values, outputs=[program.output] if program.output else []),
+                      Limits(), Recorder(), lambda line, detail: None)
+    try:
+        session.start(program.source, None)
+    except GradcliError:
+        assume(False)  # an overflow the generator could not rule out
+    assert session.result is not None
+    again = evaluate(program_text(session.result, 10**6))  # with no values and no output: the file alone
+    assert again.output_name == session.result.output_name
+    assert again.value == session.result.value
+    assert list(again.partials.items()) == list(session.result.partials.items())
+
+
+def test_the_readme_shows_the_commands_table() -> None:
+    from gradcli.front.session import command_table
+
+    assert command_table() in (ROOT / "README.md").read_text(encoding="utf-8"), \
+        "regenerate it: python -c 'from gradcli.front.session import command_table as t; print(t())'"
