@@ -248,11 +248,12 @@ def test_load_undo_reset_and_quit(tmp_path: Path) -> None:
 
 
 def test_help_and_bad_commands_say_one_line_and_go_on(tmp_path: Path) -> None:
-    run = Run(typed(":help", ":help save", ":help nope", ":nope", "x = 1"), tmp_path)
+    run = Run(typed(":help", ":help save", ":help nope", ":nope", ":table now", ":\tof", "x = 1"), tmp_path)
     for name in COMMANDS:
         assert f"  :{name}" in run.out
     assert ":save FILE   write the program" in run.out
-    assert run.err.splitlines() == ["error: unknown command ':nope' (:help lists the commands)"] * 2
+    assert run.err.splitlines() == ["error: unknown command ':nope' (:help lists the commands)"] * 2 + [
+        "error: :table takes nothing after it (usage: :table)"]
     assert run.out.endswith("x = 1.0000\n")
 
 
@@ -503,3 +504,42 @@ def test_the_readme_shows_the_commands_table() -> None:
 
     assert command_table() in (ROOT / "README.md").read_text(encoding="utf-8"), \
         "regenerate it: python -c 'from gradcli.front.session import command_table as t; print(t())'"
+
+
+def test_a_scripted_session_stops_on_ctrl_c_as_the_command_does(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    n = 2000  # :check of 2,000 inputs takes many seconds
+    big = tmp_path / "big.grad"
+    big.write_text("".join(f"x{i} = {i}\n" for i in range(n)) + "y = " + " + ".join(f"x{i}*x{i}" for i in range(n)))
+    proc = subprocess.Popen([str(SCRIPT), "-i", "-f", str(big), "--limit", "work=1e12"], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stdin is not None
+    proc.stdin.write(b":check\n")
+    proc.stdin.flush()
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and err.decode().strip() == "error: interrupted"
+
+
+def test_messages_speak_of_set_as_the_session_gives_it(tmp_path: Path) -> None:
+    run = Run(typed("y = x * 2", "x = 1", "z = x * 3", ":set z=4"), tmp_path)
+    assert "or give it with :set x=VALUE)" in run.err
+    assert "error: :set z: the program computes 'z' at line 2, column 1 before it uses the given value" in run.err
+    assert run.session.state.values == {}
+
+
+def test_undo_goes_back_a_bounded_number_of_changes(tmp_path: Path) -> None:
+    from gradcli.front.session import UNDO_DEPTH
+
+    recorder = Recorder()
+    session = Session(Request(), Limits(), recorder, lambda line, detail: None)
+    for i in range(UNDO_DEPTH + 20):
+        session.handle(f"x{i} = {i}")
+    for _ in range(UNDO_DEPTH):
+        session.handle(":undo")
+    assert session.state.entries == tuple(f"x{i} = {i}" for i in range(20))
+    assert session.result is not None and session.result.output_name == "x19"
+    assert session.history == []

@@ -38,6 +38,8 @@ from .request import Request
 
 #: what the session shows before each entry it echoes (and the terminal's prompt)
 PROMPT = "> "
+#: the changes :undo can take back (each keeps the list of entries)
+UNDO_DEPTH = 100
 
 #: the commands: name -> (arguments, what it does); ``:help`` and the README's table read this
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -55,7 +57,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "save": ("FILE", "write the program, values and output as a .grad file; never over an existing file"),
     "save!": ("FILE", "the same, over an existing file (the one loaded, too)"),
     "load": ("FILE", "start again from a program file"),
-    "undo": ("", "take back the last change"),
+    "undo": ("", "take back the last change (up to 100 changes back)"),
     "reset": ("", "start again from an empty program"),
     "quit": ("", "end the session (Ctrl-D too)"),
 }
@@ -124,7 +126,8 @@ class Session:
 
     def fail(self, message: str, detail: str = "") -> None:
         self.failures += 1
-        self.say(f"error: {message}", detail)
+        # in a session, a value is given with :set (the bindings' message speaks of the command's option)
+        self.say(f"error: {message.replace('or give it with --set ', 'or give it with :set ')}", detail)
 
     def limits_of_entry(self, text: str) -> None:
         limit = self.limits["input"]
@@ -134,9 +137,13 @@ class Session:
     def change(self, new: State, strict: bool = False) -> None:
         """Make ``new`` the state if its program differentiates, and show its summary line."""
         result = self.evaluate(new, strict)
-        self.history.append(self.state)
+        self.remember()
         self.state, self.result = new, result
         self.show_summary()
+
+    def remember(self) -> None:
+        self.history.append(self.state)
+        del self.history[:-UNDO_DEPTH]
 
     def evaluate(self, state: State, strict: bool = False) -> Result | None:
         """The differentiated program of ``state`` (None for one without statements yet).
@@ -150,7 +157,7 @@ class Session:
         output = state.output
         if output is not None and not strict and output not in _assigned(program):
             output = None
-        return differentiate(bind(program, used_values(program, state.values), output))
+        return differentiate(bind(program, used_values(program, state.values), output, option=":set"))
 
     def parse(self, source: str) -> Program:
         limit = self.limits["input"]
@@ -173,10 +180,12 @@ class Session:
 
     def command(self, line: str) -> bool:
         """Run ``:name args``; False to quit."""
-        name, _, argument = line[1:].strip().partition(" ")
+        name, argument = (line[1:].split(None, 1) + ["", ""])[:2]
         argument = argument.strip()
         if name not in COMMANDS:
             raise GradcliError(f"unknown command ':{printable(name)}' (:help lists the commands)")
+        if argument and not COMMANDS[name][0]:
+            raise self.usage(name, "takes nothing after it")
         if name == "quit":
             return False
         method: Callable[[str], None] = getattr(self, "do_" + name.replace("!", "_over"))
@@ -185,7 +194,7 @@ class Session:
 
     def usage(self, name: str, problem: str) -> GradcliError:
         args, _ = COMMANDS[name]
-        return GradcliError(f":{name} {printable(problem)} (usage: :{name} {args})".replace("  ", " "))
+        return GradcliError(f":{name} {printable(problem)} (usage: :{name}{' ' + args if args else ''})")
 
     def do_help(self, argument: str) -> None:
         name = argument.lstrip(":")
@@ -206,15 +215,17 @@ class Session:
         if not argument:
             raise self.usage("set", "needs NAME=VALUE")
         values = dict(self.state.values)
+        given = []
         for item in argument.replace(",", " ").split():  # x=3 y=4, or x=3, y=4
             name, sep, text = item.partition("=")
             number = parse_number(text)
             if not sep or not is_name(name) or number is None:
                 raise self.usage("set", f"'{item}' is not NAME=VALUE with a finite number")
             values[name] = number
+            given.append(name)
         self.change(self.state._replace(values=values))
         inputs = self.result.bindings.inputs if self.result is not None else {}
-        waiting = [name for name in values if name not in inputs]
+        waiting = [name for name in dict.fromkeys(given) if name not in inputs]
         if waiting:
             self.out.write(f"(kept for when a statement reads {', '.join(waiting)})\n")
 
@@ -229,8 +240,9 @@ class Session:
         n = parse_count(argument)
         if n is None or not 1 <= n <= 4:
             raise self.usage("order", f"'{argument}' is not a whole number from 1 to 4")
-        self.view(order=n)  # its budget first: a refused order leaves the session as it was
-        self.history.append(self.state)
+        if self.result is not None:
+            self.view(order=n)  # its budget first: a refused order leaves the session as it was
+        self.remember()
         self.state = self.state._replace(order=n)
 
     def do_table(self, argument: str) -> None:
@@ -330,7 +342,7 @@ class Session:
         self.show_summary()
 
     def do_reset(self, argument: str) -> None:
-        self.history.append(self.state)
+        self.remember()
         self.state, self.result = State(), None
         self.out.write("(the program is empty)\n")
 
