@@ -92,6 +92,7 @@ class Run:
         self.errors: list[str] = []
         self.session = Session(Request(**request), limits or Limits(), self.recorder, self._say)
         self.session.start(source, identity)
+        self.session.show_summary()  # as run_session does
         with create_pipe_input() as pipe:
             pipe.send_text(keys + "\x04")  # Ctrl-D ends the session
             interact(self.session, input=pipe, output=DummyOutput(), environ={"XDG_DATA_HOME": str(tmp_path / "data")})
@@ -239,9 +240,8 @@ def test_load_undo_reset_and_quit(tmp_path: Path) -> None:
     lines = run.out.splitlines()
     assert lines[0] == "b = 4.0000   ∂b/∂a = 4.0000"  # 2a at 2
     assert lines[1] == "v = 2.0000   ∂v/∂u = 0.2500"  # 1/(2 sqrt(u)) at 4
-    assert lines[2:4] == ["b = 4.0000   ∂b/∂a = 4.0000", "(the program is empty)"]
-    assert lines[4] == "(the program is empty)"
-    assert "error: :undo: nothing to undo" in run.err
+    assert lines[2:] == ["b = 4.0000   ∂b/∂a = 4.0000", "(the program is empty)"]  # :undo, then :reset
+    assert run.err.count("error: :undo: nothing to undo") == 2  # the starting program is where undo stops
     assert "nothing to differentiate yet" in run.err
     assert f"cannot read {tmp_path}/none.grad: No such file or directory" in run.err
     assert run.session.state.entries == ()  # :quit: the last line was never read

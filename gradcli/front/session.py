@@ -100,11 +100,13 @@ class Session:
     # ----- entries ---------------------------------------------------------------------------------
 
     def start(self, source: str, identity: tuple[int, int] | None) -> None:
-        """Begin with ``source`` (-f FILE or the argument); an error in it is the command's error."""
+        """Begin with ``source`` (-f FILE or the argument), quietly; an error in it is the command's error."""
         if identity is not None:
             self.program_files.add(identity)
         if source.strip():
-            self.change(self.state._replace(entries=(source,)), strict=True)
+            state = self.state._replace(entries=(source,))
+            self.result = self.evaluate(state, strict=True)
+            self.state = state
 
     def handle(self, entry: str) -> bool:
         """Answer one entry: statements, commands (lines starting with ':'), or both; False to quit."""
@@ -405,6 +407,10 @@ def run_session(request: Request, source: str, identity: tuple[int, int] | None,
     session = Session(request, limits, out, say)
     session.start(source, identity)  # a broken starting program is the command's error (exit 2)
     terminal = _isatty(sys.stdin) and _isatty(sys.stdout)
+    if terminal:
+        out.write("type a statement (x = 2, then y = x**2 * sin(x)) or a command (:help lists them);"
+                  " Ctrl-D ends\n")
+    session.show_summary()
     collecting = gc.isenabled()
     gc.enable()  # a session lives long: the line editor's objects need the cycle collector
     try:
