@@ -218,6 +218,9 @@ def test_save_writes_a_file_the_command_runs_to_the_same_answer(tmp_path: Path) 
     assert summary == "y = 7.5000   ∂y/∂w = 1.5000   ∂y/∂x = 5.0000   ∂y/∂z = 0.0000"
     assert command("-f", str(saved)).splitlines()[0] == summary
     assert f"error: :save {saved}: the file exists; :save! {saved} overwrites it" in run.err
+    folder = Run(typed(f":save {tmp_path}", f":save! {tmp_path}"), tmp_path, source=PROGRAM)
+    assert folder.err.splitlines() == [f"error: :save {tmp_path}: is a folder; give a file name",
+                                       f"error: :save! {tmp_path}: is a folder; give a file name"]
     assert run.out.count(f"wrote {saved}") == 2
     assert saved.read_text().splitlines()[1:] == ["w = 5", "x = 1.5", "x = 1.5; w = 5; y = x * w; z = y + x**2", "y"]
 
@@ -393,6 +396,8 @@ def test_a_session_refuses_its_standard_input_as_the_program_and_a_closed_standa
     assert b"standard input holds the session's commands" in done.stderr
     closed = subprocess.run(f"{SCRIPT} -i >&-", shell=True, input=b"x = 1\n", capture_output=True, timeout=60)
     assert closed.returncode == 1 and b"standard output is closed" in closed.stderr
+    no_input = subprocess.run(f"{SCRIPT} -i 'x = 1' <&-", shell=True, capture_output=True, timeout=60)
+    assert (no_input.returncode, no_input.stdout, no_input.stderr) == (0, "x = 1.0000\n".encode(), b"")
 
 
 def test_a_broken_starting_program_is_the_commands_error(tmp_path: Path) -> None:

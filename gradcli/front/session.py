@@ -305,12 +305,12 @@ class Session:
             raise self.usage(name, "needs a file name")
         if self.result is None:
             raise GradcliError(f":{name} {printable(path)}: the program has no statements yet")
-        if not overwrite and os.path.lexists(path):
-            raise GradcliError(f":save {printable(path)}: the file exists; :save! {printable(path)} overwrites it")
-        text = program_text(self.result, self.limits["nodes"])
         outputs = Outputs()
         try:
-            outputs.claim(f":{name}", path)
+            outputs.claim(f":{name}", path)  # a folder, a device, a link another user made: refused
+            if not overwrite and os.path.lexists(path):
+                raise GradcliError(f":save {printable(path)}: the file exists; :save! {printable(path)} overwrites it")
+            text = program_text(self.result, self.limits["nodes"])
             outputs.stage(f":{name}", path, text.encode("utf-8"))
             outputs.commit()
         finally:
@@ -439,6 +439,8 @@ def run_session(request: Request, source: str, identity: tuple[int, int] | None,
 def _lines(limit: int) -> Iterator[str | GradcliError]:
     """Standard input line by line, each read only up to ``limit`` bytes; an error for a line
     that is longer, or not UTF-8."""
+    if sys.stdin is None:  # closed when the process started
+        return
     stream = sys.stdin.buffer
     first = True
     while True:
