@@ -14,7 +14,7 @@ pasted block). ``run_session`` feeds it from ``line_editor`` on a terminal
 standard input, echoing each after a prompt so the output reads as a session.
 ``saving`` writes the program as a file that ``gradcli -f`` runs to the same answer.
 
-About 450 lines, one class: each command is a short method beside the state it
+About 470 lines, one class: each command is a short method beside the state it
 reads and changes, and the loop that feeds them is short; split, the commands
 would reach into the state from another file.
 """
