@@ -548,3 +548,13 @@ def test_undo_goes_back_a_bounded_number_of_changes(tmp_path: Path) -> None:
     assert session.state.entries == tuple(f"x{i} = {i}" for i in range(20))
     assert session.result is not None and session.result.output_name == "x19"
     assert session.history == []
+
+
+def test_a_bug_in_a_command_is_one_line_and_the_session_goes_on(tmp_path: Path, monkeypatch: Any) -> None:
+    def broken(self: Session, argument: str) -> None:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(Session, "do_tree", broken)
+    run = Run(typed(":tree", "y = x * 4"), tmp_path, source="x = 2")
+    assert run.err == "error: internal error (ValueError: a bug); please report it"
+    assert run.out.splitlines()[-1] == "y = 8.0000   ∂y/∂x = 4.0000"

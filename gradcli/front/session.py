@@ -124,6 +124,8 @@ class Session:
                 self.fail("the input is nested too deeply")
             except MemoryError:
                 self.fail("out of memory; a smaller program or smaller --limit values keep a call within the machine")
+            except Exception as e:  # noqa: BLE001 - a bug: one line, and the session's work is not lost
+                self.fail(f"internal error ({type(e).__name__}: {e}); please report it")
         return True
 
     def fail(self, message: str, detail: str = "") -> None:
