@@ -19,7 +19,7 @@ FORMATS = ("table", "json", "tree", "latex", "csv")
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
 OPTIONS = ("--set", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--rankdir",
            "--sweep", "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
-           "--rtol", "--emit")
+           "--rtol", "--emit", "--interactive")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
 
 #: an option that does nothing without another: it needs one of these
@@ -48,6 +48,9 @@ _ONLY = {
                         "--symbolic", "--order"}, "LaTeX writes the derivatives as formulas"),
     "--emit": ({"--of", "--of (repeated)", "--order", "--limit"},
                "--emit writes the gradient function's source code, whose inputs are its parameters"),
+    # what a session starts with; its views are its commands (:table, :tree, :explain, :graph FILE, ...)
+    "--interactive": ({"--set", "--of", "--precision", "--order", "--limit"},
+                      "a session shows its views on request, with commands such as :tree, :explain and :graph"),
 }
 
 #: pairs refused for a reason of their own
@@ -128,6 +131,7 @@ class Request:
         self.rtol = 1e-3
         self.limit_texts: tuple[str, ...] = ()
         self.emit: str | None = None  # a language: python, numpy, c, javascript
+        self.interactive = False  # -i: a session (front/session.py)
         #: options the user gave (defaults that were not given do not count)
         self.given: set[str] = set()
         for name, value in fields.items():
@@ -154,7 +158,7 @@ class Request:
             ("--plot FILE", self.plot not in (None, "-")), ("--each-line", self.each_line),
             ("--explain", self.explain), ("--symbolic", self.symbolic), ("--order", self.order > 1),
             ("--check", self.check), ("--atol", "--atol" in self.given), ("--rtol", "--rtol" in self.given),
-            ("--emit", self.emit is not None),
+            ("--emit", self.emit is not None), ("--interactive", self.interactive),
         ) if on}
         if self.format != "table":
             found.add(f"--format {self.format}")
@@ -196,7 +200,7 @@ def validate(request: Request) -> None:
 
 
 def _shown(feature: str) -> str:
-    return {"--of (repeated)": "--of given more than once"}.get(feature, feature)
+    return {"--of (repeated)": "--of given more than once", "--interactive": "-i (--interactive)"}.get(feature, feature)
 
 
 def combination_table() -> str:
