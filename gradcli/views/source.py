@@ -32,6 +32,7 @@ import re
 import gradcli
 
 from ..interpret.emit import Emitted
+from ..language.ops import Op
 from .names import comment_lines, parameters
 from .statements import Statements, statements
 
@@ -146,7 +147,7 @@ def _python_like(e: Emitted, header: str, language: str) -> str:
     def result(n: int) -> str:
         if not np_:
             return st.ref(n)
-        fresh = st.ref(n).startswith("_t") and n not in returned  # computed here, not returned before
+        fresh = isinstance(e.nodes[n].op, Op) and n not in returned  # computed here, not returned before
         returned.add(n)
         return f"{'_fresh' if fresh else '_shaped'}({st.ref(n)}, _shape)"
 
