@@ -3,8 +3,11 @@
 Each printer takes the straight-line IR of ``interpret.emit`` and writes one
 self-contained file: a header comment (the program, its inputs, the gradcli
 version, the conventions at kinks, how domain errors show, and any input
-renamed for the target language), small helpers for the ops a language lacks,
-and one function that computes every IR node once, in order. Only three
+renamed for the target language), the small helpers that function calls
+(for ops the language lacks; none that it does not call), and one function
+that computes every IR node once, in order, in the statements of
+``statements`` (a temporary per node read twice, the rest written inline).
+Only three
 things from the program reach the code: input names (checked and, where the
 language reserves them, renamed by ``names``), numbers (``repr`` of a finite
 float: every digit), and ops (from a fixed table here). The program's text
@@ -13,17 +16,25 @@ appears only in the header, escaped so that it cannot leave the comment.
 The conventions are the engine's: relu'(0) = 0 (step(0) = 0), abs'(0) = 0
 (sign(0) = 0), and max and min send the whole gradient to their first argument
 on a tie.
+
+The NumPy function is written to be as fast as NumPy written by hand: it lets
+go of each temporary array after its last read (``del``), so that a call
+holds few arrays at once (fewer page faults, and memory that stays in cache),
+and returns an array it computed as it is, copying only an input, a number,
+an array of a smaller shape, or a node returned a second time (every result
+is a new array of the inputs' broadcast shape, never shared with another).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import re
 
 import gradcli
 
-from ..interpret.emit import IN, NUMBER, Emitted
+from ..interpret.emit import Emitted
 from ..language.ops import Op
 from .names import comment_lines, parameters
+from .statements import Statements, statements
 
 __all__ = ["python", "numpy", "c", "javascript"]
 
@@ -56,25 +67,6 @@ _ERRORS = {
     "c": "domain errors give NaN or inf (no errno checks)",
     "javascript": "domain errors give NaN or Infinity",
 }
-
-
-def _lines(e: Emitted, table: dict[str, str], params: list[str], literal: Callable[[float], str],
-           declare: str) -> tuple[list[str], Callable[[int], str]]:
-    """One statement per application node (``declare`` formats name and expression), and each node's text."""
-
-    def ref(n: int) -> str:
-        node = e.nodes[n]
-        if node.op == IN:
-            return params[node.payload]  # type: ignore[index]
-        if node.op == NUMBER:
-            return literal(node.payload)  # type: ignore[arg-type]
-        return f"_t{n}"
-
-    body = []
-    for n, node in enumerate(e.nodes):
-        if isinstance(node.op, Op):
-            body.append(declare.format(f"_t{n}", table[node.op.name].format(*[ref(a) for a in node.args])))
-    return body, ref
 
 
 def _number(x: float) -> str:
@@ -110,45 +102,82 @@ def _header(e: Emitted, language: str, prefix: str, params: list[str], renamed: 
     return lines
 
 
+_PYTHON_HELPERS = {
+    "_step": "def _step(x):\n    return 1.0 if x > 0 else 0.0",
+    "_sign": "def _sign(x):\n    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0",
+    "_relu": "def _relu(x):\n    return x if x > 0 else 0.0",
+    "_sigmoid": "def _sigmoid(x):\n    if x >= 0:\n        return 1.0 / (1.0 + math.exp(-x))\n    z = math.exp(x)\n"
+                "    return z / (1.0 + z)",
+    "_max": "def _max(x, y):\n    return x if x >= y else y",
+    "_min": "def _min(x, y):\n    return x if x <= y else y",
+}
+_NUMPY_HELPERS = {
+    "_sigmoid": "def _sigmoid(x):\n    z = np.exp(-np.abs(x))  # never overflows\n"
+                "    return np.where(x >= 0, 1.0, z) / (1.0 + z)  # 1 / (1 + exp(-x)), or exp(x) / (1 + exp(x))",
+    "_shaped": "def _shaped(v, shape):\n    # a new array of the inputs' shape (v may be an input, a number or another result)\n"
+               "    return np.array(np.broadcast_to(v, shape), dtype=np.float64)",
+    "_fresh": "def _fresh(v, shape):\n    # v was computed here and is returned once: kept as it is when it has the inputs' shape\n"
+              "    return v if isinstance(v, np.ndarray) and v.shape == shape else _shaped(v, shape)",
+}
+
+
+def _used(helpers: dict[str, str], code: list[str]) -> list[str]:
+    """The helpers ``code`` calls, or that a helper it calls calls (``_fresh`` calls ``_shaped``), in table order."""
+    text = "\n".join(code)
+    called: set[str] = set()
+    while True:
+        more = {name for name in helpers if name not in called and re.search(rf"\b{name}\(", text)}
+        if not more:
+            return [helpers[name] for name in helpers if name in called]
+        called |= more
+        text = "\n".join(helpers[name] for name in more)
+
+
 def _python_like(e: Emitted, header: str, language: str) -> str:
     params, renamed = parameters(e.inputs, language)
     np_ = language == "numpy"
-    body, ref = _lines(e, _NUMPY if np_ else _PYTHON, params, _number, "    {} = {}")
-    out = ["", "from __future__ import annotations", ""]
-    if np_:
-        out += ["import numpy as np", "", "", "def _sigmoid(x):",
-                "    z = np.exp(-np.abs(x))  # never overflows", "    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))",
-                "", "", "def _shaped(v, shape):", "    return np.array(np.broadcast_to(v, shape), dtype=np.float64)"]
-        wrap = "_shaped({}, _shape)"
-    else:
-        out += ["import math", "", "", "def _step(x):", "    return 1.0 if x > 0 else 0.0", "", "",
-                "def _sign(x):", "    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0", "", "",
-                "def _relu(x):", "    return x if x > 0 else 0.0", "", "", "def _sigmoid(x):",
-                "    if x >= 0:", "        return 1.0 / (1.0 + math.exp(-x))", "    z = math.exp(x)",
-                "    return z / (1.0 + z)", "", "", "def _max(x, y):", "    return x if x >= y else y", "", "",
-                "def _min(x, y):", "    return x if x <= y else y"]
-        wrap = "{}"
-    kind = "np.ndarray" if np_ else "float"
-    signature = ", ".join(f"{p}: {'np.ndarray | float' if np_ else 'float'}" for p in params)
-    result = f"tuple[{kind}, tuple[{kind}, ...]" + (f", tuple[tuple[{kind}, ...], ...]]" if e.hessian else "]")
-    if e.jacobian is not None:
-        result = f"tuple[tuple[{kind}, ...], tuple[tuple[{kind}, ...], ...]]"
-    out += ["", "", f"def value_and_grad({signature}) -> {result}:"]
-    if np_:
-        out += [f"    {p} = np.asarray({p}, dtype=np.float64)" for p in params]
-        out.append(f"    _shape = np.broadcast({''.join(p + ', ' for p in params)}0.0).shape")
-    out += body
+    st = statements(e, _NUMPY if np_ else _PYTHON, params, _number)
+    body = []
+    for (name, text), free in zip(st.lines, st.frees):
+        body.append(f"    {name} = {text}")
+        if np_ and free:  # let go of each array once it is read for the last time
+            body.append(f"    del {', '.join(free)}")
+    returned: set[int] = set()
+
+    def result(n: int) -> str:
+        if not np_:
+            return st.ref(n)
+        fresh = isinstance(e.nodes[n].op, Op) and n not in returned  # computed here, not returned before
+        returned.add(n)
+        return f"{'_fresh' if fresh else '_shaped'}({st.ref(n)}, _shape)"
 
     def tup(items: list[str]) -> str:
         return "(" + "".join(f"{x}, " for x in items).rstrip(" ") + ")" if items else "()"
 
-    parts = [wrap.format(ref(e.output)), tup([wrap.format(ref(g)) for g in e.gradients])]
     if e.outputs is not None and e.jacobian is not None:  # several outputs: (values, rows)
-        parts = [tup([wrap.format(ref(n)) for n in e.outputs]),
-                 tup([tup([wrap.format(ref(g)) for g in row]) for row in e.jacobian])]
+        parts = [tup([result(n) for n in e.outputs]), tup([tup([result(g) for g in row]) for row in e.jacobian])]
+    else:
+        parts = [result(e.output), tup([result(g) for g in e.gradients])]
     if e.hessian is not None:
-        parts.append(tup([tup([wrap.format(ref(h)) for h in row]) for row in e.hessian]))
-    out.append(f"    return {', '.join(parts)}")
+        parts.append(tup([tup([result(h) for h in row]) for row in e.hessian]))
+    body.append(f"    return {', '.join(parts)}")
+
+    kind = "np.ndarray" if np_ else "float"
+    signature = ", ".join(f"{p}: {'np.ndarray | float' if np_ else 'float'}" for p in params)
+    returns = f"tuple[{kind}, tuple[{kind}, ...]" + (f", tuple[tuple[{kind}, ...], ...]]" if e.hessian else "]")
+    if e.jacobian is not None:
+        returns = f"tuple[tuple[{kind}, ...], tuple[tuple[{kind}, ...], ...]]"
+    function = [f"def value_and_grad({signature}) -> {returns}:"]
+    if np_:
+        function += [f"    {p} = np.asarray({p}, dtype=np.float64)" for p in params]
+        function.append(f"    _shape = np.broadcast({''.join(p + ', ' for p in params)}0.0).shape")
+    function += body
+    helpers = _used(_NUMPY_HELPERS if np_ else _PYTHON_HELPERS, body)
+    imports = ["import numpy as np"] if np_ else ["import math"] if "math." in "\n".join(body + helpers) else []
+    out = ["", "from __future__ import annotations", ""] + [line for i in imports for line in (i, "")]
+    for helper in helpers:
+        out += ["", helper, ""]
+    out += ["", *function]
     return "\n".join(_header(e, language, "#", params, renamed, header) + out) + "\n"
 
 
@@ -168,19 +197,23 @@ def numpy(e: Emitted, header: str = "") -> str:
     return _python_like(e, header, "numpy")
 
 
-_C_HELPERS = """#include <math.h>
-
-static inline double gc_step(double x) { return x > 0 ? 1.0 : 0.0; }
-static inline double gc_sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
-static inline double gc_relu(double x) { return x > 0 ? x : 0.0; }
-static inline double gc_max(double x, double y) { return x >= y ? x : y; }
-static inline double gc_min(double x, double y) { return x <= y ? x : y; }
-static inline double gc_sigmoid(double x) {
-    if (x >= 0) return 1.0 / (1.0 + exp(-x));
-    double z = exp(x); /* two branches, so that exp never overflows */
-    return z / (1.0 + z);
+_C_HELPERS = {
+    "gc_step": "static inline double gc_step(double x) { return x > 0 ? 1.0 : 0.0; }",
+    "gc_sign": "static inline double gc_sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }",
+    "gc_relu": "static inline double gc_relu(double x) { return x > 0 ? x : 0.0; }",
+    "gc_max": "static inline double gc_max(double x, double y) { return x >= y ? x : y; }",
+    "gc_min": "static inline double gc_min(double x, double y) { return x <= y ? x : y; }",
+    "gc_sigmoid": "static inline double gc_sigmoid(double x) {\n    if (x >= 0) return 1.0 / (1.0 + exp(-x));\n"
+                  "    double z = exp(x); /* two branches, so that exp never overflows */\n    return z / (1.0 + z);\n}",
 }
-"""
+
+
+def _c_function(st: Statements, signature: str, ending: list[str]) -> list[str]:
+    """``#include <math.h>``, the helpers the function calls, and the function: its statements, then ``ending``."""
+    body = [f"    const double {name} = {text};" for name, text in st.lines] + ending
+    helpers = _used(_C_HELPERS, body)
+    return ["", "#include <math.h>", "", *helpers, *([""] if helpers else []),
+            f"{signature} {{", *body, "}"]
 
 
 def c(e: Emitted, header: str = "", name: str = "value_and_grad") -> str:
@@ -195,19 +228,19 @@ def c(e: Emitted, header: str = "", name: str = "value_and_grad") -> str:
     if e.jacobian is not None:
         return _c_jacobian(e, header, name)
     params, renamed = parameters(e.inputs, "c")
-    body, ref = _lines(e, _C, params, _number, "    const double {} = {};")
+    st = statements(e, _C, params, _number)
     size = len(params)
     arrays = [f"double grad[{size}]" if size else "double *grad"]
     if e.hessian is not None:
         arrays.append(f"double hess[{size * size}]" if size else "double *hess")
     signature = ", ".join([f"double {p}" for p in params] + arrays)
-    out = ["", _C_HELPERS, f"double {name}({signature}) {{"] + body
-    out += [f"    grad[{i}] = {ref(g)};" for i, g in enumerate(e.gradients)]
+    ending = [f"    grad[{i}] = {st.ref(g)};" for i, g in enumerate(e.gradients)]
     for i, row in enumerate(e.hessian or []):
-        out += [f"    hess[{i * size + j}] = {ref(h)};" for j, h in enumerate(row)]
+        ending += [f"    hess[{i * size + j}] = {st.ref(h)};" for j, h in enumerate(row)]
     if not size:
-        out.append("    (void)grad;" + (" (void)hess;" if e.hessian is not None else ""))
-    out += [f"    return {ref(e.output)};", "}"]
+        ending.append("    (void)grad;" + (" (void)hess;" if e.hessian is not None else ""))
+    ending.append(f"    return {st.ref(e.output)};")
+    out = _c_function(st, f"double {name}({signature})", ending)
     return "\n".join(_header(e, "c", "//", params, renamed, header) + out) + "\n"
 
 
@@ -215,34 +248,30 @@ def _c_jacobian(e: Emitted, header: str, name: str) -> str:
     """``void value_and_grad(double x1, ..., double value[M], double jacobian[M*N])``, row-major."""
     assert e.outputs is not None and e.jacobian is not None
     params, renamed = parameters(e.inputs, "c", frozenset({"value", "jacobian"}))
-    body, ref = _lines(e, _C, params, _number, "    const double {} = {};")
+    st = statements(e, _C, params, _number)
     m, size = len(e.outputs), len(params)
     arrays = [f"double value[{m}]", f"double jacobian[{m * size}]" if size else "double *jacobian"]
     signature = ", ".join([f"double {p}" for p in params] + arrays)
-    out = ["", _C_HELPERS, f"void {name}({signature}) {{"] + body
-    out += [f"    value[{k}] = {ref(n)};" for k, n in enumerate(e.outputs)]
+    ending = [f"    value[{k}] = {st.ref(n)};" for k, n in enumerate(e.outputs)]
     for k, row in enumerate(e.jacobian):
-        out += [f"    jacobian[{k * size + i}] = {ref(g)};" for i, g in enumerate(row)]
+        ending += [f"    jacobian[{k * size + i}] = {st.ref(g)};" for i, g in enumerate(row)]
     if not size:
-        out.append("    (void)jacobian;")
-    out.append("}")
+        ending.append("    (void)jacobian;")
+    out = _c_function(st, f"void {name}({signature})", ending)
     layout = (f"writes value[M] and jacobian[M*N], M = {m} outputs and N = {size} parameters in the orders above,"
               f" row-major: jacobian[k*N + i] = d(output k)/d(parameter i)")
     return "\n".join(_header(e, "c", "//", params, renamed, header, layout) + out) + "\n"
 
 
-_JS_HELPERS = """
-function gc_step(x) { return x > 0 ? 1.0 : 0.0; }
-function gc_sign(x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
-function gc_relu(x) { return x > 0 ? x : 0.0; }
-function gc_max(x, y) { return x >= y ? x : y; }
-function gc_min(x, y) { return x <= y ? x : y; }
-function gc_sigmoid(x) {
-  if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
-  const z = Math.exp(x); // two branches, so that exp never overflows
-  return z / (1.0 + z);
+_JS_HELPERS = {
+    "gc_step": "function gc_step(x) { return x > 0 ? 1.0 : 0.0; }",
+    "gc_sign": "function gc_sign(x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }",
+    "gc_relu": "function gc_relu(x) { return x > 0 ? x : 0.0; }",
+    "gc_max": "function gc_max(x, y) { return x >= y ? x : y; }",
+    "gc_min": "function gc_min(x, y) { return x <= y ? x : y; }",
+    "gc_sigmoid": "function gc_sigmoid(x) {\n  if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));\n"
+                  "  const z = Math.exp(x); // two branches, so that exp never overflows\n  return z / (1.0 + z);\n}",
 }
-"""
 
 
 def javascript(e: Emitted, header: str = "", name: str = "valueAndGrad") -> str:
@@ -251,14 +280,16 @@ def javascript(e: Emitted, header: str = "", name: str = "valueAndGrad") -> str:
     Several outputs (``jacobian_ir``): ``[values, jacobianRows]``, a row per output.
     """
     params, renamed = parameters(e.inputs, "javascript")
-    body, ref = _lines(e, _JS, params, _number, "  const {} = {};")
+    st = statements(e, _JS, params, _number)
+    ref = st.ref
     parts = [ref(e.output), "[" + ", ".join(ref(g) for g in e.gradients) + "]"]
     if e.outputs is not None and e.jacobian is not None:  # several outputs: [values, jacobianRows]
         parts = ["[" + ", ".join(ref(n) for n in e.outputs) + "]",
                  "[" + ", ".join("[" + ", ".join(ref(g) for g in row) + "]" for row in e.jacobian) + "]"]
     if e.hessian is not None:
         parts.append("[" + ", ".join("[" + ", ".join(ref(h) for h in row) + "]" for row in e.hessian) + "]")
-    out = [_JS_HELPERS, f"export function {name}({', '.join(params)}) {{"] + body
-    out += [f"  return [{', '.join(parts)}];", "}"]
+    body = [f"  const {t} = {text};" for t, text in st.lines] + [f"  return [{', '.join(parts)}];"]
+    helpers = _used(_JS_HELPERS, body)
+    out = ["", *helpers, *([""] if helpers else []), f"export function {name}({', '.join(params)}) {{", *body, "}"]
     return "\n".join(_header(e, "javascript", "//", params, renamed, header) + out) + "\n"
 
