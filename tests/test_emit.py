@@ -568,7 +568,9 @@ def test_simplified_ir_and_printed_python_give_the_plain_irs_numbers(p: Generate
     for n, m in zip(roots, results(plain)):
         assert same(numbers[n], plain_numbers[m]) or agree(numbers[n], plain_numbers[m], scale, 1e-9), (
             numbers[n], plain_numbers[m])
-    assert sum(1 for n in e.nodes if n.args) <= sum(1 for n in plain.nodes if n.args)
+    # (the rewrites do not promise fewer operations on every program: where a gradient cancels,
+    # x - x, the plain IR's second pass can fold a Hessian entry that the rewritten one keeps;
+    # test_rewrites_remove_operations_that_change_nothing counts them on worked examples)
 
 
 def test_rewrites_remove_operations_that_change_nothing() -> None:
@@ -674,7 +676,7 @@ def test_numpy_results_are_new_arrays_of_the_broadcast_shape() -> None:
     _, (g_t, g_u) = load(source.numpy(emitted("y = _t * _t1", {"_t": 1.0, "_t1": 2.0})))(t, t)
     assert np.array_equal(g_t, t) and not np.shares_memory(g_t, t) and not np.shares_memory(g_u, t)
     one = load(source.numpy(e))(0.5, 2.0)[0]
-    assert type(one) is np.ndarray and one.shape == () and float(one) == 1.0 + math.exp(0.5)
+    assert type(one) is np.float64 and isinstance(one, float) and one == 1.0 + math.exp(0.5)  # floats in, floats out
 
 
 def test_numpy_sigmoid_never_overflows_and_keeps_both_branches() -> None:

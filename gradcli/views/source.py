@@ -114,10 +114,11 @@ _PYTHON_HELPERS = {
 _NUMPY_HELPERS = {
     "_sigmoid": "def _sigmoid(x):\n    z = np.exp(-np.abs(x))  # never overflows\n"
                 "    return np.where(x >= 0, 1.0, z) / (1.0 + z)  # 1 / (1 + exp(-x)), or exp(x) / (1 + exp(x))",
-    "_shaped": "def _shaped(v, shape):\n    # a new array of the inputs' shape (v may be an input, a number or another result)\n"
-               "    return np.array(np.broadcast_to(v, shape), dtype=np.float64)",
+    "_shaped": "def _shaped(v, shape):\n    # a new array of the inputs' shape (v may be an input, a number or another result);\n"
+               "    # [()] makes a 0-d array a float (np.float64): floats in, floats out\n"
+               "    return np.array(np.broadcast_to(v, shape), dtype=np.float64)[()]",
     "_fresh": "def _fresh(v, shape):\n    # v was computed here and is returned once: kept as it is when it has the inputs' shape\n"
-              "    return v if isinstance(v, np.ndarray) and v.shape == shape else _shaped(v, shape)",
+              "    return v[()] if isinstance(v, np.ndarray) and v.shape == shape else _shaped(v, shape)",
 }
 
 
@@ -162,7 +163,7 @@ def _python_like(e: Emitted, header: str, language: str) -> str:
         parts.append(tup([tup([result(h) for h in row]) for row in e.hessian]))
     body.append(f"    return {', '.join(parts)}")
 
-    kind = "np.ndarray" if np_ else "float"
+    kind = "np.ndarray | float" if np_ else "float"
     signature = ", ".join(f"{p}: {'np.ndarray | float' if np_ else 'float'}" for p in params)
     returns = f"tuple[{kind}, tuple[{kind}, ...]" + (f", tuple[tuple[{kind}, ...], ...]]" if e.hessian else "]")
     if e.jacobian is not None:

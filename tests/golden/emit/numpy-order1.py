@@ -12,16 +12,17 @@ import numpy as np
 
 
 def _shaped(v, shape):
-    # a new array of the inputs' shape (v may be an input, a number or another result)
-    return np.array(np.broadcast_to(v, shape), dtype=np.float64)
+    # a new array of the inputs' shape (v may be an input, a number or another result);
+    # [()] makes a 0-d array a float (np.float64): floats in, floats out
+    return np.array(np.broadcast_to(v, shape), dtype=np.float64)[()]
 
 
 def _fresh(v, shape):
     # v was computed here and is returned once: kept as it is when it has the inputs' shape
-    return v if isinstance(v, np.ndarray) and v.shape == shape else _shaped(v, shape)
+    return v[()] if isinstance(v, np.ndarray) and v.shape == shape else _shaped(v, shape)
 
 
-def value_and_grad(x: np.ndarray | float, w: np.ndarray | float) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+def value_and_grad(x: np.ndarray | float, w: np.ndarray | float) -> tuple[np.ndarray | float, tuple[np.ndarray | float, ...]]:
     x = np.asarray(x, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     _shape = np.broadcast(x, w, 0.0).shape
