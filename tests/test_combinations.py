@@ -2,8 +2,9 @@
 refused with exit 2 and a message naming both: the table in gradcli.front.request, run through the command.
 
 "Both effects visible": leaving either option out (where what is left is a valid call) changes
-what the call writes, on standard output or in its files. --limit is the exception: a budget
-that is not reached shows nothing (tests/test_hardening.py tests it reached).
+what the call writes, on standard output or in its files. --limit and --jobs are the exceptions: a
+budget that is not reached shows nothing (tests/test_hardening.py tests it reached), and --jobs
+writes the same bytes by design (tests/test_jobs.py).
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ ARGS: dict[str, list[str]] = {
     "--atol": ["--atol", "0.5"],
     "--rtol": ["--rtol", "0.25"],
     "--emit": ["--emit", "python"],
+    "--jobs": ["--jobs", "2"],
     **{f"--format {f}": ["--format", f] for f in ("json", "tree", "latex", "csv")},
 }
-INVISIBLE = {"--limit"}
+INVISIBLE = {"--limit", "--jobs"}  # --jobs: the same output, by design (tests/test_jobs.py)
 
 
 def test_every_feature_has_arguments() -> None:
