@@ -8,6 +8,7 @@ import io
 import json
 import math
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -22,7 +23,13 @@ from gradcli.interpret.sweep import SweepSpec, make_grid, run_sweep
 from gradcli.language.parser import parse
 from gradcli.limits import Limits
 from gradcli.views.render import sweep_csv
-from gradcli.views.sweep_text import csv_header, csv_rows, sweep_json_head, sweep_json_points, sweep_json_tail
+from gradcli.views.sweep_text import (
+    csv_header,
+    csv_rows,
+    sweep_json_head,
+    sweep_json_points,
+    sweep_json_tail,
+)
 
 #: programs with undefined points (log, division, sqrt) and ops whose NumPy loops are not plain arithmetic
 PROGRAMS = [
@@ -50,9 +57,7 @@ def test_chunks_give_the_whole_grid_bit_for_bit(source: str, spans: list[tuple[f
         with pytest.raises(MathError):
             plan_sweep(program, specs, values)
         return
-    plan = plan_sweep(program, specs, values)
-    plan.chunk = chunk
-    plan.__post_init__()
+    plan = replace(plan_sweep(program, specs, values), chunk=chunk)
     results = [plan.run(j) for j in range(len(plan))]
     assert all(r.values.size <= chunk for r in results)
     assert sum(r.values.size for r in results) == whole.values.size
@@ -125,10 +130,9 @@ def test_a_chunk_holds_what_the_budget_allows_and_the_grid_need_not_fit() -> Non
 
 def test_a_grid_is_cut_into_boxes_that_follow_its_rows() -> None:
     specs = [SweepSpec("x", 0, 1, 3), SweepSpec("w", 0, 1, 4), SweepSpec("v", 0, 1, 5)]
-    plan = plan_sweep(parse("y = x * w * v"), specs)
+    whole = plan_sweep(parse("y = x * w * v"), specs)
     for chunk, sizes in [(20, [20, 20, 20]), (7, [5] * 12), (3, [3, 2] * 12), (60, [60]), (1, [1] * 60)]:
-        plan.chunk = chunk
-        plan.__post_init__()
+        plan = replace(whole, chunk=chunk)
         assert [math.prod(len(a) for a in plan.box(j).values()) for j in range(len(plan))] == sizes
 
 

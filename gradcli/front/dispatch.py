@@ -298,16 +298,16 @@ def _sweep(request: Request, source: str, program: Program, limits: Limits, outp
                 table = render.sweep_table_of(plan.output_name, plan.header(), plan.ends(), rows(), plan.size,
                                               request.precision)
             else:
-                json = fmt == "json"
-                out.write(sweep_text.sweep_json_head(plan.output_name, plan.ends(), plan.held()) if json
+                as_json = fmt == "json"
+                out.write(sweep_text.sweep_json_head(plan.output_name, plan.ends(), plan.held()) if as_json
                           else sweep_text.csv_header(plan.header()))
                 for j, (n, text) in enumerate(pieces):
                     undefined += n
                     with held_signals():  # whole pieces only, whatever signal comes
-                        out.write(", " + text if json and j else text)
+                        out.write(", " + text if as_json and j else text)
                     if out.gone():
                         return  # the reader went away (head): the rest would go nowhere
-                if json:
+                if as_json:
                     out.write(sweep_text.sweep_json_tail(undefined) + "\n")
     if fmt == "table":
         out.show([table])
