@@ -3,8 +3,8 @@ refused with exit 2 and a message naming both: the table in gradcli.front.reques
 
 "Both effects visible": leaving either option out (where what is left is a valid call) changes
 what the call writes, on standard output or in its files. --limit and --jobs are the exceptions: a
-budget that is not reached shows nothing (tests/test_hardening.py tests it reached), and --jobs
-writes the same bytes by design (tests/test_jobs.py).
+budget that is not reached shows nothing (tests/test_hardening.py tests it reached), and --jobs and
+--scheduler write the same bytes by design (tests/test_jobs.py, tests/test_scheduler.py).
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ ARGS: dict[str, list[str]] = {
     "--rtol": ["--rtol", "0.25"],
     "--emit": ["--emit", "python"],
     "--jobs": ["--jobs", "2"],
+    "--scheduler": ["--scheduler", "tcp://127.0.0.1:9"],  # one chunk, one batch: done here, never sent
     **{f"--format {f}": ["--format", f] for f in ("json", "tree", "latex", "csv")},
 }
-INVISIBLE = {"--limit", "--jobs"}  # --jobs: the same output, by design (tests/test_jobs.py)
+INVISIBLE = {"--limit", "--jobs", "--scheduler"}  # the same output, by design (test_jobs.py, test_scheduler.py)
 
 
 def test_every_feature_has_arguments() -> None:

@@ -254,13 +254,16 @@ def _limit_help() -> str:
               help="Write the value-and-gradient function as source code (with --order 2, the Hessian too).")
 @click.option("--jobs", type=_Count(1, 1024), default=None, metavar="N",
               help="Processes that share out a --sweep or --each-line (default: every core); the output is the same.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help='Send a --sweep or --each-line to the Dask cluster of this scheduler (pip install "gradcli[dask]").')
 @click.option("--limit", "limit_texts", metavar="NAME=N", multiple=True, help=_limit_help())
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 @_collector_paused
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], outputs: tuple[str, ...], format_: str,
         precision: int, graph: str | None, max_nodes: int, sweeps: tuple[str, ...], plot: str | None,
         each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
-        rtol: float, emit: str | None, jobs: int | None, limit_texts: tuple[str, ...]) -> None:
+        rtol: float, emit: str | None, jobs: int | None, scheduler: str | None, limit_texts: tuple[str, ...]
+        ) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
     PROGRAM is statements separated by new lines or ';', such as
@@ -275,7 +278,7 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     request = Request(program=program, file=file, values=_once("--set", [_parse_assignment(a) for a in assignments]),
                       outputs=list(outputs), format=format_, precision=precision, graph=graph, max_nodes=max_nodes,
                       sweeps=sweeps, plot=plot, each_line=each_line, explain=explain, symbolic=symbolic, order=order,
-                      check=check, atol=atol, rtol=rtol, emit=emit, jobs=jobs, limit_texts=limit_texts,
+                      check=check, atol=atol, rtol=rtol, emit=emit, jobs=jobs, scheduler=scheduler, limit_texts=limit_texts,
                       given=given)
     limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
     validate(request)

@@ -283,8 +283,7 @@ def _sweep(request: Request, source: str, program: Program, limits: Limits, outp
     if request.plot is not None:
         _plot(request, program, plan, limits, outputs, out)
     undefined = 0
-    jobs = min(len(plan), request.jobs or _default_jobs())
-    with Workers(jobs, state, _sweep_state, recipe) as workers:
+    with Workers(_jobs(request, len(plan)), state, _sweep_state, recipe, request.scheduler) as workers:
         tracked, _ = _progress(out, workers.map(_sweep_piece, range(len(plan))), len(plan), "sweeping",
                                len(plan) > 1 and plan.size >= 1_000_000)
         with tracked as pieces:
@@ -363,10 +362,12 @@ def _plot(request: Request, program: Program, plan: Plan, limits: Limits, output
         out.write(terminal_plot(swept, *size, colour=out.colour()) + "\n")
 
 
-def _default_jobs() -> int:
+def _jobs(request: Request, pieces: int) -> int:
+    """Processes for ``pieces`` pieces of work: --jobs (default: every core), no more than the pieces;
+    with --scheduler, any number above 1 (the cluster has its own); one piece is done here."""
     from .workers import default_jobs
 
-    return default_jobs()
+    return min(pieces, 2 if request.scheduler is not None else request.jobs or default_jobs())
 
 
 def _progress(out: Terminal, items: Iterable[Any], total: int, description: str, wanted: bool = True
@@ -432,10 +433,9 @@ def _each_line(request: Request, source: str, limits: Limits, out: Terminal) -> 
         raise GradcliError(f"--set {name}: no line of the input has an input '{name}'")
     recipe = (request.values, request.output, limits["nodes"], request.format == "json")
     batches = [lines[i:i + LINES_AT_ONCE] for i in range(0, len(lines), LINES_AT_ONCE)]
-    jobs = min(len(batches), request.jobs or _default_jobs())
     done: list[LineResult] = []
     failed = 0
-    with Workers(jobs, recipe, _same, recipe) as workers:
+    with Workers(_jobs(request, len(batches)), recipe, _same, recipe, request.scheduler) as workers:
         rows = (row for batch in workers.map(_line_piece, batches) for row in batch)
         tracked, say = _progress(out, rows, len(lines), "evaluating", len(lines) >= 500)
         with tracked as rows:

@@ -19,7 +19,7 @@ FORMATS = ("table", "json", "tree", "latex", "csv")
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
 OPTIONS = ("--set", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--sweep",
            "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
-           "--rtol", "--emit", "--jobs")
+           "--rtol", "--emit", "--jobs", "--scheduler")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
 
 #: an option that does nothing without another: it needs one of these
@@ -29,6 +29,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "--plot FILE": ("--sweep",),
     "--format csv": ("--sweep",),
     "--jobs": ("--sweep", "--each-line"),
+    "--scheduler": ("--sweep", "--each-line"),
     "--atol": ("--check",),
     "--rtol": ("--check",),
     # JSON and CSV write numbers in full, LaTeX writes formulas: decimals are for tables and pictures
@@ -38,12 +39,16 @@ NEEDS: dict[str, tuple[str, ...]] = {
 #: what each option that limits its company goes with, and why
 _ONLY = {
     "--sweep": ({"--set", "--of", "--precision", "--limit", "--plot", "--plot FILE", "--format table", "--format json",
-                 "--format csv", "--jobs"}, "a sweep gives the output and its gradients at every point"),
-    "--each-line": ({"--set", "--of", "--precision", "--limit", "--format table", "--format json", "--jobs"},
+                 "--format csv", "--jobs", "--scheduler"}, "a sweep gives the output and its gradients at every point"),
+    "--each-line": ({"--set", "--of", "--precision", "--limit", "--format table", "--format json", "--jobs",
+                     "--scheduler"},
                     "each line gives one row: its value and gradients"),
     "--jobs": ({"--sweep", "--each-line", "--set", "--of", "--precision", "--limit", "--plot", "--plot FILE",
                 "--format table", "--format json", "--format csv"},
                "--jobs shares out the points of a sweep or the lines of --each-line"),
+    "--scheduler": ({"--sweep", "--each-line", "--set", "--of", "--precision", "--limit", "--plot", "--plot FILE",
+                     "--format table", "--format json", "--format csv"},
+                    "--scheduler sends the points of a sweep or the lines of --each-line to a Dask cluster"),
     "--of (repeated)": ({"--set", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
                          "--emit", "--format table", "--format json", "--format latex"},
                         "the Jacobian has one gradient per output, not one graph"),
@@ -57,6 +62,7 @@ _ONLY = {
 _PAIRS = {
     frozenset({"--plot", "--format json"}): "both would write to standard output; give --plot a file name",
     frozenset({"--plot", "--format csv"}): "both would write to standard output; give --plot a file name",
+    frozenset({"--jobs", "--scheduler"}): "--jobs counts processes on this machine; a cluster has its own workers",
 }
 
 
@@ -131,6 +137,7 @@ class Request:
         self.limit_texts: tuple[str, ...] = ()
         self.emit: str | None = None  # a language: python, numpy, c, javascript
         self.jobs: int | None = None  # processes for --sweep and --each-line (None: every core)
+        self.scheduler: str | None = None  # a Dask scheduler's address: the work goes to its cluster
         #: options the user gave (defaults that were not given do not count)
         self.given: set[str] = set()
         for name, value in fields.items():
@@ -158,6 +165,7 @@ class Request:
             ("--explain", self.explain), ("--symbolic", self.symbolic), ("--order", self.order > 1),
             ("--check", self.check), ("--atol", "--atol" in self.given), ("--rtol", "--rtol" in self.given),
             ("--emit", self.emit is not None), ("--jobs", self.jobs is not None),
+            ("--scheduler", self.scheduler is not None),
         ) if on}
         if self.format != "table":
             found.add(f"--format {self.format}")

@@ -8,7 +8,9 @@ is. At most ``2 * jobs`` pieces are out at once, so a slow reader (a pipe to
 
 A worker's state (a sweep's plan, a batch's values) is what ``build(recipe)``
 returns: built once here and inherited where processes fork, else built again
-in each worker from the recipe, which is plain data. Workers ignore Ctrl-C and
+in each worker from the recipe, which is plain data; so the same tasks also go
+to a Dask distributed cluster (``--scheduler``, imported only then), each
+worker building the state once. Local workers ignore Ctrl-C and
 never write: the main process stops them (Ctrl-C, a closed standard output,
 an error, the end) and says what is to be said, and on Linux a worker ends
 with the main process even when it is killed outright.
@@ -40,15 +42,21 @@ def default_jobs() -> int:
 class Workers:
     """A context manager: ``map(task, items)`` in ``jobs`` processes (``task(state, item)``)."""
 
-    def __init__(self, jobs: int, state: Any, build: Callable[[Any], Any], recipe: Any) -> None:
+    def __init__(self, jobs: int, state: Any, build: Callable[[Any], Any], recipe: Any,
+                 scheduler: str | None = None) -> None:
         global _STATE
         self.jobs = jobs
         self.build, self.recipe = build, recipe
         _STATE = self.state = state  # what build(recipe) gives
+        self.scheduler = scheduler
         self.pool: Any = None
+        self.client: Any = None
+        self.pending: deque[Any] = deque()
 
     def __enter__(self) -> Workers:
-        if self.jobs > 1:
+        if self.scheduler is not None and self.jobs > 1:
+            self.client = _connect(self.scheduler)
+        elif self.jobs > 1:
             import multiprocessing
 
             try:
@@ -61,6 +69,12 @@ class Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            try:
+                self.client.cancel(list(self.pending))  # what was sent and not taken is not computed
+            finally:
+                self.client.close()
+                self.client = None
         if self.pool is not None:
             self.pool.terminate()  # finished or not: no worker outlives the call
             self.pool.join()
@@ -68,17 +82,26 @@ class Workers:
 
     def map(self, task: Callable[[Any, Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         """``task(state, item)`` for each item, in order."""
-        if self.pool is None:
+        if self.client is not None:
+            window = 2 * max(1, sum(self.client.nthreads().values()))
+            send: Callable[[Any], Any] = lambda item: self.client.submit(  # noqa: E731
+                _remote, self.build, self.recipe, task, item, pure=False)
+            take: Callable[[Any], Any] = lambda future: future.result()  # noqa: E731
+        elif self.pool is not None:
+            window = 2 * self.jobs
+            send = lambda item: self.pool.apply_async(_run, (task, item))  # noqa: E731
+            take = lambda result: result.get()  # noqa: E731
+        else:
             for item in items:
                 yield task(self.state, item)
             return
-        pending: deque[Any] = deque()
+        pending = self.pending
         for item in items:
-            pending.append(self.pool.apply_async(_run, (task, item)))
-            if len(pending) >= 2 * self.jobs:
-                yield pending.popleft().get()
+            pending.append(send(item))
+            if len(pending) >= window:
+                yield take(pending.popleft())
         while pending:
-            yield pending.popleft().get()
+            yield take(pending.popleft())
 
 
 def _start(build: Callable[[Any], Any], recipe: Any, parent: int) -> None:
@@ -96,6 +119,33 @@ def _start(build: Callable[[Any], Any], recipe: Any, parent: int) -> None:
 
 def _run(task: Callable[[Any, Any], Any], item: Any) -> Any:
     return task(_STATE, item)
+
+
+def _connect(address: str) -> Any:
+    """A Dask distributed client of the scheduler at ``address`` (--scheduler)."""
+    from ..errors import GradcliError
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise GradcliError('--scheduler needs Dask: pip install "gradcli[dask]"') from None
+    try:
+        return Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as e:
+        raise GradcliError(f"--scheduler {address}: cannot reach the scheduler ({e})") from None
+
+
+#: a Dask worker's state: (the recipe's text, the state built from it)
+_REMOTE: tuple[str, Any] = ("", None)
+
+
+def _remote(build: Callable[[Any], Any], recipe: Any, task: Callable[[Any, Any], Any], item: Any) -> Any:
+    """A task on a Dask worker: the state built from the recipe once per worker process, then the task."""
+    global _REMOTE
+    key = repr(recipe)
+    if _REMOTE[0] != key:
+        _REMOTE = (key, build(recipe))
+    return task(_REMOTE[1], item)
 
 
 def _end_with_parent(parent: int) -> None:
