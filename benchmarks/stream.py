@@ -13,6 +13,9 @@ What it measures
     jobs      --jobs 2 against --jobs 1: that sweep at --jobs-points as CSV, and --lines one-line
               programs through --each-line --format json (benchmarks/batch.py's lines).
 
+    dask      that sweep at --jobs-points through --scheduler on a Dask LocalCluster of two worker
+              processes (one thread each), against --jobs 1 (needs pip install ".[dask]").
+
     Interleaved repetitions, medians, ratios from the same run. On a machine that others share,
     wall-time ratios of --jobs move with their load: run it twice and compare.
 
@@ -21,6 +24,7 @@ How to run
     python benchmarks/stream.py --only csv --repeats 5
     python benchmarks/stream.py --only memory --memory-points 1e6,1e8,1e9
     python benchmarks/stream.py --only jobs --jobs-points 1e7 --lines 20000
+    python benchmarks/stream.py --only dask --jobs-points 2e6
 
 Needs: gradcli installed (pip install -e .), numpy, Linux (/proc).
 """
@@ -126,7 +130,7 @@ def mib(n: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=["csv", "memory", "jobs"])
+    parser.add_argument("--only", choices=["csv", "memory", "jobs", "dask"])
     parser.add_argument("--points", type=float, default=1e6, help="points of the CSV comparison")
     parser.add_argument("--memory-points", default="1e6,1e8")
     parser.add_argument("--jobs-points", type=float, default=1e7)
@@ -187,6 +191,23 @@ def main() -> None:
             rows.append([what, fmt_time(one), fmt_time(two), f"{one / two:.2f}×", fmt_time(cpu1), fmt_time(cpu2)])
         print_table(["what", "--jobs 1", "--jobs 2", "speed-up", "CPU, 1", "CPU, 2"], rows,
                     title=f"sweep of {int(args.jobs_points):,} points as CSV; {args.lines:,} lines as JSON Lines;"
+                          f" median of {args.repeats}")
+
+    if args.only == "dask":  # not by default: it needs the optional extra
+        from distributed import LocalCluster
+
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            ways = {"--jobs 1": sweep(args.jobs_points, 1),
+                    "--scheduler": [*sweep(args.jobs_points, 1)[:-2], "--scheduler", cluster.scheduler_address]}
+            times = {k: [] for k in ways}
+            for i in range(args.repeats):
+                for name in list(ways)[i % 2:] + list(ways)[:i % 2]:
+                    times[name].append(timed(ways[name], stdout=subprocess.DEVNULL))
+        base = median([w for w, _ in times["--jobs 1"]])
+        print_table(["way", "wall", "vs --jobs 1"],
+                    [[k, fmt_time(median([w for w, _ in t])), fmt_ratio(median([w for w, _ in t]) / base)]
+                     for k, t in times.items()],
+                    title=f"sweep of {int(args.jobs_points):,} points as CSV on a LocalCluster of 2 workers,"
                           f" median of {args.repeats}")
 
 
