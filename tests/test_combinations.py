@@ -2,8 +2,9 @@
 refused with exit 2 and a message naming both: the table in gradcli.front.request, run through the command.
 
 "Both effects visible": leaving either option out (where what is left is a valid call) changes
-what the call writes, on standard output or in its files. --limit is the exception: a budget
-that is not reached shows nothing (tests/test_hardening.py tests it reached).
+what the call writes, on standard output or in its files. --limit and --jobs are the exceptions: a
+budget that is not reached shows nothing (tests/test_hardening.py tests it reached), and --jobs and
+--scheduler write the same bytes by design (tests/test_jobs.py, tests/test_scheduler.py).
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ ARGS: dict[str, list[str]] = {
     "--atol": ["--atol", "0.5"],
     "--rtol": ["--rtol", "0.25"],
     "--emit": ["--emit", "python"],
+    "--jobs": ["--jobs", "2"],
+    "--scheduler": ["--scheduler", "tcp://127.0.0.1:9"],  # one chunk, one batch: done here, never sent
     "--interactive": ["-i"],  # a session that starts from the program and reads SESSION from standard input
     **{f"--format {f}": ["--format", f] for f in ("json", "tree", "latex", "csv")},
 }
-INVISIBLE = {"--limit"}
+INVISIBLE = {"--limit", "--jobs", "--scheduler"}  # the same output, by design (test_jobs.py, test_scheduler.py)
 #: what a session (-i) is given to do: its table, so that --order shows too
 SESSION = ":table\n"
 

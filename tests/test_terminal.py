@@ -142,3 +142,13 @@ def test_reading_a_program_from_a_terminal_says_so() -> None:
     assert proc.returncode == 0
     assert err_bytes.decode() == "reading the program from standard input; end it with Ctrl-D\n"
     assert out.decode().startswith("y = 6.0000")
+
+
+def test_a_big_sweep_draws_its_bar_on_standard_error_only(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    args = ["y = x * 2", "--sweep", "x=0:1:1000000", "--format", "csv"]
+    code, _, err = run(args, tty={"stderr"}, stdout_file=out)
+    assert code == 0, err
+    assert "sweeping" in ANSI.sub("", err)
+    piped = subprocess.run([str(SCRIPT), *args], capture_output=True)
+    assert piped.stderr == b"" and out.read_bytes() == piped.stdout  # the bar changes nothing else

@@ -246,6 +246,10 @@ def _limit_help() -> str:
               help="Relative tolerance of --check.")
 @click.option("--emit", type=click.Choice(["python", "numpy", "c", "javascript"]), default=None,
               help="Write the value-and-gradient function as source code (with --order 2, the Hessian too).")
+@click.option("--jobs", type=_Count(1, 1024), default=None, metavar="N",
+              help="Processes that share out a --sweep or --each-line (default: every core); the output is the same.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help='Send a --sweep or --each-line to the Dask cluster of this scheduler (pip install "gradcli[dask]").')
 @click.option("-i", "--interactive", is_flag=True,
               help="A session: type statements and see the gradients grow; :help lists its commands.")
 @click.option("--limit", "limit_texts", metavar="NAME=N", multiple=True, help=_limit_help())
@@ -254,7 +258,8 @@ def _limit_help() -> str:
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], outputs: tuple[str, ...], format_: str,
         precision: int, graph: str | None, max_nodes: int, rankdir: str | None, sweeps: tuple[str, ...],
         plot: str | None, each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
-        rtol: float, emit: str | None, interactive: bool, limit_texts: tuple[str, ...]) -> None:
+        rtol: float, emit: str | None, jobs: int | None, scheduler: str | None, interactive: bool,
+        limit_texts: tuple[str, ...]) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
     PROGRAM is statements separated by new lines or ';', such as
@@ -269,8 +274,8 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     request = Request(program=program, file=file, values=_once("--set", [_parse_assignment(a) for a in assignments]),
                       outputs=list(outputs), format=format_, precision=precision, graph=graph, max_nodes=max_nodes,
                       rankdir=rankdir, sweeps=sweeps, plot=plot, each_line=each_line, explain=explain,
-                      symbolic=symbolic, order=order, check=check, atol=atol, rtol=rtol, emit=emit,
-                      interactive=interactive, limit_texts=limit_texts, given=given)
+                      symbolic=symbolic, order=order, check=check, atol=atol, rtol=rtol, emit=emit, jobs=jobs,
+                      scheduler=scheduler, interactive=interactive, limit_texts=limit_texts, given=given)
     limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
     validate(request)
     source, identity = _read_program(program, file, limits, interactive)
@@ -339,6 +344,9 @@ class _Terminal:
 
     def dumps(self, doc: Any, indent: int | None = None) -> str:
         return _dumps(doc, indent)
+
+    def gone(self) -> bool:
+        return _GONE
 
 
 def _isatty(stream: Any) -> bool:
@@ -425,8 +433,14 @@ class OutputError(GradcliError):
         super().__init__(f"cannot write the output: {e.strerror or e}")
 
 
+#: standard output's reader went away
+_GONE = False
+
+
 def _stdout_gone() -> None:
     # the reader (head, less) went away: stop quietly, as Unix tools do
+    global _GONE
+    _GONE = True
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 

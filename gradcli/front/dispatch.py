@@ -9,7 +9,7 @@ either: the features compute, ``render`` draws.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from ..bindings import Bindings, bind
 from ..errors import GradcliError, UnknownNameError
@@ -20,8 +20,10 @@ from .outputs import Outputs
 from .request import Request
 
 if TYPE_CHECKING:
+    from ..interpret.batch import LineResult
     from ..interpret.check import Check
     from ..interpret.explain import Step
+    from ..interpret.stream import Plan
     from ..interpret.symbolic import Derivatives, Expr
 
 
@@ -38,6 +40,7 @@ class Terminal(Protocol):
     def stderr_is_terminal(self) -> bool: ...
     def stderr_console(self) -> Any: ...
     def dumps(self, doc: Any, indent: int | None = None) -> str: ...
+    def gone(self) -> bool: ...  # standard output's reader went away (head): stop writing
 
 
 class Failed(GradcliError):
@@ -57,7 +60,7 @@ def answer(request: Request, source: str, limits: Limits, outputs: Outputs, out:
     elif request.each_line:
         _each_line(request, source, limits, out)
     elif request.sweeps:
-        _sweep(request, _parse(source, limits), limits, outputs, out)
+        _sweep(request, source, _parse(source, limits), limits, outputs, out)
     elif request.jacobian:
         _jacobian(request, _parse(source, limits), limits, out)
     else:
@@ -280,16 +283,89 @@ def _emit(request: Request, program: Program, limits: Limits, out: Terminal) -> 
 
 # ----- a sweep --------------------------------------------------------------------------------------
 
+#: a plot of a sweep of more points draws every k-th of them, about this many (a picture holds no more)
+PLOT_POINTS = 10_000
 
-def _sweep(request: Request, program: Program, limits: Limits, outputs: Outputs, out: Terminal) -> None:
-    from ..interpret.sweep import make_grid, parse_spec, run_sweep
-    from ..views import render
 
-    grid = make_grid([parse_spec(s) for s in request.sweeps], limits)
-    swept = run_sweep(program, grid, request.values, request.output, limits, as_json=request.format == "json")
-    if swept.undefined:
-        points = swept.values.size
-        out.say(f"warning: {swept.output_name} or a gradient is undefined (NaN) at {swept.undefined} of {points} points")
+def _sweep(request: Request, source: str, program: Program, limits: Limits, outputs: Outputs, out: Terminal) -> None:
+    """The sweep a chunk at a time (``interpret.stream``), each written as it comes: CSV, JSON
+    and tables stream in bounded memory; a plot draws a sample of the grid."""
+    from ..views import render, sweep_text
+    from .workers import Workers, held_signals
+
+    recipe = (source, request.sweeps, request.values, request.output, limits.values, request.format)
+    state = _sweep_state(recipe, program)
+    plan, fmt = state
+    if request.plot is not None:
+        _plot(request, program, plan, limits, outputs, out)
+    undefined = 0
+    with Workers(_jobs(request, len(plan)), state, _sweep_state, recipe, request.scheduler) as workers:
+        tracked, _ = _progress(out, workers.map(_sweep_piece, range(len(plan))), len(plan), "sweeping",
+                               len(plan) > 1 and plan.size >= 1_000_000)
+        with tracked as pieces:
+            if fmt == "table":
+                def rows() -> Iterator[tuple[float, ...]]:
+                    nonlocal undefined
+                    for n, piece in pieces:
+                        undefined += n
+                        yield from piece
+
+                table = render.sweep_table_of(plan.output_name, plan.header(), plan.ends(), rows(), plan.size,
+                                              request.precision)
+            else:
+                as_json = fmt == "json"
+                out.write(sweep_text.sweep_json_head(plan.output_name, plan.ends(), plan.held()) if as_json
+                          else sweep_text.csv_header(plan.header()))
+                for j, (n, text) in enumerate(pieces):
+                    undefined += n
+                    with held_signals():  # whole pieces only, whatever signal comes
+                        out.write(", " + text if as_json and j else text)
+                    if out.gone():
+                        return  # the reader went away (head): the rest would go nowhere
+                if as_json:
+                    out.write(sweep_text.sweep_json_tail(undefined) + "\n")
+    if fmt == "table":
+        out.show([table])
+    if undefined:
+        out.say(f"warning: {plan.output_name} or a gradient is undefined (NaN) at {undefined} of {plan.size} points")
+
+
+def _sweep_state(recipe: tuple[Any, ...], program: Program | None = None) -> tuple[Plan, str]:
+    """What a worker of a sweep needs: its plan (the program parsed from the recipe when not given)
+    and the format its pieces are written in."""
+    from ..interpret.stream import plan_sweep
+    from ..interpret.sweep import parse_spec
+
+    source, sweeps, values, output, limit_values, fmt = recipe
+    limits = Limits(limit_values)
+    if program is None:
+        program = _parse(source, limits)
+    return plan_sweep(program, [parse_spec(s) for s in sweeps], values, output, limits, fmt == "json"), fmt
+
+
+def _sweep_piece(state: tuple[Plan, str], j: int) -> tuple[int, Any]:
+    """Chunk ``j`` of the sweep: its undefined points, and its text (CSV, JSON) or the rows a table shows."""
+    from ..interpret.stream import chunk_ends
+    from ..views import render, sweep_text
+
+    plan, fmt = state
+    result = plan.run(j)
+    if fmt == "csv":
+        return result.undefined, sweep_text.csv_rows(result.columns())
+    if fmt == "json":
+        return result.undefined, sweep_text.sweep_json_points(list(plan.specs), list(plan.tape.inputs), result.columns())
+    return result.undefined, chunk_ends(result, render.SWEEP_ROWS // 2)
+
+
+def _plot(request: Request, program: Program, plan: Plan, limits: Limits, outputs: Outputs, out: Terminal) -> None:
+    """--plot: the sweep's output and derivatives over a sample of its grid (all of it when small)."""
+    from ..interpret.sweep import run_sweep
+
+    grid = plan.sample(PLOT_POINTS)
+    swept = run_sweep(program, grid, request.values, request.output, limits)
+    drawn = swept.values.size
+    if drawn < plan.size:
+        out.say(f"note: the plot draws {drawn:,} of the {plan.size:,} points of the sweep, evenly spaced")
     plot = request.plot
     if plot not in (None, "-"):
         from ..views.plot import file_plot
@@ -300,55 +376,122 @@ def _sweep(request: Request, program: Program, limits: Limits, outputs: Outputs,
 
         size = min(out.columns(), 100), max(15, min(out.lines() - 4, 25))
         out.write(terminal_plot(swept, *size, colour=out.colour()) + "\n")
-    if request.format == "json":
-        out.write(out.dumps(swept.to_json()) + "\n")
-    elif request.format == "csv":
-        for block in render.sweep_csv(swept):
-            out.write(block)
-    else:
-        out.show([render.sweep_table(swept, request.precision)])
+
+
+def _jobs(request: Request, pieces: int) -> int:
+    """Processes for ``pieces`` pieces of work: --jobs (default: every core), no more than the pieces;
+    with --scheduler, any number above 1 (the cluster has its own); one piece is done here."""
+    from .workers import default_jobs
+
+    return min(pieces, 2 if request.scheduler is not None else request.jobs or default_jobs())
+
+
+def _progress(out: Terminal, items: Iterable[Any], total: int, description: str, wanted: bool = True
+              ) -> tuple[Any, Callable[[str], None]]:
+    """``items`` as a context manager that draws a progress bar on standard error while they are
+    taken, when it is a terminal and ``wanted``; and how to say a line above the bar."""
+    if not wanted or not out.stderr_is_terminal():
+        return _plainly(items), out.say
+    from rich.progress import Progress
+
+    from ..text import safe_message
+
+    # the bar draws on standard error only: results still go to standard output, whatever it is,
+    # and errors are printed above the bar
+    progress = Progress(console=out.stderr_console(), transient=True, redirect_stdout=False, redirect_stderr=False)
+    console = progress.console
+    return _Tracked(progress, progress.track(items, total=total, description=description)), \
+        lambda line: console.print(safe_message(line), markup=False, highlight=False)
+
+
+class _plainly:
+    """Items as a context manager that does nothing."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+    def __enter__(self) -> Iterable[Any]:
+        return self.items
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _Tracked:
+    """Tracked items as a context manager: the bar is drawn while they are taken."""
+
+    def __init__(self, progress: Any, items: Iterable[Any]) -> None:
+        self.progress, self.items = progress, items
+
+    def __enter__(self) -> Iterable[Any]:
+        self.progress.start()
+        return self.items
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
 
 
 # ----- every line its own program --------------------------------------------------------------------
 
+#: lines a worker of --each-line evaluates at a time
+LINES_AT_ONCE = 64
+
 
 def _each_line(request: Request, source: str, limits: Limits, out: Terminal) -> None:
-    from ..interpret.batch import LineResult, programs, run_lines, unused_values
-    from ..text import safe_message
+    from ..interpret.batch import programs, unused_values
     from ..views import render
+    from .workers import Workers, held_signals
 
     lines = programs(source)
     unused = unused_values(lines, request.values)
     if unused:
         name = unused[0]
         raise GradcliError(f"--set {name}: no line of the input has an input '{name}'")
-    results: Iterable[LineResult] = run_lines(lines, request.values, request.output, limits["nodes"])
-    say: Callable[[str], None] = out.say
-    progress = None
-    if len(lines) >= 500 and out.stderr_is_terminal():
-        from rich.progress import Progress
-
-        # the bar draws on standard error only: results still go to standard output, whatever it is,
-        # and errors are printed above the bar
-        progress = Progress(console=out.stderr_console(), transient=True, redirect_stdout=False,
-                            redirect_stderr=False)
-        results = progress.track(results, total=len(lines), description="evaluating")
-        console = progress.console
-        say = lambda line: console.print(safe_message(line), markup=False, highlight=False)  # noqa: E731
-    done, failed = [], 0
-    with progress if progress is not None else _nothing():
-        for row in results:
-            if row.error is not None:
-                failed += 1
-                say(f"error: {row.message}")
-            if request.format == "json":
-                out.write(out.dumps(render.batch_json(row)) + "\n")
-            else:
-                done.append(row)
+    recipe = (request.values, request.output, limits["nodes"], request.format == "json")
+    batches = [lines[i:i + LINES_AT_ONCE] for i in range(0, len(lines), LINES_AT_ONCE)]
+    done: list[LineResult] = []
+    failed = 0
+    with Workers(_jobs(request, len(batches)), recipe, _same, recipe, request.scheduler) as workers:
+        rows = (row for batch in workers.map(_line_piece, batches) for row in batch)
+        tracked, say = _progress(out, rows, len(lines), "evaluating", len(lines) >= 500)
+        with tracked as rows:
+            for row, text in rows:
+                if row.error is not None:
+                    failed += 1
+                    say(f"error: {row.message}")
+                if text is not None:
+                    with held_signals():
+                        out.write(text)
+                    if out.gone():
+                        return
+                else:
+                    done.append(row)
     if request.format != "json":
         out.show([render.batch_table(done, request.precision, elide=out.stdout_is_terminal())])
     if failed:
         raise Failed(f"{failed} of {len(lines)} lines failed")
+
+
+def _same(recipe: Any) -> Any:
+    return recipe
+
+
+def _line_piece(state: tuple[Any, ...], batch: list[tuple[int, str]]) -> list[tuple[LineResult, str | None]]:
+    """Lines of a batch, each evaluated on its own: its JSON line (--format json), or what the
+    table shows of it (its value and partials, not its graph: a worker sends it back)."""
+    import json
+
+    from ..interpret.batch import run_lines
+    from ..views import render
+
+    values, output, max_code, as_json = state
+    done: list[tuple[LineResult, str | None]] = []
+    for row in run_lines(batch, values, output, max_code):
+        if as_json:
+            done.append((row.slim(), json.dumps(render.batch_json(row), allow_nan=False) + "\n"))
+        else:
+            done.append((row.slim(), None))
+    return done
 
 
 class _nothing:

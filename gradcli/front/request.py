@@ -19,7 +19,7 @@ FORMATS = ("table", "json", "tree", "latex", "csv")
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
 OPTIONS = ("--set", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--rankdir",
            "--sweep", "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
-           "--rtol", "--emit", "--interactive")
+           "--rtol", "--emit", "--jobs", "--scheduler", "--interactive")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
 
 #: an option that does nothing without another: it needs one of these
@@ -29,6 +29,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "--plot": ("--sweep",),
     "--plot FILE": ("--sweep",),
     "--format csv": ("--sweep",),
+    "--jobs": ("--sweep", "--each-line"),
+    "--scheduler": ("--sweep", "--each-line"),
     "--atol": ("--check",),
     "--rtol": ("--check",),
     # JSON and CSV write numbers in full, LaTeX writes formulas: decimals are for tables and pictures
@@ -38,9 +40,16 @@ NEEDS: dict[str, tuple[str, ...]] = {
 #: what each option that limits its company goes with, and why
 _ONLY = {
     "--sweep": ({"--set", "--of", "--precision", "--limit", "--plot", "--plot FILE", "--format table", "--format json",
-                 "--format csv"}, "a sweep gives the output and its gradients at every point"),
-    "--each-line": ({"--set", "--of", "--precision", "--limit", "--format table", "--format json"},
+                 "--format csv", "--jobs", "--scheduler"}, "a sweep gives the output and its gradients at every point"),
+    "--each-line": ({"--set", "--of", "--precision", "--limit", "--format table", "--format json", "--jobs",
+                     "--scheduler"},
                     "each line gives one row: its value and gradients"),
+    "--jobs": ({"--sweep", "--each-line", "--set", "--of", "--precision", "--limit", "--plot", "--plot FILE",
+                "--format table", "--format json", "--format csv"},
+               "--jobs shares out the points of a sweep or the lines of --each-line"),
+    "--scheduler": ({"--sweep", "--each-line", "--set", "--of", "--precision", "--limit", "--plot", "--plot FILE",
+                     "--format table", "--format json", "--format csv"},
+                    "--scheduler sends the points of a sweep or the lines of --each-line to a Dask cluster"),
     "--of (repeated)": ({"--set", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
                          "--emit", "--format table", "--format json", "--format latex"},
                         "the Jacobian has one gradient per output, not one graph"),
@@ -57,6 +66,7 @@ _ONLY = {
 _PAIRS = {
     frozenset({"--plot", "--format json"}): "both would write to standard output; give --plot a file name",
     frozenset({"--plot", "--format csv"}): "both would write to standard output; give --plot a file name",
+    frozenset({"--jobs", "--scheduler"}): "--jobs counts processes on this machine; a cluster has its own workers",
 }
 
 
@@ -131,6 +141,8 @@ class Request:
         self.rtol = 1e-3
         self.limit_texts: tuple[str, ...] = ()
         self.emit: str | None = None  # a language: python, numpy, c, javascript
+        self.jobs: int | None = None  # processes for --sweep and --each-line (None: every core)
+        self.scheduler: str | None = None  # a Dask scheduler's address: the work goes to its cluster
         self.interactive = False  # -i: a session (front/session.py)
         #: options the user gave (defaults that were not given do not count)
         self.given: set[str] = set()
@@ -158,7 +170,8 @@ class Request:
             ("--plot FILE", self.plot not in (None, "-")), ("--each-line", self.each_line),
             ("--explain", self.explain), ("--symbolic", self.symbolic), ("--order", self.order > 1),
             ("--check", self.check), ("--atol", "--atol" in self.given), ("--rtol", "--rtol" in self.given),
-            ("--emit", self.emit is not None), ("--interactive", self.interactive),
+            ("--emit", self.emit is not None), ("--jobs", self.jobs is not None),
+            ("--scheduler", self.scheduler is not None), ("--interactive", self.interactive),
         ) if on}
         if self.format != "table":
             found.add(f"--format {self.format}")

@@ -15,11 +15,30 @@ from .program import Result, run
 
 
 @dataclass
+class Ran:
+    """What a table shows of a line that ran: small, so a worker process can send it back."""
+
+    output_name: str
+    value: float
+    partials: dict[str, float]
+
+
+@dataclass
 class LineResult:
     line: int  # 1-based, in the whole input
     source: str
-    result: Result | None = None
+    result: Result | Ran | None = None
     error: GradcliError | None = None
+
+    def slim(self) -> LineResult:
+        """This line without its graph: its value and partials, or its error's message and exit code."""
+        result = self.result
+        ran = None if result is None else Ran(result.output_name, result.value, dict(result.partials))
+        error = None
+        if self.error is not None:
+            error = GradcliError(self.error.message)
+            error.exit_code = self.error.exit_code
+        return LineResult(self.line, self.source, ran, error)
 
     @property
     def message(self) -> str:

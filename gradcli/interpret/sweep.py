@@ -57,13 +57,42 @@ class SweepSpec:
     count: int
 
     def points(self) -> numpy.ndarray:
+        self.check()
+        return _numpy().linspace(self.start, self.stop, self.count)
+
+    def check(self) -> None:
+        """Refuse a range wider than a float can hold (its points would be inf or NaN)."""
         np = _numpy()
-        with np.errstate(all="ignore"):  # a range wider than a float overflows: said below, not warned
-            points = np.linspace(self.start, self.stop, self.count)
-        if not np.isfinite(points).all():
+        with np.errstate(all="ignore"):  # said below, not warned
+            ends = self.values(0, 2) if self.count > 2 else np.empty(0)
+            ends = np.concatenate([ends, self.values(max(0, self.count - 2), self.count)])
+        if not np.isfinite(ends).all():  # the points run from one end to the other: the ends tell
             raise GradcliError(f"invalid value for --sweep: the range of {self.name} from {self.start:g}"
                                f" to {self.stop:g} is wider than a float can hold")
-        return points
+
+    def values(self, lo: int, hi: int) -> numpy.ndarray:
+        """The points ``lo`` to ``hi - 1`` (of ``count``), bit for bit ``np.linspace(...)[lo:hi]``
+        (the same operations in the same order), so a grid need never be held whole."""
+        np = _numpy()
+        return self.at(np.arange(lo, hi, dtype=np.float64))
+
+    def at(self, indices: numpy.ndarray) -> numpy.ndarray:
+        """The points at ``indices`` (whole numbers, as float64), as ``values`` computes them."""
+        np = _numpy()
+        y = np.array(indices, dtype=np.float64)
+        start, stop = np.float64(self.start), np.float64(self.stop)
+        div = self.count - 1
+        with np.errstate(all="ignore"):
+            delta = np.subtract(stop, start, dtype=np.float64)
+            step = delta / div
+            if step == 0:  # as linspace: denormal steps (NumPy's gh-5437)
+                y /= div
+                y *= delta
+            else:
+                y *= step
+            y += start
+        y[indices == div] = stop
+        return y
 
 
 def parse_spec(text: str) -> SweepSpec:
@@ -144,14 +173,15 @@ class SweepResult:
         return {name: m.ravel() for name, m in zip(self.axes, mesh)}
 
     def header(self) -> list[str]:
-        """Column names: the swept variables, the output, then ``∂<output>/∂<variable>`` (the
-        notation of every other table and of the plots)."""
-        d_out = f"∂{as_operand(self.output_name)}"
-        return [*self.axes, self.output_name, *(f"{d_out}/∂{name}" for name in self.gradients)]
+        return header(self.output_name, self.axes, self.gradients)
+
+    def columns(self) -> list[numpy.ndarray]:
+        """Every column of ``rows()``, flat: the swept variables, the output, the gradients."""
+        return [*self.points().values(), self.values.ravel(), *(g.ravel() for g in self.gradients.values())]
 
     def rows(self) -> Iterator[tuple[float, ...]]:
         """One tuple of floats per point, in ``header()`` order; the last axis varies fastest."""
-        columns = [*self.points().values(), self.values.ravel(), *(g.ravel() for g in self.gradients.values())]
+        columns = self.columns()
         for start in range(0, self.values.size, ROWS_AT_ONCE):  # a slice at a time: no list of every point
             yield from zip(*(c[start : start + ROWS_AT_ONCE].tolist() for c in columns))
 
@@ -175,9 +205,16 @@ class SweepResult:
             "output": self.output_name,
             "sweep": {n: {"start": float(a[0]), "stop": float(a[-1]), "count": len(a)} for n, a in self.axes.items()},
             "held": dict(self.held),
-            "undefined": self.undefined,
             "points": points,
+            "undefined": self.undefined,  # last: a streamed sweep knows it once every point is written
         }
+
+
+def header(output_name: str, swept: Iterable[str], inputs: Iterable[str]) -> list[str]:
+    """A sweep's column names: the swept variables, the output, then ``∂<output>/∂<variable>``
+    for every input (the notation of every other table and of the plots)."""
+    d_out = f"∂{as_operand(output_name)}"
+    return [*swept, output_name, *(f"{d_out}/∂{name}" for name in inputs)]
 
 
 # ----- running the tape -------------------------------------------------------------------
@@ -199,6 +236,11 @@ def sweep(program: Result | Tape, grid: Mapping[str, Sequence[float] | numpy.nda
     points = math.prod(len(a) for a in axes.values())
     (limits or Limits()).check("memory", memory_needed(tape, points, as_json),
                                f"--sweep over {points:,} points of {len(tape.code):,} nodes")
+    return run_tape(np, tape, axes)
+
+
+def run_tape(np: Any, tape: Tape, axes: dict[str, Any]) -> SweepResult:
+    """``sweep`` without its checks: ``axes`` are checked arrays, their memory allowed for."""
     run = Run(np, tape)
     with np.errstate(over="call", divide="call", invalid="call", under="ignore", call=run.flags):
         value = run.forward(axes)
@@ -261,11 +303,12 @@ def evaluate_on_grid(program: Program, grid: Mapping[str, Any], values: Mapping[
 
     The swept variables are given as --set gives values, so a program need not
     assign them; each must be an input. The first point is tried first, then
-    up to TRIES spread over the grid.
+    up to TRIES spread over the grid. An axis is its points, or a SweepSpec
+    (a grid too big to hold: its points are computed as they are needed).
     """
     np = _numpy()
-    axes = {name: np.asarray(points, dtype=np.float64) for name, points in grid.items()}
-    shape = tuple(len(a) for a in axes.values())
+    axes = {name: p if isinstance(p, SweepSpec) else np.asarray(p, dtype=np.float64) for name, p in grid.items()}
+    shape = tuple(a.count if isinstance(a, SweepSpec) else len(a) for a in axes.values())
     size = int(np.prod(shape))
     tries = dict.fromkeys([0, *np.linspace(0, size - 1, min(TRIES, size)).round().astype(int).tolist()])
     first: MathError | None = None
@@ -273,7 +316,8 @@ def evaluate_on_grid(program: Program, grid: Mapping[str, Any], values: Mapping[
     bindings: Bindings | None = None
     for flat in tries:
         index = np.unravel_index(flat, shape)
-        point = {name: float(a[i]) for (name, a), i in zip(axes.items(), index)}
+        point = {name: float(a.values(i, i + 1)[0] if isinstance(a, SweepSpec) else a[i])
+                 for (name, a), i in zip(axes.items(), index)}
         try:
             if bindings is None:  # once: what the names mean does not depend on the values
                 bindings = bind(program, {**(values or {}), **point}, output,

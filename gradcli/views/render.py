@@ -6,11 +6,10 @@ imported inside the functions that need it, so the JSON path never loads it.
 
 from __future__ import annotations
 
-import io
 from collections import deque
 from functools import lru_cache
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..interpret.engine import Value, topological_order
 from ..language.parser import as_operand
@@ -215,6 +214,9 @@ def batch_table(rows: "list[LineResult]", precision: int = DEFAULT_PRECISION, el
 def batch_json(row: "LineResult") -> dict[str, Any]:
     """--each-line --format json: the line's JSON document, or its error, with the line number."""
     if row.result is not None:
+        from ..interpret.batch import Ran
+
+        assert not isinstance(row.result, Ran), "a line's JSON is written where it ran, from its graph"
         return {"line": row.line, **to_json(row.result)}
     assert row.error is not None
     return {"line": row.line, "source": row.source, "error": {"message": row.message, "exit_code": row.error.exit_code}}
@@ -225,46 +227,43 @@ SWEEP_ROWS = 20  # a sweep table longer than this shows its first and last rows
 
 def sweep_table(result: "SweepResult", precision: int = DEFAULT_PRECISION) -> "RenderableType":
     """The sweep as a table: one row per point, the middle elided when long (--format csv has all)."""
+    ends = {name: (float(a[0]), float(a[-1]), len(a)) for name, a in result.axes.items()}
+    return sweep_table_of(result.output_name, result.header(), ends, result.rows(), result.values.size, precision)
+
+
+def sweep_table_of(output_name: str, header: list[str], ends: "dict[str, tuple[float, float, int]]",
+                   rows: "Iterable[tuple[float, ...]]", size: int, precision: int = DEFAULT_PRECISION
+                   ) -> "RenderableType":
+    """A sweep of ``size`` points as a table, from its rows in order: every row, or (when there are
+    more than SWEEP_ROWS) the first and last, then ``rows`` may leave out any in the middle.
+    ``ends``: each swept variable's first and last points and its count."""
     from rich.console import Group
     from rich.text import Text
 
     t = new_table()
-    for name in result.header():
+    for name in header:
         t.add_column(name, justify="right")
     half = SWEEP_ROWS // 2
-    rows = result.rows()
-    shown: list[tuple[float, ...] | None] = list(rows) if result.values.size <= SWEEP_ROWS else [
+    rows = iter(rows)
+    shown: list[tuple[float, ...] | None] = list(rows) if size <= SWEEP_ROWS else [
         *islice(rows, half), None, *deque(rows, maxlen=half)]  # the last rows, not a list of every point
     numbers = [row for row in shown if row is not None]
-    formats = [column((row[i] for row in numbers), precision) for i in range(len(result.header()))]
+    formats = [column((row[i] for row in numbers), precision) for i in range(len(header))]
     for row in shown:
-        t.add_row(*(["…"] * len(result.header()) if row is None else [f(x) for f, x in zip(formats, row)]))
-    axes = ", ".join(f"{name} from {fmt(a[0], precision)} to {fmt(a[-1], precision)} ({len(a)} points)"
-                     for name, a in result.axes.items())
-    return Group(Text(f"{result.output_name} over {axes}", style="bold"), t)
+        t.add_row(*(["…"] * len(header) if row is None else [f(x) for f, x in zip(formats, row)]))
+    axes = ", ".join(f"{name} from {fmt(first, precision)} to {fmt(last, precision)} ({count} points)"
+                     for name, (first, last, count) in ends.items())
+    return Group(Text(f"{output_name} over {axes}", style="bold"), t)
 
 
 def sweep_csv(result: "SweepResult") -> Iterator[str]:
-    """Every point as CSV, numbers in full (nan where undefined), a block of rows at a time.
+    """Every point as CSV, numbers in full (nan where undefined), a block of rows at a time."""
+    from .sweep_text import csv_header, csv_rows
 
-    A header cell that a spreadsheet would run as a formula (``-x + 1``) is
-    prefixed with ``'``, as OWASP's advice on CSV injection says.
-    """
-    import csv
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["'" + h if h[:1] in _FORMULA_STARTS else h for h in result.header()])
-    rows = result.rows()
-    while True:
-        block = list(islice(rows, CSV_BLOCK))
-        writer.writerows([repr(x + 0.0) for x in row] for row in block)  # + 0.0: -0.0 is written 0.0
-        yield out.getvalue()
-        if len(block) < CSV_BLOCK:
-            return
-        out.seek(0)
-        out.truncate()
+    yield csv_header(result.header())
+    columns = result.columns()
+    for start in range(0, result.values.size, CSV_BLOCK):
+        yield csv_rows([c[start:start + CSV_BLOCK] for c in columns])
 
 
 CSV_BLOCK = 10_000  # rows written at a time
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")

@@ -1,0 +1,215 @@
+"""Streamed sweeps and --jobs, through the command: CSV speed, peak memory, and 2 jobs against 1.
+
+What it measures
+    The 20-op program of benchmarks/sweep.py (x swept, a and b held), value and 3 gradients:
+
+    csv       gradcli --sweep x=-3:3:N --format csv > /dev/null, with --jobs 1 and --jobs 2, against a
+              NumPy script that computes the same 5 columns by hand and writes them with
+              np.savetxt(fmt="%.17g") (17 digits: every float reads back as itself, as gradcli's
+              shortest repr does). Wall time and CPU time (the process and its workers).
+    memory    gradcli ... --format csv | tail -n 1 at each of --memory-points: the peak resident
+              memory of gradcli's processes together (sampled every 20 ms from /proc) and of the
+              largest one (getrusage), and the time.
+    jobs      --jobs 2 against --jobs 1: that sweep at --jobs-points as CSV, and --lines one-line
+              programs through --each-line --format json (benchmarks/batch.py's lines).
+
+    dask      that sweep at --jobs-points through --scheduler on a Dask LocalCluster of two worker
+              processes (one thread each), against --jobs 1 (needs pip install ".[dask]").
+
+    Interleaved repetitions, medians, ratios from the same run. On a machine that others share,
+    wall-time ratios of --jobs move with their load: run it twice and compare.
+
+How to run
+    python benchmarks/stream.py                          # csv at 1e6, memory at 1e6 and 1e8, jobs
+    python benchmarks/stream.py --only csv --repeats 5
+    python benchmarks/stream.py --only memory --memory-points 1e6,1e8,1e9
+    python benchmarks/stream.py --only jobs --jobs-points 1e7 --lines 20000
+    python benchmarks/stream.py --only dask --jobs-points 2e6
+
+Needs: gradcli installed (pip install -e .), numpy, Linux (/proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import fmt_ratio, fmt_time, installed_script, median, print_table  # noqa: E402
+from sweep import PROGRAM  # noqa: E402
+
+SAVETXT = """\
+import sys
+import numpy as np
+n = int(sys.argv[1])
+a, b = 1.5, -0.3
+x = np.linspace(-3, 3, n)
+h = np.tanh(a * x + b)
+g = 1.0 / (1.0 + np.exp(-(b * x - a)))
+q = x * x
+e = np.exp(-q)
+s3, c3 = np.sin(3 * x), np.cos(3 * x)
+y = h * g + np.maximum(x - 0.2, 0.0) + e * s3 + np.log(1 + q)
+dh = (1 - h * h) * g
+dg = h * (g * (1 - g))
+dx = dh * a + dg * b + (x > 0.2) + e * (3 * c3 - 2 * x * s3) + 2 * x / (1 + q)
+with open(sys.argv[2], "w") as f:
+    f.write("x,y,dy/dx,dy/da,dy/db\\n")
+    np.savetxt(f, np.column_stack([x, y, dx, dh * x - dg, dh + dg * x]), fmt="%.17g", delimiter=",")
+"""
+
+
+def timed(cmd: list[str], **kwargs: object) -> tuple[float, float]:
+    """(wall, CPU of the process and its children) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, **kwargs)  # type: ignore[call-overload]
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and every process below it, now."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")) * 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += map(int, (task / "children").read_text().split())
+        except (OSError, StopIteration):
+            continue
+    return total
+
+
+def peak(cmd: list[str]) -> tuple[float, int, int]:
+    """(wall, peak resident bytes of the command's processes together, of the largest one), piped to tail."""
+    tail = subprocess.Popen(["tail", "-n", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=tail.stdin)
+    assert tail.stdin is not None
+    tail.stdin.close()
+    most = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal most
+        while not done.is_set():
+            most = max(most, tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    sampler.join()
+    tail.wait()
+    assert proc.returncode == 0
+    # ru_maxrss of wait4: the process itself; of RUSAGE_CHILDREN: the largest process waited for so far
+    return wall, most, max(usage.ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
+
+
+def mib(n: float) -> str:
+    return f"{n / 2**20:,.0f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=["csv", "memory", "jobs", "dask"])
+    parser.add_argument("--points", type=float, default=1e6, help="points of the CSV comparison")
+    parser.add_argument("--memory-points", default="1e6,1e8")
+    parser.add_argument("--jobs-points", type=float, default=1e7)
+    parser.add_argument("--lines", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    gradcli = installed_script()
+    work = Path(tempfile.mkdtemp())
+    program = work / "program.grad"
+    program.write_text(PROGRAM)
+    savetxt = work / "savetxt.py"
+    savetxt.write_text(SAVETXT)
+
+    def sweep(points: float, jobs: int) -> list[str]:
+        return [gradcli, "-f", str(program), "--sweep", f"x=-3:3:{int(points)}", "--format", "csv", "--jobs", str(jobs)]
+
+    if args.only in (None, "csv"):
+        n = int(args.points)
+        ways = {"gradcli --jobs 1": sweep(n, 1), "gradcli --jobs 2": sweep(n, 2),
+                "np.savetxt %.17g": [sys.executable, str(savetxt), str(n), os.devnull]}
+        times: dict[str, list[tuple[float, float]]] = {k: [] for k in ways}
+        for i in range(args.repeats):
+            for name in list(ways)[i % len(ways):] + list(ways)[:i % len(ways)]:
+                times[name].append(timed(ways[name], stdout=subprocess.DEVNULL))
+        base_wall = median([w for w, _ in times["np.savetxt %.17g"]])
+        base_cpu = median([c for _, c in times["np.savetxt %.17g"]])
+        print_table(["way", "wall", "vs savetxt", "CPU", "vs savetxt"],
+                    [[k, fmt_time(median([w for w, _ in t])), fmt_ratio(median([w for w, _ in t]) / base_wall),
+                      fmt_time(median([c for _, c in t])), fmt_ratio(median([c for _, c in t]) / base_cpu)]
+                     for k, t in times.items()],
+                    title=f"{n:,} points as CSV (5 columns), median of {args.repeats}")
+
+    if args.only in (None, "memory"):
+        rows = []
+        for text in args.memory_points.split(","):
+            n = int(float(text))
+            for jobs in (1, 2):
+                wall, together, largest = peak(sweep(n, jobs))
+                rows.append([f"{n:,}", str(jobs), fmt_time(wall), mib(together), mib(largest)])
+        print_table(["points", "--jobs", "wall", "peak RSS, all processes", "largest process"], rows,
+                    title="gradcli --sweep ... --format csv | tail -n 1")
+
+    if args.only in (None, "jobs"):
+        rng = random.Random(1)
+        lines = work / "lines.txt"
+        lines.write_text("".join(f"x = {rng.random():.3f}; y = sin(x) * x**2 + exp(-x)\n" for _ in range(args.lines)))
+        batch = [gradcli, "--each-line", "--format", "json", "-f", str(lines)]
+        ways = {"sweep 1": sweep(args.jobs_points, 1), "sweep 2": sweep(args.jobs_points, 2),
+                "batch 1": [*batch, "--jobs", "1"], "batch 2": [*batch, "--jobs", "2"]}
+        times = {k: [] for k in ways}
+        for i in range(args.repeats):
+            for name in list(ways)[i % len(ways):] + list(ways)[:i % len(ways)]:
+                times[name].append(timed(ways[name], stdout=subprocess.DEVNULL))
+        rows = []
+        for what in ("sweep", "batch"):
+            one, two = (median([w for w, _ in times[f"{what} {j}"]]) for j in (1, 2))
+            cpu1, cpu2 = (median([c for _, c in times[f"{what} {j}"]]) for j in (1, 2))
+            rows.append([what, fmt_time(one), fmt_time(two), f"{one / two:.2f}×", fmt_time(cpu1), fmt_time(cpu2)])
+        print_table(["what", "--jobs 1", "--jobs 2", "speed-up", "CPU, 1", "CPU, 2"], rows,
+                    title=f"sweep of {int(args.jobs_points):,} points as CSV; {args.lines:,} lines as JSON Lines;"
+                          f" median of {args.repeats}")
+
+    if args.only == "dask":  # not by default: it needs the optional extra
+        from distributed import LocalCluster
+
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            ways = {"--jobs 1": sweep(args.jobs_points, 1),
+                    "--scheduler": [*sweep(args.jobs_points, 1)[:-2], "--scheduler", cluster.scheduler_address]}
+            times = {k: [] for k in ways}
+            for i in range(args.repeats):
+                for name in list(ways)[i % 2:] + list(ways)[:i % 2]:
+                    times[name].append(timed(ways[name], stdout=subprocess.DEVNULL))
+        base = median([w for w, _ in times["--jobs 1"]])
+        print_table(["way", "wall", "vs --jobs 1"],
+                    [[k, fmt_time(median([w for w, _ in t])), fmt_ratio(median([w for w, _ in t]) / base)]
+                     for k, t in times.items()],
+                    title=f"sweep of {int(args.jobs_points):,} points as CSV on a LocalCluster of 2 workers,"
+                          f" median of {args.repeats}")
+
+
+if __name__ == "__main__":
+    main()
