@@ -104,7 +104,7 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
     if symbolic:
         from ..interpret.symbolic import derivatives
 
-        report.derivatives = derivatives(b)
+        report.derivatives = derivatives(b, expand=request.expand)
         if order > 1:
             from ..interpret.symbolic_higher import formula_table
 
@@ -190,9 +190,11 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
     elif report.higher is not None and result is not None:
         names, table = report.higher
         parts.append(reports.derivatives_table(names, table, result.output_name, order, precision))
+    if report.derivatives is not None:  # the names the formulas are written in, after every formula
+        parts.append(reports.where_block(report.derivatives, report.formulas))
     if report.check is not None:
         parts.append(reports.check_table(report.check, precision))
-    out.show(parts)
+    out.show([p for p in parts if p is not None])
 
 
 def _json(report: Report, order: int) -> dict[str, Any]:
@@ -205,6 +207,8 @@ def _json(report: Report, order: int) -> dict[str, Any]:
         doc = {"output": report.derivatives.output_name}
     if report.derivatives is not None:
         doc["symbolic"] = reports.symbolic_json(report.derivatives)
+        if not report.derivatives.expanded:
+            doc["definitions"] = reports.definitions_json(report.derivatives, report.formulas)
     if report.formulas is not None:
         doc["symbolic_derivatives"] = reports.formulas_json(report.formulas, order)
     if report.steps is not None:
@@ -227,18 +231,18 @@ def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal)
     symbolic = request.symbolic or request.format == "latex"
     work = Meter(limits, "work", f"--of given {len(request.outputs)} times")
     jac = jacobian(program, request.values, request.outputs, symbolic, request.check, request.atol, request.rtol,
-                   work)
+                   work, expand=request.expand)
     if request.format == "json":
         out.write(out.dumps(reports.jacobian_json(jac), indent=2) + "\n")
     elif request.format == "latex":
         out.write("".join(reports.symbolic_latex(d, None, 1) for d in jac.derivatives))
     else:
         parts: list[Any] = [reports.jacobian_table(jac, request.precision)]
-        for d, r in zip(jac.derivatives, jac.results):
-            parts.append(reports.symbolic_table(d, r, request.precision))
+        for d, r in zip(jac.derivatives, jac.results or [None] * len(jac.derivatives)):
+            parts += [reports.symbolic_table(d, r, request.precision), reports.where_block(d)]
         if jac.check is not None:
             parts.append(reports.check_table(jac.check, request.precision))
-        out.show(parts)
+        out.show([p for p in parts if p is not None])
     _fail_if_check_failed(jac.check)
 
 

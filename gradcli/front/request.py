@@ -18,7 +18,7 @@ FORMATS = ("table", "json", "tree", "latex", "csv")
 
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
 OPTIONS = ("--set", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--sweep",
-           "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
+           "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--expand", "--order", "--check", "--atol",
            "--rtol", "--emit")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
 
@@ -30,6 +30,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "--format csv": ("--sweep",),
     "--atol": ("--check",),
     "--rtol": ("--check",),
+    "--expand": ("--symbolic", "--format latex"),
     # JSON and CSV write numbers in full, LaTeX writes formulas: decimals are for tables and pictures
     "--precision": ("--format table", "--format tree", "--graph"),
 }
@@ -41,10 +42,10 @@ _ONLY = {
     "--each-line": ({"--set", "--of", "--precision", "--limit", "--format table", "--format json"},
                     "each line gives one row: its value and gradients"),
     "--of (repeated)": ({"--set", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
-                         "--emit", "--format table", "--format json", "--format latex"},
+                         "--emit", "--expand", "--format table", "--format json", "--format latex"},
                         "the Jacobian has one gradient per output, not one graph"),
     "--format latex": ({"--set", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--symbolic",
-                        "--order"}, "LaTeX writes the derivatives as formulas"),
+                        "--expand", "--order"}, "LaTeX writes the derivatives as formulas"),
     "--emit": ({"--of", "--of (repeated)", "--order", "--limit"},
                "--emit writes the gradient function's source code, whose inputs are its parameters"),
 }
@@ -120,6 +121,7 @@ class Request:
         self.each_line = False
         self.explain = False
         self.symbolic = False
+        self.expand = False  # formulas in the inputs alone, without the program's names
         self.order = 1
         self.check = False
         self.atol = 1e-5
@@ -152,7 +154,7 @@ class Request:
             ("--plot FILE", self.plot not in (None, "-")), ("--each-line", self.each_line),
             ("--explain", self.explain), ("--symbolic", self.symbolic), ("--order", self.order > 1),
             ("--check", self.check), ("--atol", "--atol" in self.given), ("--rtol", "--rtol" in self.given),
-            ("--emit", self.emit is not None),
+            ("--emit", self.emit is not None), ("--expand", self.expand),
         ) if on}
         if self.format != "table":
             found.add(f"--format {self.format}")

@@ -100,8 +100,28 @@ class Algebra:
 
     def __init__(self) -> None:
         self._table: dict[tuple[object, ...], Expr] = {}
+        self._sums: dict[tuple[object, ...], Expr] = {}  # a sum's terms, in any order -> the sum first built
+        #: named expressions, in the order defined (each body reads only earlier names): symbol id -> body
+        self.bodies: dict[int, Expr] = {}
+        self.defined: list[Expr] = []  # the defined symbols, in that order
+        self._aliases: dict[int, Expr] = {}  # id(body) -> the symbol that names it
         self.zero = self.num(0.0)
         self.one = self.num(1.0)
+
+    # ----- names for expressions -------------------------------------------------
+    def define(self, name: str, body: Expr) -> Expr:
+        """A symbol ``name`` standing for ``body``: from now on, building ``body`` again gives the symbol."""
+        symbol = self.sym(name)
+        assert id(symbol) not in self.bodies, f"{name} is defined twice"
+        self.bodies[id(symbol)] = body
+        self.defined.append(symbol)
+        self._aliases[id(body)] = symbol
+        symbol.symbolic = True
+        return symbol
+
+    def body(self, e: Expr) -> Expr | None:
+        """What a defined symbol stands for (None for anything else)."""
+        return self.bodies.get(id(e))
 
     # ----- leaves --------------------------------------------------------------
     def num(self, v: float) -> Expr:
@@ -153,13 +173,16 @@ class Algebra:
         if all(a.is_number for a in args):
             try:
                 value = op.forward(*[a.value for a in args])
+                if op is OPS["div"] and _fraction(args[0].value, args[1].value, value):  # type: ignore[arg-type]
+                    return self.make(op, args)  # 2/7 reads better than 0.2857142857142857
                 if math.isfinite(value):
                     return self.num(value)
             except (MathError, ArithmeticError, ValueError):
                 pass  # left unfolded: evaluating it reports the error
         rule = getattr(self, "_simplify_" + op.name, None)
         simpler = rule(*args) if rule else None
-        return simpler if simpler is not None else self.make(op, args)
+        e = simpler if simpler is not None else self.make(op, args)
+        return self._aliases.get(id(e), e) if self._aliases else e
 
     def make(self, op: Op, args: tuple[Expr, ...]) -> Expr:
         """``op(*args)`` exactly as given (interned, not simplified)."""
@@ -183,8 +206,12 @@ class Algebra:
         if op.name in ("add", "sub"):
             sign = "+" if op.name == "add" else "-"
             a, b = args
-            e.text = f"{_wrap(a, SUM)} {sign} {_wrap(b, SUM + 1)}"
-            e.latex = f"{_lwrap(a, SUM)} {sign} {_lwrap(b, SUM + 1)}"
+            right, lright = _wrap(b, SUM + 1), _lwrap(b, SUM + 1)
+            if right.startswith("-") and lright.startswith("-"):
+                # a + -b*c is a - b*c: the minus of an operand that needs no parentheses binds as loosely
+                sign, right, lright = ("-" if sign == "+" else "+"), right[1:], lright[1:]
+            e.text = f"{_wrap(a, SUM)} {sign} {right}"
+            e.latex = f"{_lwrap(a, SUM)} {sign} {lright}"
             e.prec = e.latex_prec = SUM
         elif op.name == "mul":
             a, b = args
@@ -237,6 +264,47 @@ class Algebra:
                 coefficients[id(t)] = coefficients.get(id(t), 0.0) + c
                 terms[id(t)] = t
         parts = [(c, terms[k]) for k, c in coefficients.items() if c != 0]
+        # the same terms in another order are the same sum: the one built first, so that it cancels
+        key = (constant, *sorted((k, c) for k, c in coefficients.items() if c != 0))
+        known = self._sums.get(key)
+        if known is not None:
+            return known
+        result = self._factored(parts) if constant == 0 and len(parts) > 1 else None
+        if result is None:
+            result = self._sum_of(parts, constant)
+        self._sums[key] = result
+        return result
+
+    def _factored(self, parts: list[tuple[float, Expr]]) -> Expr | None:
+        """A sum whose terms share factors, those factors times the rest: a*x*g + b*g -> g*(a*x + b).
+        Without it, the reverse pass over a chain doubles each gradient at every step."""
+        split = []
+        for _, t in parts:
+            top, bottom = (t.args[0], t.args[1]) if t.op is OPS["div"] else (t, None)
+            coefficient, powers = self._powers(self._factors(top))
+            split.append((coefficient, powers, bottom))
+        common = {k: (base, n) for k, (base, n) in split[0][1].items() if n > 0}
+        for _, powers, _ in split[1:]:
+            common = {k: (base, min(n, powers[k][1])) for k, (base, n) in common.items()
+                      if k in powers and powers[k][1] > 0}
+        if not common:
+            return None
+        rest: list[tuple[float, Expr]] = []
+        constant = 0.0
+        for (c, _), (coefficient, powers, bottom) in zip(parts, split):
+            for k, (base, n) in common.items():
+                powers[k] = (base, powers[k][1] - n)
+            t = self._product_of(coefficient, powers)
+            if bottom is not None:
+                t = self.apply(OPS["div"], t, bottom)
+            if t.is_number:
+                constant += c * t.value  # type: ignore[operator]
+            else:
+                rest.append((c, t))
+        inner = self._sum_of(rest, constant) if rest else self.num(constant)
+        return self.apply(OPS["mul"], self._product_of(1.0, common), inner)
+
+    def _sum_of(self, parts: list[tuple[float, Expr]], constant: float) -> Expr:
         result: Expr | None = None
         if constant > 0 and parts and parts[0][0] < 0:
             result, constant = self.num(constant), 0.0  # 1 - x**2 rather than -x**2 + 1
@@ -277,35 +345,46 @@ class Algebra:
             return -c, t
         if e.op is OPS["div"]:
             c, t = self._split(e.args[0])
-            if c != 1 and t is not self.one:
+            if c != 1:  # -a/b -> (-1, a/b), 3/b -> (3, 1/b)
                 return c, self.make(OPS["div"], (t, e.args[1]))
         return 1.0, e
 
     def _simplify_mul(self, a: Expr, b: Expr) -> Expr | None:
-        if b.op is OPS["div"]:  # a * (c/d) -> (a*c)/d
-            return self.apply(OPS["div"], self.apply(OPS["mul"], a, b.args[0]), b.args[1])
-        if a.op is OPS["div"]:
-            return self.apply(OPS["div"], self.apply(OPS["mul"], a.args[0], b), a.args[1])
-        coefficient = 1.0
-        powers: dict[int, tuple[Expr, float]] = {}  # base id -> (base, summed exponent)
-        others: list[Expr] = []
-        for f in self._factors(a) + self._factors(b):
-            if f.is_number:
-                coefficient *= f.value  # type: ignore[operator]
-            elif f.op is OPS["pow"] and f.args[1].is_number:
-                base, exponent = f.args[0], f.args[1].value
-                _, seen = powers.get(id(base), (base, 0.0))
-                powers[id(base)] = (base, seen + exponent)  # type: ignore[operator]
-            elif f.op is None or f.op.callable:
-                _, seen = powers.get(id(f), (f, 0.0))
-                powers[id(f)] = (f, seen + 1.0)
-            else:
-                others.append(f)
+        factors = self._factors(a) + self._factors(b)
+        if any(f.op is OPS["div"] for f in factors):  # a * (c/d) -> (a*c)/d: one quotient, whose factors cancel
+            top, bottom = self.one, self.one
+            for f in factors:
+                if f.op is OPS["div"]:
+                    top = self.apply(OPS["mul"], top, f.args[0])
+                    bottom = self.apply(OPS["mul"], bottom, f.args[1])
+                else:
+                    top = self.apply(OPS["mul"], top, f)
+            return self.apply(OPS["div"], top, bottom)
+        coefficient, powers = self._powers(factors)
         if coefficient == 0:
             return self.zero
+        return self._product_of(coefficient, powers)
+
+    def _powers(self, factors: list[Expr]) -> tuple[float, dict[int, tuple[Expr, float]]]:
+        """Factors as a number times powers of bases, like bases' exponents summed: x*x**2 -> x**3."""
+        coefficient = 1.0
+        powers: dict[int, tuple[Expr, float]] = {}  # base id -> (base, summed exponent), in order of appearance
+        for f in factors:
+            if f.is_number:
+                coefficient *= f.value  # type: ignore[operator]
+                continue
+            base, exponent = f, 1.0
+            if f.op is OPS["pow"] and f.args[1].is_number:
+                base, exponent = f.args[0], f.args[1].value  # type: ignore[assignment]
+            _, seen = powers.get(id(base), (base, 0.0))
+            powers[id(base)] = (base, seen + exponent)
+        return coefficient, powers
+
+    def _product_of(self, coefficient: float, powers: dict[int, tuple[Expr, float]]) -> Expr:
         factors = [base if n == 1 else self.apply(OPS["pow"], base, self.num(n))
                    for base, n in powers.values() if n != 0]
-        factors = sorted(factors, key=_factor_order) + others
+        simple = sorted((f for f in factors if _simple(f)), key=_factor_order)
+        factors = simple + [f for f in factors if not _simple(f)]  # sums and quotients last, as they came
         if not factors:
             return self.num(coefficient)
         product = self._product(factors)
@@ -337,7 +416,30 @@ class Algebra:
             return self.one
         if b.is_number and b.value == -1:
             return self.apply(OPS["neg"], a)
-        return None
+        if a.op is OPS["div"]:  # (a/b)/c -> a/(b*c)
+            return self.apply(OPS["div"], a.args[0], self.apply(OPS["mul"], a.args[1], b))
+        if b.op is OPS["div"]:  # a/(b/c) -> (a*c)/b
+            return self.apply(OPS["div"], self.apply(OPS["mul"], a, b.args[1]), b.args[0])
+        return self._cancel(a, b)
+
+    def _cancel(self, a: Expr, b: Expr) -> Expr | None:
+        """a/b with the bases they share cancelled: x**3*y/(x*z) -> x**2*y/z; None when they share none."""
+        top_c, top = self._powers(self._factors(a))
+        bottom_c, bottom = self._powers(self._factors(b))
+        shared = [k for k in top if k in bottom]
+        if not shared:
+            return None
+        for k in shared:
+            base, n = top[k]
+            m = bottom.pop(k)[1]
+            if n >= m:
+                top[k] = (base, n - m)
+            else:
+                del top[k]
+                bottom[k] = (base, m - n)
+        numerator = self._product_of(top_c, top) if top_c else self.zero
+        denominator = self._product_of(bottom_c, bottom)
+        return self.apply(OPS["div"], numerator, denominator)
 
     def _simplify_neg(self, a: Expr) -> Expr | None:
         if a.op is OPS["neg"]:
@@ -355,7 +457,27 @@ class Algebra:
             return self.one
         if a.op is OPS["pow"] and a.args[1].is_number and b.is_number and b.value.is_integer():  # type: ignore[union-attr]
             return self.apply(OPS["pow"], a.args[0], self.num(a.args[1].value * b.value))  # type: ignore[operator]
+        if not (b.is_number and b.value.is_integer()):  # type: ignore[union-attr]
+            return None  # (x*y)**0.5 is not x**0.5*y**0.5 when x and y are negative
+        if a.op is OPS["mul"]:  # (x*y)**2 -> x**2*y**2, so that the factors can cancel
+            product = self.one
+            for f in a.factors:
+                product = self.apply(OPS["mul"], product, self.apply(OPS["pow"], f, b))
+            return product
+        if a.op is OPS["div"]:
+            return self.apply(OPS["div"], self.apply(OPS["pow"], a.args[0], b), self.apply(OPS["pow"], a.args[1], b))
         return None
+
+
+def _fraction(a: float, b: float, quotient: float) -> bool:
+    """Whether a/b of whole numbers is better written so than as its decimal (1/3, not 0.3333333333333333)."""
+    return a.is_integer() and b.is_integer() and abs(b) < 1e6 and len(number_text(quotient)) > 8
+
+
+def _simple(e: Expr) -> bool:
+    """A symbol, a function of something, or a power of one: the factors written first, sorted."""
+    base = e.args[0] if e.op is OPS["pow"] else e
+    return base.op is None or base.op.callable
 
 
 def _factor_order(e: Expr) -> tuple[int, str]:

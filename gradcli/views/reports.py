@@ -88,7 +88,8 @@ def explain_json(steps: "list[Step]") -> list[dict[str, Any]]:
 
 
 def symbolic_table(derivs: "Derivatives", result: Result | None, precision: int = DEFAULT_PRECISION) -> "RenderableType":
-    """d(output)/d(variable) as a formula for each variable, and its value when there is one."""
+    """d(output)/d(variable) as a formula for each variable, and its value when there is one. A row
+    whose derivative other formulas use by a generated name says so (t1 = ∂loss/∂p)."""
     from rich.console import Group
     from rich.text import Text
 
@@ -98,11 +99,33 @@ def symbolic_table(derivs: "Derivatives", result: Result | None, precision: int 
     if result is not None:
         t.add_column("value", justify="right", style="green")
     for name, formula in _symbolic_rows(derivs):
-        row: list[Text | str] = [Text(f"∂{as_operand(derivs.output_name)}/∂{name}"), Text(formula.text)]
+        label = f"∂{as_operand(derivs.output_name)}/∂{name}"
+        if name in derivs.named:
+            label = f"{derivs.named[name]} = {label}"
+        row: list[Text | str] = [Text(printable(label)), Text(printable(formula.text))]
         if result is not None:
             row.append(fmt(result.gradients[name], precision))
         t.add_row(*row)
-    return Group(Text(f"derivatives of {derivs.output_name} as formulas", style="bold"), t)
+    written = " in the inputs" if derivs.expanded else ""
+    return Group(Text(printable(f"derivatives of {derivs.output_name} as formulas{written}"), style="bold"), t)
+
+
+def where_block(derivs: "Derivatives", higher: "dict[tuple[str, ...], Expr] | None" = None) -> "RenderableType | None":
+    """The names the formulas are written in and what each stands for, in an order that reads as a
+    program ("where" in a formula); None when they use none. Derivatives named in their rows are not
+    repeated."""
+    from rich.text import Text
+
+    rows = set(derivs.named.values())
+    lines = [f"  {name} = {body.text}" for name, body in _definitions(derivs, higher) if name not in rows]
+    if not lines:
+        return None
+    return Text(printable("where\n" + "\n".join(lines)), overflow="fold")
+
+
+def _definitions(derivs: "Derivatives", higher: "dict[tuple[str, ...], Expr] | None") -> "list[tuple[str, Expr]]":
+    roots = [f for _, f in _symbolic_rows(derivs)] + list((higher or {}).values())
+    return derivs.definitions(roots)
 
 
 def _symbolic_rows(derivs: "Derivatives") -> list[tuple[str, "Expr"]]:
@@ -113,16 +136,28 @@ def symbolic_json(derivs: "Derivatives") -> dict[str, str]:
     return {name: f.text for name, f in _symbolic_rows(derivs)}
 
 
+def definitions_json(derivs: "Derivatives", higher: "dict[tuple[str, ...], Expr] | None" = None
+                     ) -> list[dict[str, str]]:
+    """Each name the formulas use, in order: {"name", "formula"}, and "wrt" for a derivative's name
+    (t1 is d(output)/d(wrt)). Evaluated in order, they give every formula its value."""
+    wrt = {t: name for name, t in derivs.named.items()}
+    return [{"name": name, "formula": body.text, **({"wrt": wrt[name]} if name in wrt else {})}
+            for name, body in _definitions(derivs, higher)]
+
+
 def symbolic_latex(derivs: "Derivatives", formulas: "dict[tuple[str, ...], Expr] | None" = None,
                    order: int = 1) -> str:
     """An align* environment with one line per derivative, for slides and notes; with ``formulas``
-    (--order N) also every derivative of order N, and for order 2 the Hessian as a matrix."""
+    (--order N) also every derivative of order N, and for order 2 the Hessian as a matrix; then
+    the names they are written in ("where z = ...")."""
     from ..interpret.symbolic import latex_name
 
     out = derivs.output_name
     top = latex_name(out) if is_name(out) else "f"
-    lines = [f"  \\frac{{\\partial {top}}}{{\\partial {latex_name(name)}}} &= {f.latex}"
-             for name, f in _symbolic_rows(derivs)]
+    lines = []
+    for name, f in _symbolic_rows(derivs):
+        named = f"{latex_name(derivs.named[name])} = " if name in derivs.named else ""
+        lines.append(f"  {named}\\frac{{\\partial {top}}}{{\\partial {latex_name(name)}}} &= {f.latex}")
     if formulas is not None:
         for key, f in formulas.items():
             below = " ".join(f"\\partial {latex_name(name)}" for name in key)
@@ -132,7 +167,14 @@ def symbolic_latex(derivs: "Derivatives", formulas: "dict[tuple[str, ...], Expr]
             rows = [" & ".join(_hessian_entry(formulas, names, r, c).latex for c in names) for r in names]
             matrix = " \\\\ ".join(rows)
             lines.append(f"  \\mathbf{{H}}_{{{top}}} &= \\begin{{pmatrix}} {matrix} \\end{{pmatrix}}")
-    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+    shown = set(derivs.named.values())
+    where = "\\text{where } "
+    for name, body in _definitions(derivs, formulas):
+        if name not in shown:
+            lines.append(f"  {where}{latex_name(name)} &= {body.latex}")
+            where = ""
+    head = "% written in the inputs (--expand)\n" if derivs.expanded else ""
+    return head + "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
 
 
 def formulas_table(formulas: "dict[tuple[str, ...], Expr]", output_name: str, order: int,
@@ -195,6 +237,9 @@ def jacobian_json(jac: "Jacobian") -> dict[str, Any]:
         doc["jacobian"] = {out: {name: json_number(g) for name, g in row.items()} for out, row in jac.rows.items()}
     if jac.derivatives:
         doc["symbolic"] = {d.output_name: symbolic_json(d) for d in jac.derivatives}
+        if not jac.derivatives[0].expanded:  # the names every output's formulas share, each once
+            doc["definitions"] = list({entry["name"]: entry for d in jac.derivatives
+                                       for entry in definitions_json(d)}.values())
     if jac.check is not None:
         doc["check"] = check_json(jac.check)
     return doc
