@@ -72,7 +72,7 @@ SMOOTH = [
 def _to_sympy(text: str) -> sympy.Expr:
     # test-only translation: gradcli's syntax is Python's for these, with ^ for **
     names = {"sigmoid": lambda u: 1 / (1 + sympy.exp(-u)), "log": sympy.log, "exp": sympy.exp, "pi": sympy.pi}
-    return sympy.sympify(text.replace("^", "**"), locals=names)
+    return sympy.sympify(text.replace("^", "**"), locals=names, rational=True)  # 0.25 read as exactly 1/4
 
 
 def _in_the_inputs(d: Derivatives, text: str) -> sympy.Expr:

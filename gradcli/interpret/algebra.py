@@ -18,6 +18,9 @@ import re
 from ..errors import GradcliError, MathError
 from ..language.ops import OPS, Op
 
+_MUL, _ADD, _SUB, _DIV, _EXP = OPS["mul"], OPS["add"], OPS["sub"], OPS["div"], OPS["exp"]
+_EXP_KEY = -1  # where a product keeps its exp(...) factors, all one (no id() is negative)
+
 # precedence, loosest first: a + b, a * b, -a, a ** b, atoms
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 
@@ -26,6 +29,9 @@ MAX_NODES = 200_000  # expression nodes one derivation may build
 
 
 MAX_TEXT = 20_000  # characters of one formula
+
+
+MAX_DISTRIBUTED = 400  # characters of a product that may be multiplied out over a sum
 
 
 MAX_SUM_TERMS = 64  # longer sums are left as they are (tidying them costs quadratic time)
@@ -42,7 +48,8 @@ class Expr:
     object and ``a is b`` is structural equality.
     """
 
-    __slots__ = ("op", "args", "value", "name", "text", "latex", "prec", "latex_prec", "symbolic", "factors", "terms")
+    __slots__ = ("op", "args", "value", "name", "text", "latex", "prec", "latex_prec", "symbolic", "factors", "terms",
+                 "is_number")
 
     def __init__(self) -> None:
         self.op: Op | None = None
@@ -56,10 +63,7 @@ class Expr:
         self.symbolic = False  # depends on a symbol
         self.factors: tuple[Expr, ...] = ()  # a product's factors, coefficient first
         self.terms = 1  # how many terms a sum has
-
-    @property
-    def is_number(self) -> bool:
-        return self.value is not None and self.name is None
+        self.is_number = False  # a plain number (not a named constant)
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -100,11 +104,13 @@ class Algebra:
 
     def __init__(self) -> None:
         self._table: dict[tuple[object, ...], Expr] = {}
-        self._sums: dict[tuple[object, ...], Expr] = {}  # a sum's terms, in any order -> the sum first built
+        self._sums: dict[tuple[object, ...], Expr] = {}
+        self._texts: dict[str, Expr] = {}  # an op's application by its text  # a sum's terms, in any order -> the sum first built
         #: named expressions, in the order defined (each body reads only earlier names): symbol id -> body
         self.bodies: dict[int, Expr] = {}
         self.defined: list[Expr] = []  # the defined symbols, in that order
         self._aliases: dict[int, Expr] = {}  # id(body) -> the symbol that names it
+        self._distributing = 0  # how deep in multiplying out products over sums
         self.zero = self.num(0.0)
         self.one = self.num(1.0)
 
@@ -131,6 +137,7 @@ class Algebra:
         if e is None:
             e = self._new(key)
             e.value = v
+            e.is_number = True
             e.text = number_text(v)
             e.latex = e.text
             e.prec = e.latex_prec = UNARY if v < 0 else ATOM
@@ -170,6 +177,18 @@ class Algebra:
     # ----- ops -----------------------------------------------------------------
     def apply(self, op: Op, *args: Expr) -> Expr:
         """``op(*args)``, simplified."""
+        if len(args) == 2:  # the reverse pass multiplies by 1 and adds 0 at every step: say so at once
+            a, b = args
+            if op is _MUL:
+                if a is self.one or b is self.zero:
+                    return b
+                if b is self.one or a is self.zero:
+                    return a
+            elif op is _ADD:
+                if a is self.zero:
+                    return b
+                if b is self.zero:
+                    return a
         if all(a.is_number for a in args):
             try:
                 value = op.forward(*[a.value for a in args])
@@ -198,7 +217,12 @@ class Algebra:
         self._render(e)
         if len(e.text) > MAX_TEXT:
             raise FormulaTooLarge(f"the derivative is too large to show as a formula (over {MAX_TEXT:,} characters)")
-        return e
+        # two ways to build what prints the same are one expression (x*z*(a + b) as (x*z)*s or x*(z*s)):
+        # the text reads back as one value, so like terms find each other
+        same = self._texts.setdefault(e.text, e)
+        if same is not e:
+            self._table[key] = same
+        return same
 
     def _render(self, e: Expr) -> None:
         op, args = e.op, e.args
@@ -286,23 +310,23 @@ class Algebra:
         common = {k: (base, n) for k, (base, n) in split[0][1].items() if n > 0}
         for _, powers, _ in split[1:]:
             common = {k: (base, min(n, powers[k][1])) for k, (base, n) in common.items()
-                      if k in powers and powers[k][1] > 0}
+                      if k in powers and powers[k][0] is base and powers[k][1] > 0}
         if not common:
             return None
         rest: list[tuple[float, Expr]] = []
-        constant = 0.0
         for (c, _), (coefficient, powers, bottom) in zip(parts, split):
             for k, (base, n) in common.items():
                 powers[k] = (base, powers[k][1] - n)
             t = self._product_of(coefficient, powers)
             if bottom is not None:
                 t = self.apply(OPS["div"], t, bottom)
-            if t.is_number:
-                constant += c * t.value  # type: ignore[operator]
-            else:
-                rest.append((c, t))
-        inner = self._sum_of(rest, constant) if rest else self.num(constant)
-        return self.apply(OPS["mul"], self._product_of(1.0, common), inner)
+            rest.append((c, t))
+        inner = self.zero
+        for c, t in rest:  # what is left may hold like terms, and sums to flatten
+            inner = self.apply(_ADD, inner, self.apply(_MUL, self.num(c), t))
+        if inner.op in (_ADD, _SUB):  # as it is: multiplying out again would undo it
+            return self.make(_MUL, (self._product_of(1.0, common), inner))
+        return self.apply(_MUL, self._product_of(1.0, common), inner)
 
     def _sum_of(self, parts: list[tuple[float, Expr]], constant: float) -> Expr:
         result: Expr | None = None
@@ -351,19 +375,36 @@ class Algebra:
 
     def _simplify_mul(self, a: Expr, b: Expr) -> Expr | None:
         factors = self._factors(a) + self._factors(b)
-        if any(f.op is OPS["div"] for f in factors):  # a * (c/d) -> (a*c)/d: one quotient, whose factors cancel
-            top, bottom = self.one, self.one
-            for f in factors:
-                if f.op is OPS["div"]:
-                    top = self.apply(OPS["mul"], top, f.args[0])
-                    bottom = self.apply(OPS["mul"], bottom, f.args[1])
-                else:
-                    top = self.apply(OPS["mul"], top, f)
-            return self.apply(OPS["div"], top, bottom)
+        if any(f.op is _DIV for f in factors):  # a * (c/d) -> (a*c)/d: one quotient, whose factors cancel
+            return self._quotient(factors, [])
         coefficient, powers = self._powers(factors)
         if coefficient == 0:
             return self.zero
-        return self._product_of(coefficient, powers)
+        product = self._product_of(coefficient, powers)
+        return self._distributed(coefficient, powers, product) or product
+
+    def _distributed(self, coefficient: float, powers: dict[int, tuple[Expr, float]], product: Expr,
+                     denominator: Expr | None = None) -> Expr | None:
+        """A product with one sum among its factors, multiplied out when that is shorter to read:
+        x*(2/x + y) -> x*y + 2. Terms of the sum then cancel with the other factors (and each other)."""
+        sums = [k for k, (base, n) in powers.items() if n == 1 and base.op in (_ADD, _SUB)]
+        if len(sums) != 1 or len(product.text) > MAX_DISTRIBUTED or self._distributing > 2:
+            return None
+        rest = dict(powers)
+        total = rest.pop(sums[0])[0]
+        if total.terms > 8:
+            return None
+        other = self._product_of(coefficient, rest)
+        if denominator is not None:
+            other = self.apply(_DIV, other, denominator)
+        self._distributing += 1
+        try:
+            result = self.zero
+            for c, t in self._terms(total):
+                result = self.apply(_ADD, result, self.apply(_MUL, self.apply(_MUL, self.num(c), other), t))
+        finally:
+            self._distributing -= 1
+        return result if len(result.text) < len(product.text) else None
 
     def _powers(self, factors: list[Expr]) -> tuple[float, dict[int, tuple[Expr, float]]]:
         """Factors as a number times powers of bases, like bases' exponents summed: x*x**2 -> x**3."""
@@ -372,6 +413,12 @@ class Algebra:
         for f in factors:
             if f.is_number:
                 coefficient *= f.value  # type: ignore[operator]
+                continue
+            if f.op is _EXP:  # exp(a)*exp(b) -> exp(a + b)
+                seen_exp = powers.get(_EXP_KEY)  # type: ignore[call-overload]
+                if seen_exp is not None:
+                    f = self.apply(_EXP, self.apply(_ADD, seen_exp[0].args[0], f.args[0]))
+                powers[_EXP_KEY] = (f, 1.0)  # type: ignore[index]
                 continue
             base, exponent = f, 1.0
             if f.op is OPS["pow"] and f.args[1].is_number:
@@ -382,7 +429,7 @@ class Algebra:
 
     def _product_of(self, coefficient: float, powers: dict[int, tuple[Expr, float]]) -> Expr:
         factors = [base if n == 1 else self.apply(OPS["pow"], base, self.num(n))
-                   for base, n in powers.values() if n != 0]
+                   for base, n in powers.values() if n != 0 and base is not self.one]
         simple = sorted((f for f in factors if _simple(f)), key=_factor_order)
         factors = simple + [f for f in factors if not _simple(f)]  # sums and quotients last, as they came
         if not factors:
@@ -416,20 +463,31 @@ class Algebra:
             return self.one
         if b.is_number and b.value == -1:
             return self.apply(OPS["neg"], a)
-        if a.op is OPS["div"]:  # (a/b)/c -> a/(b*c)
-            return self.apply(OPS["div"], a.args[0], self.apply(OPS["mul"], a.args[1], b))
-        if b.op is OPS["div"]:  # a/(b/c) -> (a*c)/b
-            return self.apply(OPS["div"], self.apply(OPS["mul"], a, b.args[1]), b.args[0])
-        return self._cancel(a, b)
+        return self._quotient(self._factors(a), self._factors(b))
 
-    def _cancel(self, a: Expr, b: Expr) -> Expr | None:
-        """a/b with the bases they share cancelled: x**3*y/(x*z) -> x**2*y/z; None when they share none."""
-        top_c, top = self._powers(self._factors(a))
-        bottom_c, bottom = self._powers(self._factors(b))
-        shared = [k for k in top if k in bottom]
-        if not shared:
-            return None
-        for k in shared:
+    def _quotient(self, tops: list[Expr], bottoms: list[Expr]) -> Expr | None:
+        """The product of ``tops`` over the product of ``bottoms`` as one quotient, the bases they share
+        cancelled: (a/b)/c -> a/(b*c), x**3*y/(x*z) -> x**2*y/z. None for a division by 0."""
+        top_factors: list[Expr] = []
+        bottom_factors: list[Expr] = []
+        stack = [(f, True) for f in reversed(tops)] + [(f, False) for f in reversed(bottoms)]
+        while stack:
+            f, above = stack.pop()
+            if f.op is _DIV:
+                stack += [(g, not above) for g in reversed(self._factors(f.args[1]))]
+                stack += [(g, above) for g in reversed(self._factors(f.args[0]))]
+            else:
+                (top_factors if above else bottom_factors).append(f)
+        top_c, top = self._powers(top_factors)
+        bottom_c, bottom = self._powers(bottom_factors)
+        if bottom_c == 0:
+            return None  # a division by zero: left as written, evaluating it reports the error
+        if top_c == 0:
+            return self.zero
+        if _EXP_KEY in top and _EXP_KEY in bottom:  # exp(a)/exp(b) -> exp(a - b)
+            a, b = top.pop(_EXP_KEY)[0], bottom.pop(_EXP_KEY)[0]  # type: ignore[call-overload]
+            top[_EXP_KEY] = (self.apply(_EXP, self.apply(_SUB, a.args[0], b.args[0])), 1.0)  # type: ignore[index]
+        for k in [k for k in top if k in bottom]:
             base, n = top[k]
             m = bottom.pop(k)[1]
             if n >= m:
@@ -437,9 +495,20 @@ class Algebra:
             else:
                 del top[k]
                 bottom[k] = (base, m - n)
-        numerator = self._product_of(top_c, top) if top_c else self.zero
+        if bottom_c != 1 and top_c != 1:
+            quotient = top_c / bottom_c
+            if not _fraction(top_c, bottom_c, quotient):
+                top_c, bottom_c = quotient, 1.0  # 2*x/4 -> 0.5*x, but x/7 and 2*x/7 as they are
+        numerator = self._product_of(top_c, top)
         denominator = self._product_of(bottom_c, bottom)
-        return self.apply(OPS["div"], numerator, denominator)
+        if denominator is self.one:
+            return self._distributed(top_c, top, numerator) or numerator
+        if numerator is denominator:
+            return self.one
+        if denominator.is_number and denominator.value == -1:
+            return self.apply(OPS["neg"], numerator)
+        quotient = self.make(_DIV, (numerator, denominator))
+        return self._distributed(top_c, top, quotient, denominator) or quotient
 
     def _simplify_neg(self, a: Expr) -> Expr | None:
         if a.op is OPS["neg"]:
@@ -450,6 +519,17 @@ class Algebra:
             return self.apply(OPS["sub"], a.args[1], a.args[0])
         return None
 
+    def _simplify_exp(self, a: Expr) -> Expr | None:
+        # exp(log(u)) -> u, exp(2*log(u)) -> u**2 (log has already required u > 0)
+        if a.op is OPS["log"]:
+            return a.args[0]
+        if a.op is _MUL and len(a.factors) == 2 and a.factors[0].is_number and a.factors[1].op is OPS["log"]:
+            return self.apply(OPS["pow"], a.factors[1].args[0], a.factors[0])
+        return None
+
+    def _simplify_log(self, a: Expr) -> Expr | None:
+        return a.args[0] if a.op is _EXP else None  # log(exp(u)) -> u
+
     def _simplify_pow(self, a: Expr, b: Expr) -> Expr | None:
         if b is self.one:
             return a
@@ -457,6 +537,8 @@ class Algebra:
             return self.one
         if a.op is OPS["pow"] and a.args[1].is_number and b.is_number and b.value.is_integer():  # type: ignore[union-attr]
             return self.apply(OPS["pow"], a.args[0], self.num(a.args[1].value * b.value))  # type: ignore[operator]
+        if b.is_number and a.op is OPS["exp"]:  # exp(x)**2 -> exp(2*x)
+            return self.apply(a.op, self.apply(_MUL, b, a.args[0]))
         if not (b.is_number and b.value.is_integer()):  # type: ignore[union-attr]
             return None  # (x*y)**0.5 is not x**0.5*y**0.5 when x and y are negative
         if a.op is OPS["mul"]:  # (x*y)**2 -> x**2*y**2, so that the factors can cancel

@@ -133,6 +133,8 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
         used = b.ops[n]
         arg_exprs = [exprs[a] for a in args]
         for k, a in enumerate(args):
+            if not b.variable[a]:
+                continue  # a number's gradient is never shown
             local = instantiate(used.formulas[k], arg_exprs, alg.num, alg.apply)
             contributions.setdefault(a, []).append((n, alg.apply(OPS["mul"], local, g)))
     formulas = {name: total.get(n, alg.zero) for name, n in wrt.items()}
@@ -153,6 +155,7 @@ class _Names:
         self.alg = alg
         self.taken = set(b.bound) | set(b.inputs) | set(CONSTANTS) | set(OPS) | set(b.labels)
         self.taken.update(s.text for s in alg.defined)
+        self.last: dict[str, int] = {}  # the number in the last name given with each prefix
         bindings: dict[str, int] = {}
         for args, label in zip(b.args, b.labels):
             if args and is_name(label):
@@ -169,9 +172,10 @@ class _Names:
         return self._fresh("t")
 
     def _fresh(self, prefix: str) -> str:
-        k = 1
+        k = self.last.get(prefix, 0) + 1
         while f"{prefix}{k}" in self.taken:
             k += 1
+        self.last[prefix] = k
         name = f"{prefix}{k}"
         self.taken.add(name)
         return name
