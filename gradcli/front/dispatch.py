@@ -238,7 +238,8 @@ def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal)
         out.write("".join(reports.symbolic_latex(d, None, 1) for d in jac.derivatives))
     else:
         parts: list[Any] = [reports.jacobian_table(jac, request.precision)]
-        for d, r in zip(jac.derivatives, jac.results or [None] * len(jac.derivatives)):
+        results: list[Result | None] = list(jac.results) or [None] * len(jac.derivatives)  # none: formulas only
+        for d, r in zip(jac.derivatives, results):
             parts += [reports.symbolic_table(d, r, request.precision), reports.where_block(d)]
         if jac.check is not None:
             parts.append(reports.check_table(jac.check, request.precision))
