@@ -160,13 +160,13 @@ class Rules:
 
     def _distributed(self, coefficient: float, powers: dict[int, tuple[Expr, float]], product: Expr,
                      denominator: Expr | None = None) -> Expr | None:
-        """A product with one sum among its factors, multiplied out when that is shorter to read:
+        """A product with sums among its factors, multiplied out over the longest when that is shorter to read:
         x*(2/x + y) -> x*y + 2. Terms of the sum then cancel with the other factors (and each other)."""
-        sums = [k for k, (base, n) in powers.items() if n == 1 and base.op in (_ADD, _SUB)]
-        if len(sums) != 1 or len(product.text) > MAX_DISTRIBUTED or self._distributing > 2:
+        sums = [(len(base.text), k) for k, (base, n) in powers.items() if n == 1 and base.op in (_ADD, _SUB)]
+        if not sums or len(product.text) > MAX_DISTRIBUTED or self._distributing > 2:
             return None
         rest = dict(powers)
-        total = rest.pop(sums[0])[0]
+        total = rest.pop(max(sums)[1])[0]  # over the longest sum
         if total.terms > 8:
             return None
         other = self._product_of(coefficient, rest)

@@ -126,7 +126,7 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
         args = b.args[n]
         if not args or g is alg.zero:
             continue
-        if names is not None and n in rows and _worth_naming(g) and any(b.variable[a] for a in args):
+        if names is not None and n in rows and _worth_naming(g, sum(b.variable[a] for a in args)):
             # the row shows g, and g is passed on: the formulas below use its name
             g = alg.define(names.generated(), g)
             named[rows[n]] = g.text
@@ -142,9 +142,13 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
                        named, expand)
 
 
-def _worth_naming(e: Expr) -> bool:
-    """Whether a name is shorter to read than ``e`` where it is used: not for a number, a symbol or -1/p."""
-    return e.op is not None and len(e.text) > 6
+def _worth_naming(g: Expr, uses: int) -> bool:
+    """Whether a gradient passed on to ``uses`` inputs reads better by a name: when it is used more than
+    once and is more than a number, a symbol or -1/p, or when it is long. Used once and short, it stays
+    in the formula it goes to, where it can cancel (p*(1 - p)*(-y/p + ...) -> p - y)."""
+    if uses == 0 or g.op is None:
+        return False
+    return len(g.text) > (6 if uses > 1 else 40)
 
 
 class _Names:
