@@ -270,10 +270,11 @@ class Rules:
             else:
                 del top[k]
                 bottom[k] = (base, m - n)
-        if bottom_c != 1 and top_c != 1:
+        if bottom_c != 1 and (top_c != 1 or not bottom_c.is_integer()):
             folded = top_c / bottom_c
             if not _fraction(top_c, bottom_c, folded):
-                top_c, bottom_c = folded, 1.0  # 2*x/4 -> 0.5*x, but x/7 and 2*x/7 as they are
+                # 2*x/4 -> 0.5*x and 1/(0.125*z) -> 8/z, so that like terms meet; x/4, x/7 and 2*x/7 as they are
+                top_c, bottom_c = folded, 1.0
         numerator = self._product_of(top_c, top)
         denominator = self._product_of(bottom_c, bottom)
         if denominator is self.one:
