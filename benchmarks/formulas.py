@@ -103,13 +103,14 @@ def main() -> None:
     ap.add_argument("--statements", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=5.0, help="seconds for one SymPy simplify")
+    ap.add_argument("--show", type=int, default=1, help="how many of the worst formulas to print")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     signal.signal(signal.SIGALRM, _alarm)
 
     expanded_ratios: list[float] = []
     named_ratios: list[float] = []
-    worst: tuple[float, str, str, str] = (0.0, "", "", "")
+    worst: list[tuple[float, str, str, str]] = []
     ours_time = theirs_time = 0.0
     timeouts = too_large = constant = 0
     for _ in range(args.programs):
@@ -151,8 +152,7 @@ def main() -> None:
             where = named.definitions([named.formulas[name]])
             named_length = len(named.formulas[name].text) + sum(len(n) + 3 + len(b.text) for n, b in where)
             named_ratios.append(named_length / len(theirs_text))
-            if ratio > worst[0]:
-                worst = (ratio, source, ours, theirs_text)
+            worst.append((ratio, source, ours, theirs_text))
 
     rows_out = []
     for label, ratios in (("in the inputs (--expand)", expanded_ratios),
@@ -168,8 +168,8 @@ def main() -> None:
     ], title="time, summed over the programs compared")
     print(f"\nleft out: {timeouts} SymPy timeouts (>{args.timeout:g} s), {too_large} too large for gradcli; "
           f"{constant} derivatives that SymPy gives as a number not in the ratios")
-    ratio, source, ours, theirs_text = worst
-    print(f"\nworst ratio {ratio:.2f}×:\n{source}\n  gradcli: {ours}\n  SymPy:   {theirs_text}")
+    for ratio, source, ours, theirs_text in sorted(worst, reverse=True)[:args.show]:
+        print(f"\nratio {ratio:.2f}×:\n{source}\n  gradcli: {ours}\n  SymPy:   {theirs_text}")
 
 
 def _check(ours: str, theirs: sympy.Expr, symbols: dict[str, sympy.Symbol], source: str) -> None:

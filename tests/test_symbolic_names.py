@@ -168,3 +168,11 @@ def test_a_formula_without_names_has_no_where_and_the_output_can_be_one() -> Non
     # d exp(x)/dx is exp(x): the output's own name
     doc = json.loads(gradcli("y = exp(x)", "--symbolic", "--format", "json")[1])
     assert doc["symbolic"] == {"x": "y"} and doc["definitions"] == [{"name": "y", "formula": "exp(x)"}]
+
+
+def test_a_name_for_a_number_keeps_its_gradient() -> None:
+    # w1 = 1 is a number, not an input (w1 was read as x before): its gradient is still shown (a case hypothesis found)
+    source = "z = 1; w1 = x; x = 1; b = -1; w1 = 1; b + b + w1"
+    d = derivatives(parse(source), {"x": 0.0})
+    assert {k: f.text for k, f in d.formulas.items()} == {"x": "0", "z": "0", "b": "2", "w1": "1"}
+    assert evaluate(source, {"x": 0.0}).gradients == {"x": 0.0, "z": 0.0, "b": 2.0, "w1": 1.0}

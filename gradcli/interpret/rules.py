@@ -8,7 +8,7 @@ one fraction with the bases above and below cancelled. Every rule keeps the
 value wherever the program has one (x**2/x -> x: at 0 the program divides by
 0 anyway).
 
-About 320 lines: the rules call each other (a sum's terms are products, a
+About 350 lines: the rules call each other (a sum's terms are products, a
 product's factors may be sums), so they are read together; the algebra that
 holds them (interning, names, limits) and the printing are modules of their own.
 """
@@ -120,7 +120,7 @@ class Rules:
         return result
 
     def _terms(self, e: Expr) -> list[tuple[float, Expr]]:
-        """e as a list of coefficient * term; a number n is n * 1."""
+        """e as a list of coefficient * term; a number n is n * 1, and a number times a sum its terms."""
         out = []
         stack = [(e, 1.0)]
         while stack:
@@ -130,7 +130,10 @@ class Rules:
                 stack.append((x.args[0], s))
             else:
                 c, t = self._split(x)
-                out.append((s * c, t))
+                if t.op is _ADD or t.op is _SUB:
+                    stack.append((t, s * c))  # 2*(a + b) is 2*a + 2*b here, so that its terms can cancel
+                else:
+                    out.append((s * c, t))
         return out
 
     def _split(self, e: Expr) -> tuple[float, Expr]:

@@ -112,6 +112,10 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
     out = b.output
     wrt = b.wrt
     rows = {n: name for name, n in wrt.items() if n != out}
+    # whether a node's gradient is shown, or passed on to one that is: only those are computed
+    shown = [b.variable[n] or n in rows for n in range(len(b.ops))]
+    for n, args in enumerate(b.args):
+        shown[n] = shown[n] or any(shown[a] for a in args)
     contributions: dict[int, list[tuple[int, Expr]]] = {out: [(len(exprs), alg.one)]}
     total: dict[int, Expr] = {}
     named: dict[str, str] = {}
@@ -133,8 +137,8 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
         used = b.ops[n]
         arg_exprs = [exprs[a] for a in args]
         for k, a in enumerate(args):
-            if not b.variable[a]:
-                continue  # a number's gradient is never shown
+            if not shown[a]:
+                continue  # nothing below this argument has a gradient anyone sees
             local = instantiate(used.formulas[k], arg_exprs, alg.num, alg.apply)
             contributions.setdefault(a, []).append((n, alg.apply(OPS["mul"], local, g)))
     formulas = {name: total.get(n, alg.zero) for name, n in wrt.items()}
