@@ -65,6 +65,14 @@ def latex_name(name: str) -> str:
     return "\\mathrm{" + name.replace("_", "\\_") + "}"
 
 
+def _signed(right: str, sign: str) -> tuple[str, str]:
+    """a + -b*c is a - b*c (and a - -b is a + b): the minus of an operand that needs no parentheses
+    binds as loosely as the sum's, so it joins the sum's sign and '+ -' is never printed."""
+    if right.startswith("-"):
+        return right[1:], "-" if sign == "+" else "+"
+    return right, sign
+
+
 def _wrap(e: Expr, prec: int) -> str:
     return e.text if e.prec >= prec else f"({e.text})"
 
@@ -79,12 +87,10 @@ def render(e: Expr) -> None:
     if op.name in ("add", "sub"):
         sign = "+" if op.name == "add" else "-"
         a, b = args
-        right, lright = _wrap(b, SUM + 1), _lwrap(b, SUM + 1)
-        if right.startswith("-") and lright.startswith("-"):
-            # a + -b*c is a - b*c: the minus of an operand that needs no parentheses binds as loosely
-            sign, right, lright = ("-" if sign == "+" else "+"), right[1:], lright[1:]
-        e.text = f"{_wrap(a, SUM)} {sign} {right}"
-        e.latex = f"{_lwrap(a, SUM)} {sign} {lright}"
+        right, right_sign = _signed(_wrap(b, SUM + 1), sign)
+        lright, lright_sign = _signed(_lwrap(b, SUM + 1), sign)
+        e.text = f"{_wrap(a, SUM)} {right_sign} {right}"
+        e.latex = f"{_lwrap(a, SUM)} {lright_sign} {lright}"
         e.prec = e.latex_prec = SUM
     elif op.name == "mul":
         a, b = args
