@@ -176,3 +176,18 @@ def test_a_name_for_a_number_keeps_its_gradient() -> None:
     d = derivatives(parse(source), {"x": 0.0})
     assert {k: f.text for k, f in d.formulas.items()} == {"x": "0", "z": "0", "b": "2", "w1": "1"}
     assert evaluate(source, {"x": 0.0}).gradients == {"x": 0.0, "z": 0.0, "b": 2.0, "w1": 1.0}
+
+
+def test_a_negated_product_after_a_division_keeps_its_parentheses() -> None:
+    # x/-y*z reads as (x/-y)*z: a negated product is wrapped as a product is (benchmarks/formulas.py found it)
+    from gradcli.interpret.algebra import Algebra
+    from gradcli.language.ops import OPS
+
+    alg = Algebra()
+    x, y, z = alg.sym("x"), alg.sym("y"), alg.sym("z")
+    negated = alg.make(OPS["neg"], (alg.make(OPS["mul"], (y, z)),))
+    point = {"x": 3.0, "y": 2.0, "z": 5.0}
+    for op, expected in (("div", 3 / -10), ("mul", 3 * -10), ("sub", 3 + 10), ("pow", None)):
+        e = alg.make(OPS[op], (x, negated) if op != "pow" else (negated, alg.num(2.0)))
+        value = run(parse(e.text), point, strict=False).value
+        assert value == (expected if expected is not None else 100.0), (op, e.text)

@@ -109,10 +109,12 @@ def render(e: Expr) -> None:
         e.prec = e.latex_prec = POWER
     elif op.name == "neg":
         (a,) = args
-        # -a*b is -(a*b) in value, so a product needs no parentheses
+        # -a*b is -(a*b) in value, so a product needs no parentheses; but then it reads as a product
+        # (x/-a*b is (x/-a)*b): after / or * it is wrapped as a product would be
         e.text = f"-{_wrap(a, PRODUCT)}"
         e.latex = f"-{_lwrap(a, PRODUCT)}"
-        e.prec = e.latex_prec = UNARY
+        e.prec = PRODUCT if a.prec == PRODUCT else UNARY
+        e.latex_prec = PRODUCT if a.latex_prec == PRODUCT else UNARY
     else:
         e.text = f"{op.name}({', '.join(a.text for a in args)})"
         latex_args = [a.latex for a in args]
