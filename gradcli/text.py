@@ -71,3 +71,8 @@ def listing(items: list[str], limit: int = 12) -> str:
     """Items joined by commas, the first ``limit`` of a long list and how many there are in all."""
     shown = ", ".join(shorten(item) for item in items[:limit])
     return shown if len(items) <= limit else f"{shown}, … ({len(items):,} in all)"
+
+
+def superscript(n: int) -> str:
+    """12 -> '¹²' (the marks of notes, the order of a derivative)."""
+    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))

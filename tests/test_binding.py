@@ -65,8 +65,10 @@ def test_a_reassigned_input_keeps_its_gradient_everywhere() -> None:
     assert r.value == 16.0 and r.gradients == {"x": 32.0}
     assert summary(r) == "x = 16.0000   ∂x/∂x = 32.0000"
     assert r.to_json()["gradients"] == {"x": 32.0} and r.to_json()["inputs"] == {"x": 2.0}
-    d = derivatives(parse(source))
+    d = derivatives(parse(source), expand=True)
     assert {k: f.text for k, f in d.formulas.items()} == {"x": "4*x**3"}
+    named = derivatives(parse(source))  # in the program's names: the middle x is a name of its own
+    assert named.formulas["x"].text == "4*x*x_1" and [(n, b.text) for n, b in named.definitions()] == [("x_1", "x**2")]
     assert gradient_check(r).rows[0].name == "x" and gradient_check(r).ok
     names, table = derivative_table(r, 2)
     assert names == ["x"] and table == {("x", "x"): pytest.approx(48.0)}  # 12 x**2

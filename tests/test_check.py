@@ -196,7 +196,7 @@ def test_notes_come_with_order_and_symbolic_too() -> None:
 
 def test_a_note_is_escaped_on_the_terminal() -> None:
     from gradcli.interpret.check import Check, CheckRow
-    from gradcli.views.reports import check_table
+    from gradcli.views.passes import check_table
 
     row = CheckRow("x", 0.0, 0.5, 0.5, 1.0, False, note="y\x1b[2J = relu(x)\u202e is at its kink")
     console = Console(width=120, force_terminal=False, color_system=None, file=io.StringIO())

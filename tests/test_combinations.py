@@ -38,6 +38,7 @@ ARGS: dict[str, list[str]] = {
     "--each-line": ["--each-line"],
     "--explain": ["--explain"],
     "--symbolic": ["--symbolic"],
+    "--expand": ["--expand"],
     "--order": ["--order", "2"],
     "--check": ["--check"],
     "--atol": ["--atol", "0.5"],

@@ -11,7 +11,7 @@ from hypothesis import assume, given
 from gradcli import evaluate
 from gradcli.errors import GradcliError, MathError
 from gradcli.interpret.program import run
-from gradcli.interpret.symbolic import FormulaTooLarge, derivatives
+from gradcli.interpret.symbolic import Derivatives, Expr, FormulaTooLarge, derivatives
 from gradcli.language.parser import parse
 from tests.programgen import fuzz_settings, programs
 
@@ -22,7 +22,7 @@ def formulas(source: str, given: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("source, expected", [
-    ("y = x**2 * sin(x)", {"x": "2*x*sin(x) + x**2*cos(x)"}),
+    ("y = x**2 * sin(x)", {"x": "x*(2*sin(x) + x*cos(x))"}),  # shared factors taken out
     ("d = (a+3) + a*2", {"a": "3"}),
     ("a = 2; b = a + 3; c = a * 2; d = b + c", {"a": "3", "b": "1", "c": "1"}),
     ("y = (x+1)*(x-1)", {"x": "2*x"}),
@@ -50,9 +50,13 @@ def test_named_intermediates_get_their_own_partials() -> None:
 
 
 def test_formula_too_large_is_a_clean_error() -> None:
+    # written in the input alone (--expand); in the program's names it is a formula of 40 factors
     source = "x = 1\n" + "\n".join("x = sin(x) * x" for _ in range(40))
     with pytest.raises(GradcliError, match="too large to show as a formula"):
-        derivatives(parse(source))
+        derivatives(parse(source), expand=True)
+    named = derivatives(parse(source))
+    assert named.formulas["x"].text.count(" + sin(") == 40  # a factor per statement: (x_k*cos(x_k) + sin(x_k))
+    assert [name for name, _ in named.definitions()] == [f"x_{k}" for k in range(1, 40)]
 
 
 SMOOTH = [
@@ -68,17 +72,29 @@ SMOOTH = [
 def _to_sympy(text: str) -> sympy.Expr:
     # test-only translation: gradcli's syntax is Python's for these, with ^ for **
     names = {"sigmoid": lambda u: 1 / (1 + sympy.exp(-u)), "log": sympy.log, "exp": sympy.exp, "pi": sympy.pi}
-    return sympy.sympify(text.replace("^", "**"), locals=names)
+    return sympy.sympify(text.replace("^", "**"), locals=names, rational=True)  # 0.25 read as exactly 1/4
 
 
+def _in_the_inputs(d: Derivatives, text: str) -> sympy.Expr:
+    """A formula in SymPy, its names replaced by what they stand for (the last defined first)."""
+    e = _to_sympy(text)
+    for name, body in reversed(d.definitions()):
+        e = e.subs(sympy.Symbol(name), _to_sympy(body.text))
+    return e
+
+
+@pytest.mark.parametrize("expand", [False, True])
 @pytest.mark.parametrize("source", SMOOTH)
-def test_formulas_equal_sympy_derivatives(source: str) -> None:
-    d = derivatives(parse(source))
+def test_formulas_equal_sympy_derivatives(source: str, expand: bool) -> None:
+    d = derivatives(parse(source), expand=expand)
     target = _to_sympy(source.split("=", 1)[1])
+    assert not d.definitions() if expand else True
     for name in d.inputs:
-        ours = _to_sympy(d.formulas[name].text)
+        ours = _in_the_inputs(d, d.formulas[name].text)
         theirs = sympy.diff(target, sympy.Symbol(name))
-        assert sympy.simplify(ours - theirs) == 0, (name, d.formulas[name].text)
+        difference = ours - theirs  # simplify cannot always tell x**(y-1)*x from x**y: powsimp can
+        assert sympy.simplify(difference) == 0 or sympy.powsimp(sympy.expand(difference)) == 0, (
+            name, d.formulas[name].text)
 
 
 @given(programs())
@@ -89,27 +105,31 @@ def test_every_formula_parses_back_and_gives_the_numeric_gradient(p) -> None:
     except GradcliError:  # a math error, or a given value the program computes over (tested on its own)
         assume(False)
         return
-    try:
-        d = derivatives(parse(p.source), p.values, p.output)
-    except FormulaTooLarge:
-        assume(False)  # refused with a clear error: nothing to read back
-        return
     # the value of each input symbol: the input of that name
     inputs = {name: v.data for name, v in r.inputs.items()}
-    for name, f in d.formulas.items():
-        if name == d.output_name:
-            continue
+    for expand in (False, True):
         try:
-            value = read_back(f.text, inputs)
-        except MathError:
-            continue  # the formula leaves a domain the rounding of the program stayed in
-        expected = r.gradients[name]
-        assert math.isclose(value, expected, rel_tol=1e-7, abs_tol=1e-9), (name, f.text, value, expected)
+            d = derivatives(parse(p.source), p.values, p.output, expand=expand)
+        except FormulaTooLarge:
+            assert expand  # written in the program's names, a formula is never too large for a small program
+            continue  # refused with a clear error: nothing to read back
+        where = d.definitions()
+        for name, f in d.formulas.items():
+            if name == d.output_name:
+                continue
+            try:
+                value = read_back(f.text, inputs, where)
+            except MathError:
+                continue  # the formula leaves a domain the rounding of the program stayed in
+            expected = r.gradients[name]
+            assert math.isclose(value, expected, rel_tol=1e-7, abs_tol=1e-9), (name, f.text, where, value, expected)
 
 
-def read_back(formula: str, inputs: dict[str, float]) -> float:
-    """A formula's value, read back by gradcli with the program's inputs (those it uses)."""
-    return run(parse(formula), inputs, strict=False).value
+def read_back(formula: str, inputs: dict[str, float], where: list[tuple[str, Expr]] = ()) -> float:  # type: ignore[assignment]
+    """A formula's value, read back by gradcli with the program's inputs (those it uses), after the
+    definitions ``where`` (each name = its formula, in order) as statements of the same program."""
+    program = "".join(f"{name} = {body.text}\n" for name, body in where) + formula
+    return run(parse(program), inputs, strict=False).value
 
 
 def test_a_constant_and_a_variable_of_the_same_name_never_share_a_formula() -> None:
@@ -121,6 +141,7 @@ def test_a_constant_and_a_variable_of_the_same_name_never_share_a_formula() -> N
         inputs = {name: v.data for name, v in r.inputs.items()}
         for name, f in d.formulas.items():
             if name != d.output_name:
-                assert math.isclose(read_back(f.text, inputs), r.gradients[name], rel_tol=1e-12), (name, f.text)
+                value = read_back(f.text, inputs, d.definitions())
+                assert math.isclose(value, r.gradients[name], rel_tol=1e-12), (name, f.text)
     d = derivatives(parse("a = x * pi; pi = 2; y = a * pi"), ["x"])
     assert d.formulas["x"].text == "3.141592653589793*pi"

@@ -32,7 +32,8 @@ from tests.programgen import GeneratedProgram, fuzz_settings, programs
 
 
 def table(source: str, order: int, given: dict[str, float] | None = None) -> dict[tuple[str, ...], str]:
-    return {k: f.text for k, f in formula_table(derivatives(parse(source), given or {}), order).items()}
+    # written in the inputs alone (--expand): the worked examples are formulas of the inputs
+    return {k: f.text for k, f in formula_table(derivatives(parse(source), given or {}, expand=True), order).items()}
 
 
 def value(text: str, point: dict[str, float]) -> float:
@@ -135,8 +136,9 @@ def test_a_deep_formula_needs_no_recursion() -> None:
 
 
 def test_too_large_is_refused_cleanly() -> None:
-    # the first derivatives fit; the third ones are over the algebra's limit on a formula's text
-    d = derivatives(parse("y = " + "*".join(f"sin(x + {k})" for k in range(1, 9))))
+    # written in the input (--expand), the first and second derivatives fit; the third ones are over
+    # the algebra's limit on a formula's text
+    d = derivatives(parse("y = " + "*".join(f"sin(x + {k})" for k in range(1, 13))), expand=True)
     assert formula_table(d, 2)
     with pytest.raises(FormulaTooLarge, match="too large to show as a formula"):
         formula_table(d, 3)
@@ -161,9 +163,10 @@ def _to_sympy(text: str) -> sympy.Expr:
     return sympy.sympify(text, locals=names, rational=True)
 
 
+@pytest.mark.parametrize("expand", [False, True])
 @pytest.mark.parametrize("source, order", SMOOTH)
-def test_formulas_equal_sympy_derivatives(source: str, order: int) -> None:
-    d = derivatives(parse(source))
+def test_formulas_equal_sympy_derivatives(source: str, order: int, expand: bool) -> None:
+    d = derivatives(parse(source), expand=expand)
     t = formula_table(d, order)
     target = _to_sympy(source.split("=", 1)[1])
     assert list(t) == [tuple(d.inputs[i] for i in key)
@@ -175,6 +178,8 @@ def test_formulas_equal_sympy_derivatives(source: str, order: int) -> None:
     for key, f in t.items():
         theirs = sympy.diff(target, *[sympy.Symbol(n) for n in key])
         ours = _to_sympy(f.text)
+        for name, body in reversed(d.definitions(t.values())):  # the names it is written in, replaced
+            ours = ours.subs(sympy.Symbol(name), _to_sympy(body.text))
         for point in points:
             expected = theirs.subs(point).evalf(30)
             assert abs((ours.subs(point) - expected).evalf(30)) < 1e-25 * max(1, abs(expected)), (key, f.text, point)
@@ -201,14 +206,20 @@ def _check_table(p: GeneratedProgram, order: int) -> None:
     # the point: each input's value
     point = {name: v.data for name, v in r.inputs.items()}
     assert names == list(point) == d.inputs
-    # the formulas are written in the inputs and the constants that no variable shadows
+    # the formulas are written in the inputs, the constants that no variable shadows and the names
+    # defined for them (each defined in the same terms, or in names defined before it)
+    where = d.definitions(t.values())
     allowed = set(point) | (set(CONSTANTS) - set(point))
+    for name, body in where:
+        assert _names_used(body.text) <= allowed, (name, body.text, sorted(allowed))
+        allowed.add(name)
+    program = "".join(f"{name} = {body.text}\n" for name, body in where)
     assert set(t) == set(numbers)
     for key, expected in numbers.items():
         ours = t[key]
         assert _names_used(ours.text) <= allowed, (key, ours.text, sorted(allowed))
         try:
-            got = value(ours.text, point)
+            got = value(program + ours.text, point)
         except MathError:
             event("a formula raised MathError at the point: not compared")
             continue  # the formula leaves a domain that the rounding of the program stayed in

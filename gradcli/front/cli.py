@@ -236,6 +236,9 @@ def _limit_help() -> str:
 @click.option("--explain", is_flag=True, help="Show the backward pass step by step: the chain rule on every edge.")
 @click.option("--symbolic", is_flag=True,
               help="Show each derivative as a formula; works without values (then only formulas).")
+@click.option("--expand", is_flag=True,
+              help="With --symbolic or --format latex: write each formula in the inputs alone, without the"
+                   " program's names.")
 @click.option("--order", type=_Count(1, 4), default=1, show_default=True, metavar="N",
               help="Also compute derivatives of order N over the inputs (2: the Hessian).")
 @click.option("--check", is_flag=True,
@@ -257,8 +260,8 @@ def _limit_help() -> str:
 @_collector_paused
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], outputs: tuple[str, ...], format_: str,
         precision: int, graph: str | None, max_nodes: int, rankdir: str | None, sweeps: tuple[str, ...],
-        plot: str | None, each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
-        rtol: float, emit: str | None, jobs: int | None, scheduler: str | None, interactive: bool,
+        plot: str | None, each_line: bool, explain: bool, symbolic: bool, expand: bool, order: int, check: bool,
+        atol: float, rtol: float, emit: str | None, jobs: int | None, scheduler: str | None, interactive: bool,
         limit_texts: tuple[str, ...]) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
@@ -274,8 +277,8 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     request = Request(program=program, file=file, values=_once("--set", [_parse_assignment(a) for a in assignments]),
                       outputs=list(outputs), format=format_, precision=precision, graph=graph, max_nodes=max_nodes,
                       rankdir=rankdir, sweeps=sweeps, plot=plot, each_line=each_line, explain=explain,
-                      symbolic=symbolic, order=order, check=check, atol=atol, rtol=rtol, emit=emit, jobs=jobs,
-                      scheduler=scheduler, interactive=interactive, limit_texts=limit_texts, given=given)
+                      symbolic=symbolic, expand=expand, order=order, check=check, atol=atol, rtol=rtol, emit=emit,
+                      jobs=jobs, scheduler=scheduler, interactive=interactive, limit_texts=limit_texts, given=given)
     limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
     validate(request)
     source, identity = _read_program(program, file, limits, interactive)

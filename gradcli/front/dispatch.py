@@ -107,7 +107,7 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
     if symbolic:
         from ..interpret.symbolic import derivatives
 
-        report.derivatives = derivatives(b)
+        report.derivatives = derivatives(b, expand=request.expand)
         if order > 1:
             from ..interpret.symbolic_higher import formula_table
 
@@ -178,7 +178,7 @@ def _fail_if_check_failed(check: Check | None) -> None:
 
 
 def _print(request: Request, report: Report, out: Terminal) -> None:
-    from ..views import render, reports
+    from ..views import passes, render, reports
 
     result, fmt = report.result, request.format
     precision, order = request.precision, request.order
@@ -199,7 +199,7 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
                 depth = min(TREE_DEPTH, max(8, (out.columns() - 40) // 4))
             parts.append(render.tree(result, precision, depth))
     if report.steps is not None and result is not None:
-        parts.append(reports.explain_table(result, report.steps, precision))
+        parts.append(passes.explain_table(result, report.steps, precision))
     if report.derivatives is not None:
         parts.append(reports.symbolic_table(report.derivatives, result, precision))
     if report.formulas is not None:
@@ -209,13 +209,15 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
     elif report.higher is not None and result is not None:
         names, table = report.higher
         parts.append(reports.derivatives_table(names, table, result.output_name, order, precision))
+    if report.derivatives is not None:  # the names the formulas are written in, after every formula
+        parts.append(reports.where_block(report.derivatives, report.formulas))
     if report.check is not None:
-        parts.append(reports.check_table(report.check, precision))
-    out.show(parts)
+        parts.append(passes.check_table(report.check, precision))
+    out.show([p for p in parts if p is not None])
 
 
 def _json(report: Report, order: int) -> dict[str, Any]:
-    from ..views import render, reports
+    from ..views import passes, render, reports
 
     if report.result is not None:
         doc = render.to_json(report.result)
@@ -224,14 +226,16 @@ def _json(report: Report, order: int) -> dict[str, Any]:
         doc = {"output": report.derivatives.output_name}
     if report.derivatives is not None:
         doc["symbolic"] = reports.symbolic_json(report.derivatives)
+        if not report.derivatives.expanded:
+            doc["definitions"] = reports.definitions_json(report.derivatives, report.formulas)
     if report.formulas is not None:
         doc["symbolic_derivatives"] = reports.formulas_json(report.formulas, order)
     if report.steps is not None:
-        doc["steps"] = reports.explain_json(report.steps)
+        doc["steps"] = passes.explain_json(report.steps)
     if report.higher is not None:
         doc.update(reports.derivatives_json(*report.higher, order))
     if report.check is not None:
-        doc["check"] = reports.check_json(report.check)
+        doc["check"] = passes.check_json(report.check)
     return doc
 
 
@@ -241,23 +245,24 @@ def _json(report: Report, order: int) -> dict[str, Any]:
 def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal) -> None:
     """--of given more than once: every output's gradient over the inputs (rows outputs, columns inputs)."""
     from ..interpret.jacobian import jacobian
-    from ..views import reports
+    from ..views import passes, reports
 
     symbolic = request.symbolic or request.format == "latex"
     work = Meter(limits, "work", f"--of given {len(request.outputs)} times")
     jac = jacobian(program, request.values, request.outputs, symbolic, request.check, request.atol, request.rtol,
-                   work)
+                   work, expand=request.expand)
     if request.format == "json":
         out.write(out.dumps(reports.jacobian_json(jac), indent=2) + "\n")
     elif request.format == "latex":
         out.write("".join(reports.symbolic_latex(d, None, 1) for d in jac.derivatives))
     else:
         parts: list[Any] = [reports.jacobian_table(jac, request.precision)]
-        for d, r in zip(jac.derivatives, jac.results):
-            parts.append(reports.symbolic_table(d, r, request.precision))
+        results: list[Result | None] = list(jac.results) or [None] * len(jac.derivatives)  # none: formulas only
+        for d, r in zip(jac.derivatives, results):
+            parts += [reports.symbolic_table(d, r, request.precision), reports.where_block(d)]
         if jac.check is not None:
-            parts.append(reports.check_table(jac.check, request.precision))
-        out.show(parts)
+            parts.append(passes.check_table(jac.check, request.precision))
+        out.show([p for p in parts if p is not None])
     _fail_if_check_failed(jac.check)
 
 

@@ -18,8 +18,8 @@ FORMATS = ("table", "json", "tree", "latex", "csv")
 
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
 OPTIONS = ("--set", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--rankdir",
-           "--sweep", "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
-           "--rtol", "--emit", "--jobs", "--scheduler", "--interactive")
+           "--sweep", "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--expand", "--order", "--check",
+           "--atol", "--rtol", "--emit", "--jobs", "--scheduler", "--interactive")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
 
 #: an option that does nothing without another: it needs one of these
@@ -33,6 +33,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "--scheduler": ("--sweep", "--each-line"),
     "--atol": ("--check",),
     "--rtol": ("--check",),
+    "--expand": ("--symbolic", "--format latex"),
     # JSON and CSV write numbers in full, LaTeX writes formulas: decimals are for tables and pictures
     "--precision": ("--format table", "--format tree", "--graph"),
 }
@@ -51,10 +52,10 @@ _ONLY = {
                      "--format table", "--format json", "--format csv"},
                     "--scheduler sends the points of a sweep or the lines of --each-line to a Dask cluster"),
     "--of (repeated)": ({"--set", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
-                         "--emit", "--format table", "--format json", "--format latex"},
+                         "--emit", "--expand", "--format table", "--format json", "--format latex"},
                         "the Jacobian has one gradient per output, not one graph"),
     "--format latex": ({"--set", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--rankdir",
-                        "--symbolic", "--order"}, "LaTeX writes the derivatives as formulas"),
+                        "--symbolic", "--expand", "--order"}, "LaTeX writes the derivatives as formulas"),
     "--emit": ({"--of", "--of (repeated)", "--order", "--limit"},
                "--emit writes the gradient function's source code, whose inputs are its parameters"),
     # what a session starts with; its views are its commands (:table, :tree, :explain, :graph FILE, ...)
@@ -135,6 +136,7 @@ class Request:
         self.each_line = False
         self.explain = False
         self.symbolic = False
+        self.expand = False  # formulas in the inputs alone, without the program's names
         self.order = 1
         self.check = False
         self.atol = 1e-5
@@ -170,7 +172,7 @@ class Request:
             ("--plot FILE", self.plot not in (None, "-")), ("--each-line", self.each_line),
             ("--explain", self.explain), ("--symbolic", self.symbolic), ("--order", self.order > 1),
             ("--check", self.check), ("--atol", "--atol" in self.given), ("--rtol", "--rtol" in self.given),
-            ("--emit", self.emit is not None), ("--jobs", self.jobs is not None),
+            ("--emit", self.emit is not None), ("--expand", self.expand), ("--jobs", self.jobs is not None),
             ("--scheduler", self.scheduler is not None), ("--interactive", self.interactive),
         ) if on}
         if self.format != "table":

@@ -43,11 +43,13 @@ class Jacobian:
 
 
 def jacobian(program: Program, values: Mapping[str, float], outputs: list[str], symbolic: bool = False,
-             check: bool = False, atol: float = 1e-5, rtol: float = 1e-3, meter: Meter | None = None) -> Jacobian:
+             check: bool = False, atol: float = 1e-5, rtol: float = 1e-3, meter: Meter | None = None, *,
+             expand: bool = False) -> Jacobian:
     """The Jacobian of ``outputs`` (variables of ``program``) over its inputs.
 
     ``symbolic`` adds each output's derivatives as formulas (then a program
-    without values gives formulas only); ``check`` checks every entry against
+    without values gives formulas only), written in names shared by all the
+    outputs (in the inputs alone with ``expand``); ``check`` checks every entry against
     central differences. ``meter`` is charged a pass over the graph per output.
     """
     seen = set()
@@ -57,6 +59,7 @@ def jacobian(program: Program, values: Mapping[str, float], outputs: list[str], 
         seen.add(name)
     results: list[Result] = []
     derivatives: list[Derivatives] = []
+    algebra = None  # one for every output's formulas: their names mean one thing
     for name in outputs:
         try:
             b = bind(program, values, name)
@@ -71,7 +74,9 @@ def jacobian(program: Program, values: Mapping[str, float], outputs: list[str], 
         if symbolic:
             from .symbolic import derivatives as formulas
 
-            derivatives.append(formulas(b))
+            d = formulas(b, expand=expand, algebra=algebra)
+            algebra = d.algebra
+            derivatives.append(d)
     inputs = list(b.inputs)
     found: Check | None = None
     if check:

@@ -29,16 +29,18 @@ from .symbolic import Algebra, Derivatives, Expr
 _ADD, _MUL = OPS["add"], OPS["mul"]
 
 
-def _reverse_order(f: Expr) -> list[Expr]:
-    """The nodes of ``f`` that depend on a symbol, ``f`` first and every node before its arguments."""
+def _reverse_order(alg: Algebra, f: Expr) -> list[Expr]:
+    """The nodes of ``f`` that depend on a symbol, ``f`` first and every node before its arguments
+    (a defined name's argument is what it stands for)."""
     order: list[Expr] = []
     seen = {id(f)}
     stack: list[tuple[Expr, int]] = [(f, 0)]  # node, index of the next argument to visit
     while stack:
         e, k = stack.pop()
-        if k < len(e.args):
+        args = _arguments(alg, e)
+        if k < len(args):
             stack.append((e, k + 1))
-            a = e.args[k]
+            a = args[k]
             if a.symbolic and id(a) not in seen:
                 seen.add(id(a))
                 stack.append((a, 0))
@@ -48,15 +50,22 @@ def _reverse_order(f: Expr) -> list[Expr]:
     return order
 
 
+def _arguments(alg: Algebra, e: Expr) -> tuple[Expr, ...]:
+    body = alg.body(e)
+    return e.args if body is None else (body,)
+
+
 def expr_gradients(alg: Algebra, f: Expr, wrt: Sequence[Expr]) -> list[Expr]:
     """d(f)/d(w) for each symbol ``w`` in ``wrt``, as simplified expressions built in ``alg``.
 
-    A symbol ``f`` does not depend on gets ``alg.zero``. Raises
-    ``FormulaTooLarge`` when a derivative grows past the algebra's limits.
+    A symbol ``f`` does not depend on gets ``alg.zero``. A name defined in
+    ``alg`` passes its gradient on to what it stands for, so the derivatives
+    are written in the same names. Raises ``FormulaTooLarge`` when a
+    derivative grows past the algebra's limits.
     """
     if not f.symbolic:
         return [alg.zero for _ in wrt]
-    order = _reverse_order(f)
+    order = _reverse_order(alg, f)
     # each node's gradient is the sum of what its users pass back, in the order the users come in the walk
     contributions: dict[int, list[tuple[int, Expr]]] = {id(f): [(-1, alg.one)]}
     total: dict[int, Expr] = {}
@@ -68,8 +77,14 @@ def expr_gradients(alg: Algebra, f: Expr, wrt: Sequence[Expr]) -> list[Expr]:
         for _, part in parts[1:]:
             g = alg.apply(_ADD, g, part)
         total[id(e)] = g
-        if e.op is None or g is alg.zero:
-            continue  # a symbol (numbers and named constants are never walked)
+        if g is alg.zero:
+            continue
+        body = alg.body(e)
+        if body is not None:
+            contributions.setdefault(id(body), []).append((i, g))
+            continue
+        if e.op is None:
+            continue  # an input's symbol (numbers and named constants are never walked)
         for k, a in enumerate(e.args):
             if a.symbolic:
                 local = instantiate(e.op.formulas[k], e.args, alg.num, alg.apply)
