@@ -208,7 +208,7 @@ class Algebra:
             e.latex = f"-{_lwrap(a, PRODUCT)}"
             e.prec = e.latex_prec = UNARY
         else:
-            e.text = f"{op.name}({', '.join(a.text for a in args)})"
+            e.text = f"{op.called or op.name}({', '.join(a.text for a in args)})"
             latex_args = [a.latex for a in args]
             if op.latex:
                 e.latex = op.latex.format(*latex_args)

@@ -10,9 +10,11 @@ with ``from gradcli import Value``.
 About 300 lines: the micrograd-compatible operators are a method each, and the
 two backward passes (fast, then checked) belong beside the Value they walk.
 
-Every op takes one or two inputs. Building nodes and backward are the hot
+Most ops take one or two inputs. Building nodes and backward are the hot
 paths of code written for micrograd, so they handle those two cases directly,
-with no argument lists; what each op computes still comes from the op table.
+with no argument lists; a call of more arguments (``max(a, b, c)``) keeps
+the rest in one more slot and takes the general path. What each op computes
+still comes from the op table.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class Value:
 
     # The inputs live in two slots rather than a tuple: one object fewer per node
     # for Python's cyclic garbage collector, the largest cost of building big graphs.
-    __slots__ = ("data", "grad", "op", "_x", "_y", "label", "_variable")
+    __slots__ = ("data", "grad", "op", "_x", "_y", "_more", "label", "_variable")
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = float(data)
@@ -45,6 +47,8 @@ class Value:
         #: the first and second input (None where the op has fewer)
         self._x: Value | None = None
         self._y: Value | None = None
+        #: the inputs after the second (``max(a, b, c)``), else None
+        self._more: tuple[Value, ...] | None = None
         self.label = label
         #: depends on some variable (constants and their results do not)
         self._variable = True
@@ -62,19 +66,21 @@ class Value:
         v.data = x
         v.grad = 0.0
         v.op = CONST
-        v._x = v._y = None
+        v._x = v._y = v._more = None
         v.label = label
         v._variable = False
         return v
 
     @staticmethod
     def apply(op: Op, *inputs: "Value") -> "Value":
-        """The node ``op(*inputs)`` (one or two inputs); MathError when the result is not finite."""
+        """The node ``op(*inputs)`` (one or more inputs); MathError when the result is not finite."""
         if len(inputs) == 2:
             return binary(op, *inputs)
         if len(inputs) == 1:
             return unary(op, *inputs)
-        raise TypeError(f"a node has one or two inputs, not {len(inputs)} ({op.name})")
+        if len(inputs) > 2:
+            return nary(op, inputs)
+        raise TypeError(f"a node has one or more inputs, not {len(inputs)} ({op.name})")
 
     # ----- micrograd-compatible operators ---------------------------------
     # (isinstance inline rather than a helper: these run once per node built)
@@ -135,7 +141,9 @@ class Value:
         x, y = self._x, self._y
         if x is None:
             return ()
-        return (x,) if y is None else (x, y)
+        if y is None:
+            return (x,)
+        return (x, y) if self._more is None else (x, y, *self._more)
 
     # micrograd's private names, which drawing code written for it reads
     @property
@@ -173,6 +181,7 @@ def binary(op: Op, a: Value, b: Value) -> Value:
     out.op = op
     out._x = a
     out._y = b
+    out._more = None
     out.label = ""
     out._variable = a._variable or b._variable
     return out
@@ -192,8 +201,22 @@ def unary(op: Op, a: Value) -> Value:
     out.op = op
     out._x = a
     out._y = None
+    out._more = None
     out.label = ""
     out._variable = a._variable
+    return out
+
+
+def nary(op: Op, inputs: tuple[Value, ...]) -> Value:
+    """``op(*inputs)`` for three inputs or more (``max(a, b, c)``): one node, one edge per input."""
+    out = _new(Value)
+    out.data = compute(op, inputs)
+    out.grad = 0.0
+    out.op = op
+    out._x, out._y, *more = inputs
+    out._more = tuple(more)
+    out.label = ""
+    out._variable = any(v._variable for v in inputs)
     return out
 
 
@@ -232,6 +255,12 @@ def topological_order(root: Value) -> list[Value]:
             seen.add(y)
             stack.append(y)
             continue
+        if node._more is not None:
+            u = next((u for u in node._more if u not in seen), None)
+            if u is not None:
+                seen.add(u)
+                stack.append(u)
+                continue
         order.append(stack.pop())
     return order
 
@@ -283,6 +312,11 @@ def _backward_fast(root: Value, nodes: list[Value]) -> bool:
             y = v._y
             if y is None:
                 x.grad += upstream * v.op.derivatives[0](v.data, x.data)
+            elif v._more is not None:  # three inputs or more: the general way
+                inputs = v.inputs
+                args = [u.data for u in inputs]
+                for u, rule in zip(inputs, v.op.derivatives):
+                    u.grad += upstream * rule(v.data, *args)
             else:
                 dx, dy = v.op.derivatives
                 xdata, ydata = x.data, y.data
