@@ -38,15 +38,18 @@ from .errors import (
     GradcliError,
     MathError,
     NothingToDifferentiateError,
+    GradcliSyntaxError,
     UnknownNameError,
 )
 from .language.ops import CONST, CONSTANTS, INPUT, Op, fold
 from .language.parser import (
     APPLY,
     ASSIGN,
+    EXPR,
     NAME,
     NUM,
     Program,
+    parse,
     is_name,
     show_position,
     where,
@@ -360,3 +363,40 @@ def located(program: Program, i: int, e: MathError, value_of: Callable[[int], fl
     error = MathError(f"{message} at {where(program.source, ins.start)}", e.argument)
     error.detail = show_position(program.source, ins.start)
     return error
+
+
+#: instructions a value given from outside may have (``--set x=pi/2``): a value is short
+VALUE_CODE = 10_000
+
+
+def constant(text: str) -> float:
+    """The number a constant expression means (``2``, ``-1/3``, ``pi/2``, ``1e-3*2``, ``exp(1)``): parsed
+    by the program's grammar and folded as a program folds its numbers-only expressions.
+
+    GradcliError (exit 2) saying why when it is not one: not one expression, a
+    name that is no constant, or a math error (``log(0)``), named as in a program.
+    """
+    try:
+        program = parse(text, VALUE_CODE)
+    except GradcliSyntaxError:
+        raise GradcliError("not a number or an expression of numbers (such as 2, -1/3 or pi/2)") from None
+    statements = [ins for ins in program.code if ins.kind in (ASSIGN, EXPR)]
+    if len(statements) != 1 or statements[0].kind != EXPR:
+        raise GradcliError("not a number or an expression of numbers (such as 2, -1/3 or pi/2)")
+    values: list[float] = []
+    for i, ins in enumerate(program.code):
+        if ins.kind == NUM:
+            values.append(ins.payload)
+        elif ins.kind == NAME:
+            if ins.payload not in CONSTANTS:
+                raise GradcliError(f"'{shorten(ins.payload)}' is no constant (a value is numbers, pi, e and"
+                                   " functions of them)")
+            values.append(CONSTANTS[ins.payload])
+        elif ins.kind == APPLY:
+            try:
+                values.append(fold(ins.payload, *[values[j] for j in ins.inputs]))
+            except MathError as e:
+                raise GradcliError(located(program, i, e, values.__getitem__).message) from None
+        else:
+            values.append(values[ins.inputs[0]])
+    return values[statements[0].inputs[0]]

@@ -88,11 +88,11 @@ def _bindings(request: Request, program: Program, output: str | None, symbolic: 
     without values: a name read without one is then a symbol (only formulas are shown)."""
     numbers_needed = not symbolic or request.explain or request.check or request.graph is not None
     try:
-        return bind(program, request.values, output), True
+        return bind(program, request.values, output, option=request.sources), True
     except UnknownNameError:
         if numbers_needed:
             raise
-    return bind(program, request.values, output, free=True), False
+    return bind(program, request.values, output, free=True, option=request.sources), False
 
 
 def _differentiate(request: Request, program: Program, limits: Limits, outputs: Outputs, out: Terminal) -> None:
@@ -227,7 +227,7 @@ def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal)
     symbolic = request.symbolic or request.format == "latex"
     work = Meter(limits, "work", f"--of given {len(request.outputs)} times")
     jac = jacobian(program, request.values, request.outputs, symbolic, request.check, request.atol, request.rtol,
-                   work)
+                   work, option=request.sources)
     if request.format == "json":
         out.write(out.dumps(reports.jacobian_json(jac), indent=2) + "\n")
     elif request.format == "latex":
@@ -270,7 +270,10 @@ def _sweep(request: Request, program: Program, limits: Limits, outputs: Outputs,
     from ..views import render
 
     grid = make_grid([parse_spec(s) for s in request.sweeps], limits)
-    swept = run_sweep(program, grid, request.values, request.output, limits, as_json=request.format == "json")
+    # a swept name overrides the value --values gives it, as --set does (one given with --set is refused)
+    values = {n: x for n, x in request.values.items() if n not in grid or request.sources.get(n) != "--values"}
+    swept = run_sweep(program, grid, values, request.output, limits, as_json=request.format == "json",
+                      option=request.sources)
     if swept.undefined:
         points = swept.values.size
         out.say(f"warning: {swept.output_name} or a gradient is undefined (NaN) at {swept.undefined} of {points} points")
@@ -305,8 +308,9 @@ def _each_line(request: Request, source: str, limits: Limits, out: Terminal) -> 
     unused = unused_values(lines, request.values)
     if unused:
         name = unused[0]
-        raise GradcliError(f"--set {name}: no line of the input has an input '{name}'")
-    results: Iterable[LineResult] = run_lines(lines, request.values, request.output, limits["nodes"])
+        raise GradcliError(f"{request.sources.get(name, '--set')} {name}: no line of the input has an input '{name}'")
+    results: Iterable[LineResult] = run_lines(lines, request.values, request.output, limits["nodes"],
+                                              option=request.sources)
     say: Callable[[str], None] = out.say
     progress = None
     if len(lines) >= 500 and out.stderr_is_terminal():

@@ -17,7 +17,7 @@ from ..errors import GradcliError
 FORMATS = ("table", "json", "tree", "latex", "csv")
 
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
-OPTIONS = ("--set", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--sweep",
+OPTIONS = ("--set", "--values", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--sweep",
            "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
            "--rtol", "--emit")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
@@ -36,14 +36,14 @@ NEEDS: dict[str, tuple[str, ...]] = {
 
 #: what each option that limits its company goes with, and why
 _ONLY = {
-    "--sweep": ({"--set", "--of", "--precision", "--limit", "--plot", "--plot FILE", "--format table", "--format json",
+    "--sweep": ({"--set", "--values", "--of", "--precision", "--limit", "--plot", "--plot FILE", "--format table", "--format json",
                  "--format csv"}, "a sweep gives the output and its gradients at every point"),
-    "--each-line": ({"--set", "--of", "--precision", "--limit", "--format table", "--format json"},
+    "--each-line": ({"--set", "--values", "--of", "--precision", "--limit", "--format table", "--format json"},
                     "each line gives one row: its value and gradients"),
-    "--of (repeated)": ({"--set", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
+    "--of (repeated)": ({"--set", "--values", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
                          "--emit", "--format table", "--format json", "--format latex"},
                         "the Jacobian has one gradient per output, not one graph"),
-    "--format latex": ({"--set", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--symbolic",
+    "--format latex": ({"--set", "--values", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--symbolic",
                         "--order"}, "LaTeX writes the derivatives as formulas"),
     "--emit": ({"--of", "--of (repeated)", "--order", "--limit"},
                "--emit writes the gradient function's source code, whose inputs are its parameters"),
@@ -110,6 +110,9 @@ class Request:
         self.program: str | None = None
         self.file: str | None = None
         self.values: dict[str, float] = {}
+        #: the option that gave each value, for messages: "--set", or "--values" (--set overrides the file)
+        self.sources: dict[str, str] = {}
+        self.values_file: str | None = None  # --values FILE ("-": standard input)
         self.outputs: list[str] = []  # --of, in order (none: the last statement)
         self.format = "table"
         self.precision = 4
@@ -145,7 +148,7 @@ class Request:
     def features(self) -> set[str]:
         """The request as the features of the combination table."""
         found = {option for option, on in (
-            ("--set", bool(self.values)), ("--of", len(self.outputs) == 1), ("--of (repeated)", self.jacobian),
+            ("--set", "--set" in self.sources.values()), ("--values", self.values_file is not None), ("--of", len(self.outputs) == 1), ("--of (repeated)", self.jacobian),
             ("--precision", "--precision" in self.given), ("--limit", bool(self.limit_texts)),
             ("--graph", self.graph is not None), ("--max-nodes", "--max-nodes" in self.given),
             ("--sweep", bool(self.sweeps)), ("--plot", self.plot == "-"),

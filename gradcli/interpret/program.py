@@ -96,7 +96,7 @@ def evaluate(source: str, values: Mapping[str, float] | None = None, output: str
 
 
 def run(program: Program, values: Mapping[str, float], output: str | None = None, *,
-        option: str = "--set", strict: bool = True) -> Result:
+        option: str | Mapping[str, str] = "--set", strict: bool = True) -> Result:
     """``program`` (parsed) bound, built and differentiated; ``option`` names the values in messages.
 
     ``strict=False`` lets values for names the program does not mention pass (a batch of

@@ -338,6 +338,18 @@ def arities(name: str) -> str | None:
     return " or ".join(map(str, counts)) if counts else None
 
 
+def signature(name: str) -> str:
+    """How a call of ``name`` is written, for help: 'exp(x)', 'log(x[, base])', 'max(x, y, ...)'."""
+    if name in VARIADIC:
+        return f"{name}({', '.join('xy'[:VARIADIC[name]])}, ...)"
+    counts = sorted(_BY_CALL[name])
+    if name == "atan2":
+        return "atan2(y, x)"
+    if counts == [1, 2]:
+        return f"{name}(x[, base])"
+    return f"{name}({', '.join('xy'[:counts[0]])})"
+
+
 def placeholder(k: int) -> str:
     """The name a derivative formula gives an op's input ``k``: x, y, then a2, a3, ..."""
     return "x" if k == 0 else "y" if k == 1 else f"a{k}"
