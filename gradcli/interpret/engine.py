@@ -78,7 +78,7 @@ class Value:
             return binary(op, *inputs)
         if len(inputs) == 1:
             return unary(op, *inputs)
-        if len(inputs) > 2:
+        if len(inputs) > 2 and len(inputs) == op.arity:
             return nary(op, inputs)
         raise TypeError(f"a node has one or more inputs, not {len(inputs)} ({op.name})")
 
