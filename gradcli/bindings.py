@@ -322,6 +322,16 @@ def output_of(b: Bindings, name: str | None, last: tuple[str, int] | None) -> tu
     return last
 
 
+def expression(b: Bindings, n: int) -> str:
+    """Node ``n`` as the program writes it (``log(x)``, shortened as labels are), though a name
+    now labels it; a leaf's label."""
+    i = b.origins[n]
+    if i < 0 or not b.args[n]:
+        return b.labels[n]
+    ins = b.program.code[i]
+    return _clip(b.program.source, ins.start, ins.end, LABEL_WIDTH)
+
+
 def _clip(source: str, start: int, end: int, width: int) -> str:
     """Source text from start to end on one line, shortened in the middle past ``width``."""
     if end - start <= width:  # most labels: short, and spaced by single spaces (the fast path of a big program)

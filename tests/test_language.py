@@ -95,6 +95,16 @@ def test_flat_functions_are_flat_and_the_check_says_where_they_jump() -> None:
     # at a jump the derivative is 0 by convention, and finite differences disagree: the check fails
     out = invoke("x = 1; y = floor(x)", "--check")
     assert out.exit_code == 1 and "gradient check failed for x" in out.stderr
+    assert "x: y = floor(x) is at its jump (x = 1): it jumps from 0 to 1" in out.stdout
+    out = invoke("x = 0.5; y = round(x)", "--check")
+    assert "x: y = round(x) is at its jump (x = 0.5): it jumps from 0 to 1" in out.stdout
+
+
+def test_the_check_names_a_tie_of_a_variadic_max() -> None:
+    out = invoke("a = 1; b = 1; c = 0; y = max(a, b, c)", "--check")
+    assert out.exit_code == 1
+    assert "a: y = max(a, b, c) is at its kink (a tie of its largest arguments at 1): one-sided slopes 0 and 1" \
+        in out.stdout
 
 
 def test_ln_is_log() -> None:

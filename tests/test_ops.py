@@ -224,3 +224,84 @@ def test_sigmoid_is_stable_at_the_extremes() -> None:
     assert sigmoid(-1000.0) == 0.0
     assert sigmoid(1000.0) == 1.0
     assert sigmoid(0.0) == 0.5
+
+
+# where each op is not smooth, by kind of edge: every row is listed, so a new row must say
+EDGES = {
+    "add": [], "sub": [], "mul": [], "neg": [], "exp": [], "sin": [], "cos": [], "tanh": [], "sigmoid": [],
+    "div": ["singularity"], "log": ["singularity"], "sqrt": ["singularity"], "tan": ["singularity"],
+    "pow": ["singularity", "domain edge", "domain edge"],
+    "relu": ["kink"], "abs": ["kink"], "max": ["kink"], "min": ["kink"],
+    "step": ["jump"], "sign": ["jump"],
+    "atan": [], "sinh": [], "cosh": [], "asinh": [], "exp2": [], "erf": [], "erfc": [], "softplus": [],
+    "asin": ["singularity"], "acos": ["singularity"], "acosh": ["singularity"], "atanh": ["singularity"],
+    "log10": ["singularity"], "log2": ["singularity"], "cbrt": ["singularity"],
+    "log_base": ["singularity", "singularity"], "atan2": ["jump"], "hypot": ["kink", "kink"],
+    "floor": ["jump"], "ceil": ["jump"], "round": ["jump"],
+}
+# points at which each edge is present: (args, the point expected for that edge's input)
+EDGE_POINTS = {
+    "div": [((1.0, 0.3), 0.0)], "log": [((0.2,), 0.0)], "sqrt": [((0.2,), 0.0)],
+    "tan": [((1.4,), math.pi / 2), ((-4.0,), -3 * math.pi / 2), ((0.2,), math.pi / 2)],
+    "pow": [((0.2, 0.5), 0.0), ((0.2, -1.0), 0.0), ((0.2, 1.5), 0.0), ((-2.0, 3.0), 3.0)],
+    "relu": [((0.2,), 0.0)], "abs": [((-0.2,), 0.0)], "max": [((0.2, 0.7), 0.7)], "min": [((0.2, 0.7), 0.7)],
+    "step": [((0.2,), 0.0)], "sign": [((0.2,), 0.0)],
+    "asin": [((0.9,), 1.0), ((-0.9,), -1.0)], "acos": [((0.9,), 1.0), ((-0.9,), -1.0)],
+    "acosh": [((1.2,), 1.0)], "atanh": [((0.9,), 1.0), ((-0.9,), -1.0)],
+    "log10": [((0.2,), 0.0)], "log2": [((0.2,), 0.0)], "cbrt": [((0.2,), 0.0), ((-0.2,), 0.0)],
+    "log_base": [((0.2, 3.0), (0.0, 1.0)), ((0.3, 0.2), (0.0, 0.0))], "atan2": [((0.2, -1.0), 0.0)],
+    "hypot": [((0.2, 0.0), 0.0), ((0.0, -0.3), 0.0)],
+    "floor": [((0.8,), 1.0), ((-1.3,), -1.0)], "ceil": [((0.8,), 1.0), ((2.2,), 2.0)],
+    "round": [((0.8,), 0.5), ((-1.3,), -1.5)],
+}
+
+
+def test_every_row_says_where_it_is_not_smooth() -> None:
+    assert set(EDGES) == set(OPS) - {"input", "const"}
+    for name, kinds in EDGES.items():
+        assert [e.kind for e in OPS[name].edges] == kinds, name
+        assert all(0 <= e.arg < OPS[name].arity for e in OPS[name].edges)
+
+
+def _one_sided(f, p: float, h: float = 1e-6) -> tuple[float, float]:
+    return (f(p) - f(p - h)) / h, (f(p + h) - f(p)) / h
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_POINTS))
+def test_every_edge_is_where_the_row_says(name: str) -> None:
+    """At the point an edge gives, the op really has a kink, a jump, a singularity or a domain edge."""
+    op = OPS[name]
+    found = 0
+    for args, expected in EDGE_POINTS[name]:
+        for j, edge in enumerate(op.edges):
+            p = edge.point(*args)
+            if p is None:
+                continue
+            found += 1
+            # a tuple: the point of each edge (a row with edges in two inputs has both at once)
+            assert p == pytest.approx(expected[j] if isinstance(expected, tuple) else expected), (name, args)
+            k = edge.arg
+
+            def f(t: float, k: int = k) -> float:
+                return op.forward(*args[:k], t, *args[k + 1:])
+
+            def defined(t: float) -> bool:
+                try:
+                    return math.isfinite(f(t))
+                except (MathError, ValueError, ZeroDivisionError):
+                    return False
+
+            if edge.kind == "kink":
+                left, right = _one_sided(f, p)
+                assert abs(left - right) > 0.5, (name, args)
+            elif edge.kind == "jump":
+                assert abs(f(p + 1e-9) - f(p - 1e-9)) > 0.5, (name, args)
+            elif edge.kind == "singularity":
+                # the value or the slope grows without bound towards p, or the op is undefined at p
+                slopes = [abs(central_difference(f, p + d, 1e-3 * abs(d))) for d in (1e-2, 1e-4) if defined(p + d)]
+                slopes += [abs(central_difference(f, p - d, 1e-3 * abs(d))) for d in (1e-2, 1e-4) if defined(p - d)]
+                assert not defined(p) or slopes[1] > 5 * slopes[0], (name, args)  # smooth: about equal
+                assert slopes, (name, args)
+            else:  # domain edge: defined on one side of p only, or at p only
+                assert defined(p) and not (defined(p - 1e-3) and defined(p + 1e-3)), (name, args)
+    assert found >= 1

@@ -227,10 +227,24 @@ def compute(op: Op, inputs: tuple[Value, ...]) -> float:
 
 def forward(nodes: Iterable[Value]) -> None:
     """Recompute every node's data from its inputs (``nodes`` in topological order),
-    after leaves' data changed."""
-    for v in nodes:
-        if v.inputs:
-            v.data = compute(v.op, v.inputs)
+    after leaves' data changed; ForwardError names the node that could not be computed."""
+    v = None
+    try:
+        for v in nodes:
+            inputs = v.inputs
+            if inputs:
+                v.data = compute(v.op, inputs)
+    except MathError as e:
+        assert v is not None
+        raise ForwardError(e.message, v, e.argument) from None
+
+
+class ForwardError(MathError):
+    """A value that could not be computed (out of its op's domain, or not finite), at ``node``."""
+
+    def __init__(self, message: str, node: Value, argument: int | None) -> None:
+        super().__init__(message, argument)
+        self.node = node
 
 
 def topological_order(root: Value) -> list[Value]:

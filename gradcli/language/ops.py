@@ -2,7 +2,9 @@
 
 A row holds everything about an op: its name (used in JSON and in calls like
 ``max(x, y)``), its display symbol, its arity, its forward function, and per
-input a local-derivative rule and formula. Each rule is ``rule(out, *args)``
+input a local-derivative rule and formula, and where it is not smooth (its
+kinks, jumps, singularities and domain edges, which ``--check`` names when
+finite differences meet them). Each rule is ``rule(out, *args)``
 and returns d(out)/d(args[i]); a rule that cannot be evaluated at a point (it
 raises, or returns NaN) means the derivative is undefined there. The formula
 is the same derivative written in gradcli's language over ``x`` and ``y``. The
@@ -17,6 +19,41 @@ from functools import lru_cache
 from typing import Any, Callable, NamedTuple
 
 from ..errors import MathError
+
+
+class Edge(NamedTuple):
+    """Where an op is not smooth in one of its inputs: the data ``--check`` explains a failure with."""
+
+    #: "kink" (continuous, one-sided slopes differ), "jump" (the value jumps), "singularity"
+    #: (the value or its slope goes infinite) or "domain edge" (the op is undefined past it)
+    kind: str
+    #: the input whose value reaches it (0: x, 1: y)
+    arg: int
+    #: ``point(*args)``: its position nearest that input's value, the other inputs as they
+    #: are; None where the op has none at these inputs (x ** y has one at x = 0 for some y only)
+    point: Callable[..., "float | None"]
+    #: where it is, over the inputs' texts {x} and {y} and the position {p}
+    place: str = "{x} = {p}"
+
+
+def _zero_point(*args: float) -> float:
+    return 0.0
+
+
+def _pole_of_tan(x: float) -> float:
+    return math.pi / 2 + math.pi * round((x - math.pi / 2) / math.pi)  # the odd multiple of pi/2 nearest x
+
+
+def _pow_singular(x: float, y: float) -> float | None:
+    return 0.0 if y < 1 and y != 0 else None  # x**-1 has a pole, x**0.5 an infinite slope at 0
+
+
+def _pow_edge(x: float, y: float) -> float | None:
+    return 0.0 if y > 1 and not y.is_integer() else None  # x**1.5: smooth at 0, undefined below
+
+
+def _pow_exponent_edge(x: float, y: float) -> float | None:
+    return y if x < 0 else None  # a negative base has a real power at integer exponents only
 
 
 # A NamedTuple rather than a frozen dataclass: as immutable, and it costs the command's
@@ -39,6 +76,8 @@ class Op(NamedTuple):
     #: argument, so that only --sweep imports NumPy. Undefined points may give NaN or inf
     #: (--sweep marks them); kinks and ties as in ``forward``
     vector: Callable[..., Any] | None = None
+    #: where it is not smooth (none: smooth wherever it is defined)
+    edges: tuple[Edge, ...] = ()
     #: the name a program calls it by, where that is not ``name`` (``log(x, b)`` is the row log_base)
     called: str = ""
 
@@ -124,24 +163,30 @@ _ROWS = [
        vector=lambda np, x, y: x * y),
     Op("div", "/", 2, _div,
        (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y), ("1 / y", "-x / y**2"), infix=True,
-       vector=lambda np, x, y: x / y),
+       vector=lambda np, x, y: x / y,
+       edges=(Edge("singularity", 1, _zero_point, "{y} = 0"),)),
     Op("pow", "**", 2, _pow,
        (_dpow_dbase, _dpow_dexponent), ("y * x**(y - 1)", "x**y * log(x)"), infix=True, callable=True,
-       vector=lambda np, x, y: x ** y),
+       vector=lambda np, x, y: x ** y,
+       edges=(Edge("singularity", 0, _pow_singular), Edge("domain edge", 0, _pow_edge),
+              Edge("domain edge", 1, _pow_exponent_edge, "{y} an integer, {x} < 0"))),
     Op("neg", "-", 1, lambda x: -x, (lambda o, x: -1.0,), ("-1",),
        vector=lambda np, x: -x),
     Op("exp", "exp", 1, math.exp, (lambda o, x: o,), ("exp(x)",), callable=True, latex="e^{{{0}}}",
        vector=lambda np, x: np.exp(x)),
     Op("log", "log", 1, _log, (lambda o, x: 1.0 / x,), ("1 / x",), callable=True, latex="\\log\\left({0}\\right)",
-       vector=lambda np, x: np.log(x)),
+       vector=lambda np, x: np.log(x),
+       edges=(Edge("singularity", 0, _zero_point),)),
     Op("sqrt", "sqrt", 1, _sqrt, (lambda o, x: 0.5 / o,), ("0.5 / sqrt(x)",), callable=True, latex="\\sqrt{{{0}}}",
-       vector=lambda np, x: np.sqrt(x)),
+       vector=lambda np, x: np.sqrt(x),
+       edges=(Edge("singularity", 0, _zero_point),)),
     Op("sin", "sin", 1, math.sin, (lambda o, x: math.cos(x),), ("cos(x)",), callable=True, latex="\\sin\\left({0}\\right)",
        vector=lambda np, x: np.sin(x)),
     Op("cos", "cos", 1, math.cos, (lambda o, x: -math.sin(x),), ("-sin(x)",), callable=True, latex="\\cos\\left({0}\\right)",
        vector=lambda np, x: np.cos(x)),
     Op("tan", "tan", 1, math.tan, (lambda o, x: 1.0 + o * o,), ("1 + tan(x)**2",), callable=True, latex="\\tan\\left({0}\\right)",
-       vector=lambda np, x: np.tan(x)),
+       vector=lambda np, x: np.tan(x),
+       edges=(Edge("singularity", 0, _pole_of_tan),)),
     Op("tanh", "tanh", 1, math.tanh, (lambda o, x: 1.0 - o * o,), ("1 - tanh(x)**2",), callable=True, latex="\\tanh\\left({0}\\right)",
        vector=lambda np, x: np.tanh(x)),
     Op("sigmoid", "sigmoid", 1, _sigmoid,
@@ -149,23 +194,29 @@ _ROWS = [
        latex="\\sigma\\left({0}\\right)",
        vector=_vsigmoid),
     Op("relu", "relu", 1, lambda x: x if x > 0 else 0.0, (lambda o, x: _step(x),), ("step(x)",), callable=True,
-       vector=lambda np, x: np.maximum(x, 0.0)),
+       vector=lambda np, x: np.maximum(x, 0.0),
+       edges=(Edge("kink", 0, _zero_point),)),
     Op("abs", "abs", 1, abs, (lambda o, x: _sign(x),), ("sign(x)",), callable=True, latex="\\left|{0}\\right|",
-       vector=lambda np, x: np.abs(x)),
+       vector=lambda np, x: np.abs(x),
+       edges=(Edge("kink", 0, _zero_point),)),
     # on a tie, max and min send the whole gradient to their first argument
     Op("max", "max", 2, lambda x, y: x if x >= y else y,
        (lambda o, x, y: 1.0 - _step(y - x), lambda o, x, y: _step(y - x)),
        ("1 - step(y - x)", "step(y - x)"), callable=True, latex="\\max\\left({0}, {1}\\right)",
-       vector=lambda np, x, y: np.maximum(x, y)),
+       vector=lambda np, x, y: np.maximum(x, y),
+       edges=(Edge("kink", 0, lambda x, y: y, "{x} = {y}"),)),
     Op("min", "min", 2, lambda x, y: x if x <= y else y,
        (lambda o, x, y: 1.0 - _step(x - y), lambda o, x, y: _step(x - y)),
        ("1 - step(x - y)", "step(x - y)"), callable=True, latex="\\min\\left({0}, {1}\\right)",
-       vector=lambda np, x, y: np.minimum(x, y)),
+       vector=lambda np, x, y: np.minimum(x, y),
+       edges=(Edge("kink", 0, lambda x, y: y, "{x} = {y}"),)),
     # the derivatives of relu and abs; flat almost everywhere
     Op("step", "step", 1, _step, (_zero,), ("0",), callable=True,
-       vector=lambda np, x: (x > 0).astype(np.float64)),
+       vector=lambda np, x: (x > 0).astype(np.float64),
+       edges=(Edge("jump", 0, _zero_point),)),
     Op("sign", "sign", 1, _sign, (_zero,), ("0",), callable=True,
-       vector=lambda np, x: np.sign(x)),
+       vector=lambda np, x: np.sign(x),
+       edges=(Edge("jump", 0, _zero_point),)),
 ]
 
 
@@ -228,15 +279,29 @@ def _vround(np: Any, x: Any) -> Any:
     return np.where(np.abs(x - t) >= 0.5, t + np.copysign(1.0, x), t)
 
 
+def _nearest_unit(x: float) -> float:
+    return 1.0 if x >= 0 else -1.0  # of the domain's ends -1 and 1, the one nearest x
+
+
+def _nearest_integer(x: float) -> float:
+    return float(math.floor(x + 0.5))
+
+
+def _nearest_half(x: float) -> float:
+    return math.floor(x) + 0.5  # round jumps at the halves
+
+
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # erf'(x) = 2/sqrt(pi) * exp(-x**2)
 
 _ROWS += [
     Op("asin", "asin", 1, _domain("asin", lambda x: -1 <= x <= 1, "a number outside [-1, 1]"),
        (lambda o, x: 1.0 / math.sqrt(1.0 - x * x),), ("1 / sqrt(1 - x**2)",), callable=True,
-       latex="\\arcsin\\left({0}\\right)", vector=lambda np, x: np.arcsin(x)),
+       latex="\\arcsin\\left({0}\\right)", vector=lambda np, x: np.arcsin(x),
+       edges=(Edge("singularity", 0, _nearest_unit),)),
     Op("acos", "acos", 1, _domain("acos", lambda x: -1 <= x <= 1, "a number outside [-1, 1]"),
        (lambda o, x: -1.0 / math.sqrt(1.0 - x * x),), ("-1 / sqrt(1 - x**2)",), callable=True,
-       latex="\\arccos\\left({0}\\right)", vector=lambda np, x: np.arccos(x)),
+       latex="\\arccos\\left({0}\\right)", vector=lambda np, x: np.arccos(x),
+       edges=(Edge("singularity", 0, _nearest_unit),)),
     Op("atan", "atan", 1, math.atan, (lambda o, x: 1.0 / (1.0 + x * x),), ("1 / (1 + x**2)",), callable=True,
        latex="\\arctan\\left({0}\\right)", vector=lambda np, x: np.arctan(x)),
     Op("sinh", "sinh", 1, math.sinh, (lambda o, x: math.cosh(x),), ("cosh(x)",), callable=True,
@@ -247,20 +312,25 @@ _ROWS += [
        callable=True, latex="\\operatorname{{arsinh}}\\left({0}\\right)", vector=lambda np, x: np.arcsinh(x)),
     Op("acosh", "acosh", 1, _domain("acosh", lambda x: x >= 1, "a number less than 1"),
        (lambda o, x: 1.0 / math.sqrt(x * x - 1.0),), ("1 / sqrt(x**2 - 1)",), callable=True,
-       latex="\\operatorname{{arcosh}}\\left({0}\\right)", vector=lambda np, x: np.arccosh(x)),
+       latex="\\operatorname{{arcosh}}\\left({0}\\right)", vector=lambda np, x: np.arccosh(x),
+       edges=(Edge("singularity", 0, lambda x: 1.0),)),
     Op("atanh", "atanh", 1, _domain("atanh", lambda x: -1 < x < 1, "a number outside (-1, 1)"),
        (lambda o, x: 1.0 / (1.0 - x * x),), ("1 / (1 - x**2)",), callable=True,
-       latex="\\operatorname{{artanh}}\\left({0}\\right)", vector=lambda np, x: np.arctanh(x)),
+       latex="\\operatorname{{artanh}}\\left({0}\\right)", vector=lambda np, x: np.arctanh(x),
+       edges=(Edge("singularity", 0, _nearest_unit),)),
     Op("log10", "log10", 1, _domain("log10", lambda x: x > 0, "a non-positive number"),
        (lambda o, x: 1.0 / (x * math.log(10.0)),), ("1 / (x * log(10))",), callable=True,
-       latex="\\log_{{10}}\\left({0}\\right)", vector=lambda np, x: np.log10(x)),
+       latex="\\log_{{10}}\\left({0}\\right)", vector=lambda np, x: np.log10(x),
+       edges=(Edge("singularity", 0, _zero_point),)),
     Op("log2", "log2", 1, _domain("log2", lambda x: x > 0, "a non-positive number"),
        (lambda o, x: 1.0 / (x * math.log(2.0)),), ("1 / (x * log(2))",), callable=True,
-       latex="\\log_{{2}}\\left({0}\\right)", vector=lambda np, x: np.log2(x)),
+       latex="\\log_{{2}}\\left({0}\\right)", vector=lambda np, x: np.log2(x),
+       edges=(Edge("singularity", 0, _zero_point),)),
     Op("exp2", "exp2", 1, _exp2, (lambda o, x: o * math.log(2.0),), ("exp2(x) * log(2)",), callable=True,
        latex="2^{{{0}}}", vector=lambda np, x: np.exp2(x)),
     Op("cbrt", "cbrt", 1, _cbrt, (lambda o, x: 1.0 / (3.0 * o * o),), ("1 / (3 * cbrt(x)**2)",), callable=True,
-       latex="\\sqrt[3]{{{0}}}", vector=lambda np, x: np.cbrt(x)),
+       latex="\\sqrt[3]{{{0}}}", vector=lambda np, x: np.cbrt(x),
+       edges=(Edge("singularity", 0, _zero_point),)),
     Op("erf", "erf", 1, math.erf, (lambda o, x: _TWO_OVER_SQRT_PI * math.exp(-x * x),),
        (f"{_TWO_OVER_SQRT_PI!r} * exp(-x**2)",), callable=True, latex="\\operatorname{{erf}}\\left({0}\\right)",
        vector=lambda np, x: _verf(np, x)),
@@ -273,21 +343,31 @@ _ROWS += [
     Op("atan2", "atan2", 2, _atan2,
        (lambda o, y, x: x / (x * x + y * y), lambda o, y, x: -y / (x * x + y * y)),
        ("y / (x**2 + y**2)", "-x / (x**2 + y**2)"), callable=True,
-       latex="\\operatorname{{atan2}}\\left({0}, {1}\\right)", vector=lambda np, y, x: np.arctan2(y + 0.0, x)),
+       latex="\\operatorname{{atan2}}\\left({0}, {1}\\right)", vector=lambda np, y, x: np.arctan2(y + 0.0, x),
+       # from pi to -pi across the negative x axis
+       edges=(Edge("jump", 0, lambda y, x: 0.0 if x < 0 else None, "{x} = 0 with {y} < 0"),)),
     Op("hypot", "hypot", 2, math.hypot, (lambda o, x, y: x / o, lambda o, x, y: y / o),
        ("x / hypot(x, y)", "y / hypot(x, y)"), callable=True,
-       latex="\\operatorname{{hypot}}\\left({0}, {1}\\right)", vector=lambda np, x, y: np.hypot(x, y)),
+       latex="\\operatorname{{hypot}}\\left({0}, {1}\\right)", vector=lambda np, x, y: np.hypot(x, y),
+       # a cone's tip at the origin: |x| where y = 0, |y| where x = 0
+       edges=(Edge("kink", 0, lambda x, y: 0.0 if y == 0 else None, "{x} = {y} = 0"),
+              Edge("kink", 1, lambda x, y: 0.0 if x == 0 else None, "{x} = {y} = 0"))),
     Op("log_base", "log", 2, _log_base,
        (lambda o, x, b: 1.0 / (x * math.log(b)), lambda o, x, b: -o / (b * math.log(b))),
        ("1 / (x * log(y))", "-log(x) / (y * log(y)**2)"), callable=True, called="log",
-       latex="\\log_{{{1}}}\\left({0}\\right)", vector=lambda np, x, b: np.log(x) / np.log(b)),
+       latex="\\log_{{{1}}}\\left({0}\\right)", vector=lambda np, x, b: np.log(x) / np.log(b),
+       edges=(Edge("singularity", 0, _zero_point),
+              Edge("singularity", 1, lambda x, b: 1.0 if b > 0.5 else 0.0, "{y} = {p}"))),
     # flat: derivative 0 everywhere (at a jump too, as step and sign)
     Op("floor", "floor", 1, lambda x: float(math.floor(x)), (_zero,), ("0",), callable=True,
-       latex="\\left\\lfloor {0} \\right\\rfloor", vector=lambda np, x: np.floor(x)),
+       latex="\\left\\lfloor {0} \\right\\rfloor", vector=lambda np, x: np.floor(x),
+       edges=(Edge("jump", 0, _nearest_integer),)),
     Op("ceil", "ceil", 1, lambda x: float(math.ceil(x)), (_zero,), ("0",), callable=True,
-       latex="\\left\\lceil {0} \\right\\rceil", vector=lambda np, x: np.ceil(x)),
+       latex="\\left\\lceil {0} \\right\\rceil", vector=lambda np, x: np.ceil(x),
+       edges=(Edge("jump", 0, _nearest_integer),)),
     Op("round", "round", 1, _round, (_zero,), ("0",), callable=True,
-       latex="\\operatorname{{round}}\\left({0}\\right)", vector=_vround),
+       latex="\\operatorname{{round}}\\left({0}\\right)", vector=_vround,
+       edges=(Edge("jump", 0, _nearest_half),)),
 ]
 
 
@@ -414,8 +494,14 @@ def variadic(name: str, n: int) -> Op:
                 result = getattr(np, np_pick)(result, a)
             return result
 
+        def tie(k: int) -> Callable[..., float]:
+            others = max if name == "max" else min
+            return lambda *args: others(args[:k] + args[k + 1:])  # input k's kink: where it ties the best other
+
+        edges = tuple(Edge("kink", k, tie(k), f"a tie of its {'largest' if name == 'max' else 'smallest'}"
+                                              " arguments at {p}") for k in range(n))
         return Op(name, name, n, forward, tuple(rule(k) for k in range(n)), tuple(formula(k) for k in range(n)),
-                  callable=True, latex=f"\\{name}\\left({listed}\\right)", vector=vector)
+                  callable=True, latex=f"\\{name}\\left({listed}\\right)", vector=vector, edges=edges)
     if name == "sum":
         return Op(name, name, n, _sum, tuple(lambda o, *args: 1.0 for _ in range(n)), ("1",) * n, callable=True,
                   latex=f"\\operatorname{{{{sum}}}}\\left({listed}\\right)", vector=_vsum)

@@ -25,8 +25,11 @@ if TYPE_CHECKING:
 
 
 def check_table(check: "Check", precision: int = DEFAULT_PRECISION) -> "RenderableType":
-    """The gradient check: each variable's autodiff and numeric gradient, errors, ok/FAIL."""
+    """The gradient check: each variable's autodiff and numeric gradient, errors, ok/FAIL; a row with
+    a note (a kink or singularity the finite difference met) is marked ¹, ², ... and its note is
+    printed under the table, where it wraps at any width (a column of notes would not)."""
     from rich.console import Group
+    from rich.table import Table
     from rich.text import Text
 
     t = new_table()
@@ -37,22 +40,33 @@ def check_table(check: "Check", precision: int = DEFAULT_PRECISION) -> "Renderab
     for heading in ("autodiff", "numeric", "abs error", "rel error"):
         t.add_column(heading, justify="right")
     t.add_column("check")
+    notes = Table.grid(padding=(0, 1))
+    notes.add_column(no_wrap=True, style="dim")
+    notes.add_column()
     for row in check.rows:
         verdict = Text("ok", style="green") if row.ok else Text("FAIL", style="bold red")
+        if row.note is not None:
+            mark = superscript(notes.row_count + 1)
+            verdict.append(mark)
+            entry = f"∂{as_operand(row.output)}/∂{row.name}: " if several else f"{row.name}: "
+            notes.add_row(mark, Text(printable(entry + row.note)))
         cells = [Text(printable(row.output))] if several else []
         t.add_row(*cells, Text(printable(row.name)), fmt(row.autodiff, precision), fmt(row.numeric, precision),
                   fmt(row.abs_error, precision), fmt(row.rel_error, precision), verdict)
-    return Group(Text(f"gradient check (atol {check.atol:g}, rtol {check.rtol:g})", style="bold"), t)
+    title = Text(f"gradient check (atol {check.atol:g}, rtol {check.rtol:g})", style="bold")
+    return Group(title, t, notes) if notes.row_count else Group(title, t)
 
 
 def check_json(check: "Check") -> dict[str, Any]:
+    """{"ok", "atol", "rtol", "variables": [...]}; every row has "note", null where there is none."""
     return {
         "ok": check.ok,
         "atol": check.atol,
         "rtol": check.rtol,
         "variables": [
             {**({"output": row.output} if row.output else {}), "name": row.name, "autodiff": row.autodiff, "numeric": json_number(row.numeric),
-             "abs_error": json_number(row.abs_error), "rel_error": json_number(row.rel_error), "ok": row.ok}
+             "abs_error": json_number(row.abs_error), "rel_error": json_number(row.rel_error), "ok": row.ok,
+             "note": row.note}
             for row in check.rows
         ],
     }
