@@ -11,7 +11,16 @@ import math
 import pytest
 
 from gradcli.errors import MathError
-from gradcli.language.ops import CALLABLE, CONSTANTS, FUNCTIONS, OPS, VARIADIC, arities, call, variadic
+from gradcli.language.ops import (
+    CALLABLE,
+    CONSTANTS,
+    FUNCTIONS,
+    OPS,
+    VARIADIC,
+    arities,
+    call,
+    variadic,
+)
 from tests.conftest import central_difference
 
 # points away from kinks and domain edges, per arity; a row may add its own

@@ -10,6 +10,12 @@ raises, or returns NaN) means the derivative is undefined there. The formula
 is the same derivative written in gradcli's language over ``x`` and ``y``. The
 vector column is the forward again, on NumPy arrays, for ``--sweep``. Adding a
 function to the language is adding one row here and nothing else.
+
+A call finds its row by name and number of arguments (``call``): ``log(x)`` and
+``log(x, base)`` are two rows, ``ln`` another name for ``log``, and the variadic
+functions (``max(a, b, c)``, ``sum``, ``mean``) are a row per number of
+arguments, built when first called (``variadic``), whose formulas name the inputs
+past ``y`` ``a2``, ``a3``, ... Over 500 lines: it is the table, a row or two each.
 """
 
 from __future__ import annotations
@@ -472,7 +478,7 @@ def variadic(name: str, n: int) -> Op:
     listed = ", ".join(f"{{{k}}}" for k in range(n))
     if name in ("max", "min"):
         better = (lambda a, b: a > b) if name == "max" else (lambda a, b: a < b)
-        pick = np_pick = "maximum" if name == "max" else "minimum"
+        np_pick = "maximum" if name == "max" else "minimum"
 
         def forward(*args: float) -> float:
             return args[_first_best(args, better)]
