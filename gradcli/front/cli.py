@@ -236,7 +236,7 @@ def _limit_help() -> str:
               show_default=True, help="How to print the result (latex: the symbolic derivatives; csv: a sweep).")
 @click.option("--precision", type=_Count(0, 17), default=DEFAULT_PRECISION, show_default=True,
               metavar="N", help="Decimals in tables, trees and pictures.")
-@click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv.")
+@click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv; or .html, a page that replays the backward pass.")
 @click.option("--max-nodes", type=_Count(1), default=500, show_default=True, metavar="N",
               help="Values a picture draws before it folds unnamed intermediates into its edges.")
 @click.option("--sweep", "sweeps", metavar="NAME=START:STOP:COUNT", multiple=True,

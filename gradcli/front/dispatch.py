@@ -116,10 +116,24 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
             from ..views import drawing as draw
 
             format = draw.picture_format(request.graph)
-            dot = draw.picture(result, format, request.precision, request.max_nodes).source
-            outputs.stage("--graph", request.graph, draw.render(dot, format))
+            if format == "html":
+                outputs.stage("--graph", request.graph, _page(request, result))
+            else:
+                dot = draw.picture(result, format, request.precision, request.max_nodes).source
+                outputs.stage("--graph", request.graph, draw.render(dot, format))
     _print(request, report, out)
     _fail_if_check_failed(report.check)
+
+
+def _page(request: Request, result: Result) -> bytes:
+    """--graph FILE.html: the picture as SVG in a page that replays the backward pass."""
+    from ..interpret.explain import steps
+    from ..views import drawing as draw
+    from ..views.page import page
+
+    dot, drawn, folded = draw.drawn_picture(result, "svg", request.precision, request.max_nodes)
+    svg = draw.render(dot.source, "svg").decode("utf-8")
+    return page(result, steps(result), svg, drawn, folded, request.precision).encode("utf-8")
 
 
 def _numbers(request: Request, result: Result, limits: Limits, report: Report) -> None:

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from ..language.parser import as_operand, is_atom
+from .engine import Value
 from .program import Result
 from .symbolic import local_formula
 
@@ -37,19 +38,28 @@ def steps(result: Result) -> list[Step]:
         upstream = running[source]
         if upstream == 0.0 or not v.inputs:
             continue
-        labels = [u.label for u in v.inputs]
-        atomic = [is_atom(label) for label in labels]
-        args = [u.data for u in v.inputs]
-        for k, (u, rule) in enumerate(zip(v.inputs, v.op.derivatives)):
+        formulas = local_formulas(v)
+        for k, u in enumerate(v.inputs):
             target = result.node_id(u)
-            try:
-                local = rule(v.data, *args)
-            except (ValueError, ZeroDivisionError, OverflowError):
-                local = math.nan
+            local = local_derivative(v, k)
             running[target] += upstream * local
-            formula = local_formula(v.op, k, labels, atomic).text
-            done.append(Step(source, target, upstream, formula, local, upstream * local, running[target]))
+            done.append(Step(source, target, upstream, formulas[k], local, upstream * local, running[target]))
     return done
+
+
+def local_formulas(v: Value) -> list[str]:
+    """∂v/∂(input k) for each input k, written over the inputs' labels (from the op table)."""
+    labels = [u.label for u in v.inputs]
+    atomic = [is_atom(label) for label in labels]
+    return [local_formula(v.op, k, labels, atomic).text for k in range(len(v.inputs))]
+
+
+def local_derivative(v: Value, k: int) -> float:
+    """∂v/∂(input k) at the node's numbers; NaN where it is undefined."""
+    try:
+        return v.op.derivatives[k](v.data, *(u.data for u in v.inputs))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return math.nan
 
 
 def partial(result: Result, step: Step) -> str:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ..interpret.program import Result
 
 #: picture formats by file extension
-FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".html": "html"}
 LAYOUT_TIMEOUT = 120.0  # seconds; Graphviz layout time grows steeply with graph size
 #: values drawn at most before a picture folds unnamed intermediates away; layout of
 #: 1,000 nodes took from 2 s to over 4 minutes here, depending on the graph's shape
@@ -108,16 +108,26 @@ def picture(result: "Result", format: str, precision: int = DEFAULT_PRECISION, m
 
     A .dot file is never laid out, so it always gets the whole graph.
     """
+    return drawn_picture(result, format, precision, max_nodes)[0]
+
+
+def drawn_picture(result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES
+                  ) -> "tuple[graphviz.Digraph, dict[int, str], list[tuple[int, int]] | None]":
+    """``picture``, and what it drew: each drawn value's node id -> its name in the picture
+    (``n5``), and the dashed edges of a folded picture as pairs of node ids (None: whole)."""
     nodes = result.nodes
     if format == "dot" or len(nodes) <= max_nodes:
-        return digraph(nodes, result.output, precision)
+        return digraph(nodes, result.output, precision), {i: f"n{i}" for i in range(len(nodes))}, None
     named = _named(result)
     if len(named) > max_nodes:
         raise GradcliError(
             f"--graph: {len(nodes):,} values are too many to lay out (the budget is --max-nodes {max_nodes}),"
             f" and so are its {len(named):,} named ones; raise --max-nodes, or write a .dot file"
         )
-    return folded_digraph(result, named, precision, max_nodes)
+    ids = [result.node_id(v) for v in named]
+    edges = folded_edges(nodes, named, FOLDED_EDGES_PER_NODE * max_nodes)
+    dot = folded_digraph(result, named, precision, max_nodes, edges)
+    return dot, {n: f"n{i}" for i, n in enumerate(ids)}, [(ids[i], ids[j]) for i, j in edges]
 
 
 def _named(result: "Result") -> list[Value]:
@@ -170,13 +180,16 @@ def folded_edges(nodes: Sequence[Value], named: Sequence[Value], max_edges: int 
 
 
 def folded_digraph(
-    result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES
+    result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
+    edges: list[tuple[int, int]] | None = None,
 ) -> "graphviz.Digraph":
-    """Only the named values; an edge u -> v where v is computed from u through unnamed steps.
+    """Only the named values; an edge u -> v where v is computed from u through unnamed steps
+    (``edges``, from ``folded_edges``, when the caller has them).
 
     At most ``FOLDED_EDGES_PER_NODE * max_nodes`` edges, else a GradcliError.
     """
-    edges = folded_edges(result.nodes, named, FOLDED_EDGES_PER_NODE * max_nodes)
+    if edges is None:
+        edges = folded_edges(result.nodes, named, FOLDED_EDGES_PER_NODE * max_nodes)
     dot = digraph(named, result.output, precision, edges=False)
     hidden = len(result.nodes) - len(named)
     dot.attr(label=f"{hidden:,} unnamed values folded into the dashed edges", labelloc="t")

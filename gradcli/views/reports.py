@@ -6,6 +6,7 @@ Tables are rich renderables (rich imported inside, as in ``render``), JSON is pl
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..language.parser import as_operand, is_name
@@ -36,13 +37,15 @@ def check_table(check: "Check", precision: int = DEFAULT_PRECISION) -> "Renderab
     several = any(row.output for row in check.rows)  # the Jacobian's: one row per entry
     if several:
         t.add_column("output", style="bold")
-    t.add_column("variable", style="bold")
-    for heading in ("autodiff", "numeric", "abs error", "rel error"):
-        t.add_column(heading, justify="right")
-    t.add_column("check")
+    t.add_column("input", style="bold")
+    for heading in ("autodiff", "numeric", "abs err", "rel err"):
+        t.add_column(heading, justify="right", no_wrap=True)
+    t.add_column("check", no_wrap=True)
     notes = Table.grid(padding=(0, 1))
     notes.add_column(no_wrap=True, style="dim")
     notes.add_column()
+    # autodiff and numeric are read against each other: one format for both columns
+    autodiff = numeric = column([x for row in check.rows for x in (row.autodiff, row.numeric)], precision)
     for row in check.rows:
         verdict = Text("ok", style="green") if row.ok else Text("FAIL", style="bold red")
         if row.note is not None:
@@ -51,10 +54,15 @@ def check_table(check: "Check", precision: int = DEFAULT_PRECISION) -> "Renderab
             entry = f"∂{as_operand(row.output)}/∂{row.name}: " if several else f"{row.name}: "
             notes.add_row(mark, Text(printable(entry + row.note)))
         cells = [Text(printable(row.output))] if several else []
-        t.add_row(*cells, Text(printable(row.name)), fmt(row.autodiff, precision), fmt(row.numeric, precision),
-                  fmt(row.abs_error, precision), fmt(row.rel_error, precision), verdict)
+        t.add_row(*cells, Text(printable(row.name)), autodiff(row.autodiff), numeric(row.numeric),
+                  _error(row.abs_error), _error(row.rel_error), verdict)
     title = Text(f"gradient check (atol {check.atol:g}, rtol {check.rtol:g})", style="bold")
     return Group(title, t, notes) if notes.row_count else Group(title, t)
+
+
+def _error(x: float) -> str:
+    """An error of the check, to two digits (it is read against a tolerance, as 1.2e-07)."""
+    return fmt(x, 1, fixed=x == 0 or not math.isfinite(x))
 
 
 def check_json(check: "Check") -> dict[str, Any]:
