@@ -343,3 +343,107 @@ def test_values_do_not_go_with_emit(tmp_path: Path) -> None:
 def test_the_python_api_keeps_plain_numbers() -> None:
     with pytest.raises(GradcliError, match="not a finite number"):
         evaluate("y = x", {"x": float("nan")})
+
+
+# ----- --emit: the new functions in all four languages ------------------------------------------
+EVERY_FUNCTION = ("y = asin(x/2)*acos(x/3) + atan(w) + sinh(x)*cosh(w) + asinh(w) + acosh(2+x) + atanh(x/2)"
+                  " + log10(x) + log2(x) + exp2(w) + cbrt(w) + erf(w)*erfc(x) + softplus(w) + atan2(w, -x)"
+                  " + hypot(x, w) + log(x, 3) + ln(x) + floor(w*3)*ceil(x)*round(x*5) + max(x, w, 0.1)"
+                  " + min(w, x, w) + sum(x, w, 1) + mean(x, w*w)")
+# points: ordinary ones; ties of max and min; round at a half (2.5 and -2.5: away from zero); erf past 1
+EMIT_POINTS = [{"x": 0.7, "w": -1.2}, {"x": 0.5, "w": 0.5}, {"x": 0.1, "w": -2.5 / 3}, {"x": 1.9, "w": 2.6}]
+
+
+def _engine(point: dict[str, float]):  # type: ignore[no-untyped-def]
+    from gradcli.interpret.program import run
+
+    r = run(parse(EVERY_FUNCTION), point)
+    return r, [r.value, *[r.gradients[n] for n in point]]
+
+
+def _emitted(point: dict[str, float], order: int = 1):  # type: ignore[no-untyped-def]
+    from gradcli.bindings import bind
+    from gradcli.interpret.emit import value_and_grad_ir
+
+    return value_and_grad_ir(bind(parse(EVERY_FUNCTION), point), order)
+
+
+def _agree(got: list[float], want: list[float], rel: float) -> None:
+    scale = max(map(abs, want))
+    for g, w in zip(got, want):
+        assert abs(g - w) <= rel * scale, (got, want)
+
+
+@pytest.mark.parametrize("point", EMIT_POINTS)
+def test_emitted_python_and_numpy_match_the_engine(point: dict[str, float]) -> None:
+    import numpy as np
+
+    from gradcli.views import source
+    from tests.test_emit import load
+
+    r, want = _engine(point)
+    value, grads, hess = load(source.python(_emitted(point, 2)))(*point.values())
+    _agree([value, *grads], want, 1e-13)
+    names, table = derivative_table(r, 2)
+    _agree([h for row in hess for h in row], [table[tuple(sorted((a, b), key=names.index))]
+                                              for a in names for b in names], 1e-11)
+    nvalue, ngrads = load(source.numpy(_emitted(point)))(*[np.array([x, x]) for x in point.values()])
+    for k in range(2):
+        _agree([float(nvalue[k]), *[float(g[k]) for g in ngrads]], want, 1e-13)
+
+
+def test_emitted_c_and_javascript_match_the_engine(tmp_path: Path) -> None:
+    from tests.test_emit import CC, NODE, run_c, run_js
+
+    if CC is None or NODE is None:
+        pytest.skip("needs cc and node")
+    programs_ = [(_emitted(p), list(p.values())) for p in EMIT_POINTS]
+    (tmp_path / "c").mkdir()
+    (tmp_path / "js").mkdir()
+    c_rows = run_c(programs_, tmp_path / "c")
+    js_rows = run_js(programs_, tmp_path / "js")
+    for point, c_row, (js_value, js_grads) in zip(EMIT_POINTS, c_rows, js_rows):
+        _, want = _engine(point)
+        _agree(c_row, want, 1e-12)  # libm may differ from Python's by an ulp
+        _agree([js_value, *js_grads], want, 1e-12)
+
+
+def test_emitted_javascript_erf_and_round(tmp_path: Path) -> None:
+    """JavaScript has no erf: the emitted helper against Python's math.erf and math.erfc; and
+    round takes halves away from zero (Math.round takes -2.5 to -2)."""
+    from gradcli.views import source
+    from tests.test_emit import NODE
+
+    if NODE is None:
+        pytest.skip("needs node")
+    text = source.javascript(value_and_grad_ir_of("y = erf(x) + erfc(x) + round(x)"))
+    (tmp_path / "p.mjs").write_text(text + "export { gc_erf, gc_erfc, gc_round };\n", encoding="utf-8")
+    xs = [i / 16 for i in range(-112, 113)] + [1e-300, -1e-8, 0.999999, 1.000001, 27.0, -27.0]
+    (tmp_path / "main.mjs").write_text(
+        f"import * as m from './p.mjs';\nconst xs = {json.dumps(xs)};\n"
+        "console.log(JSON.stringify(xs.map(x => [m.gc_erf(x), m.gc_erfc(x), m.gc_round(x)])));\n", encoding="utf-8")
+    out = json.loads(subprocess.run([NODE, str(tmp_path / "main.mjs")], check=True, capture_output=True,
+                                    text=True).stdout)
+    for x, (erf, erfc, rounded) in zip(xs, out):
+        assert erf == pytest.approx(math.erf(x), rel=5e-15, abs=1e-300), x
+        assert erfc == pytest.approx(math.erfc(x), rel=2e-14, abs=1e-300), x
+        assert rounded == evaluate("y = round(x)", {"x": x}).value, x
+
+
+def value_and_grad_ir_of(program: str):  # type: ignore[no-untyped-def]
+    from gradcli.bindings import bind
+    from gradcli.interpret.emit import value_and_grad_ir
+
+    return value_and_grad_ir(bind(parse(program), {"x": 0.5}), 1)
+
+
+def test_emitted_code_without_the_new_functions_has_none_of_their_helpers() -> None:
+    from gradcli.views import source
+
+    e = value_and_grad_ir_of("y = max(x, 2) * exp(x)")
+    for printer, helper in ((source.python, "_cbrt"), (source.numpy, "_erf"), (source.c, "gc_softplus"),
+                            (source.javascript, "gc_erf")):
+        assert helper not in printer(e)
+    e = value_and_grad_ir_of("y = cbrt(x) + erf(x) + softplus(x) + max(x, 1, 2)")
+    assert "def _cbrt(x)" in source.python(e) and "import math" in source.numpy(e)
+    assert "def _max(*xs)" in source.numpy(e) and "gc_softplus" in source.c(e) and "gc_erf_series" in source.javascript(e)
