@@ -13,6 +13,9 @@ appears only in the header, escaped so that it cannot leave the comment.
 The conventions are the engine's: relu'(0) = 0 (step(0) = 0), abs'(0) = 0
 (sign(0) = 0), and max and min send the whole gradient to their first argument
 on a tie.
+
+About 400 lines: four languages, each an op table, its helpers and its printer,
+kept side by side so that a new op is added to all four at once.
 """
 
 from __future__ import annotations
