@@ -13,8 +13,9 @@ two backward passes (fast, then checked) belong beside the Value they walk.
 Most ops take one or two inputs. Building nodes and backward are the hot
 paths of code written for micrograd, so they handle those two cases directly,
 with no argument lists; a call of more arguments (``max(a, b, c)``) keeps
-the rest in one more slot and takes the general path. What each op computes
-still comes from the op table.
+the rest in the one more slot of a subclass (``NaryValue``), so other nodes are
+no larger, and takes the general path. What each op computes still comes from
+the op table.
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ class Value:
 
     # The inputs live in two slots rather than a tuple: one object fewer per node
     # for Python's cyclic garbage collector, the largest cost of building big graphs.
-    __slots__ = ("data", "grad", "op", "_x", "_y", "_more", "label", "_variable")
+    __slots__ = ("data", "grad", "op", "_x", "_y", "label", "_variable")
+
+    #: the inputs after the second (``max(a, b, c)``): a slot of ``NaryValue`` only, so that
+    #: the many nodes of one or two inputs are no larger for the few of more
+    _more: tuple["Value", ...] | None = None
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = float(data)
@@ -47,8 +52,6 @@ class Value:
         #: the first and second input (None where the op has fewer)
         self._x: Value | None = None
         self._y: Value | None = None
-        #: the inputs after the second (``max(a, b, c)``), else None
-        self._more: tuple[Value, ...] | None = None
         self.label = label
         #: depends on some variable (constants and their results do not)
         self._variable = True
@@ -66,7 +69,7 @@ class Value:
         v.data = x
         v.grad = 0.0
         v.op = CONST
-        v._x = v._y = v._more = None
+        v._x = v._y = None
         v.label = label
         v._variable = False
         return v
@@ -181,7 +184,6 @@ def binary(op: Op, a: Value, b: Value) -> Value:
     out.op = op
     out._x = a
     out._y = b
-    out._more = None
     out.label = ""
     out._variable = a._variable or b._variable
     return out
@@ -201,15 +203,20 @@ def unary(op: Op, a: Value) -> Value:
     out.op = op
     out._x = a
     out._y = None
-    out._more = None
     out.label = ""
     out._variable = a._variable
     return out
 
 
+class NaryValue(Value):
+    """A node of three inputs or more (``max(a, b, c)``): a Value with a slot for the rest."""
+
+    __slots__ = ("_more",)
+
+
 def nary(op: Op, inputs: tuple[Value, ...]) -> Value:
     """``op(*inputs)`` for three inputs or more (``max(a, b, c)``): one node, one edge per input."""
-    out = _new(Value)
+    out = _new(NaryValue)
     out.data = compute(op, inputs)
     out.grad = 0.0
     out.op = op
