@@ -272,16 +272,17 @@ def topological_order(root: Value) -> list[Value]:
             stack.append(x)
             continue
         y = node._y
-        if y is not None and y not in seen:
-            seen.add(y)
-            stack.append(y)
-            continue
-        if node._more is not None:
-            u = next((u for u in node._more if u not in seen), None)
-            if u is not None:
-                seen.add(u)
-                stack.append(u)
+        if y is not None:
+            if y not in seen:
+                seen.add(y)
+                stack.append(y)
                 continue
+            if node._more is not None:  # max(a, b, c): the inputs past the second
+                u = next((u for u in node._more if u not in seen), None)
+                if u is not None:
+                    seen.add(u)
+                    stack.append(u)
+                    continue
         order.append(stack.pop())
     return order
 
@@ -322,7 +323,8 @@ def _reset(root: Value, nodes: list[Value]) -> None:
 
 
 def _backward_fast(root: Value, nodes: list[Value]) -> bool:
-    """The chain rule with no checks; False when a derivative rule raised."""
+    """The chain rule with no checks, for nodes of one or two inputs; False when a derivative rule
+    raised, or a node has more inputs (``max(a, b, c)``: the checked pass takes those)."""
     _reset(root, nodes)
     try:
         for v in reversed(nodes):
@@ -333,12 +335,9 @@ def _backward_fast(root: Value, nodes: list[Value]) -> bool:
             y = v._y
             if y is None:
                 x.grad += upstream * v.op.derivatives[0](v.data, x.data)
-            elif v._more is not None:  # three inputs or more: the general way
-                inputs = v.inputs
-                args = [u.data for u in inputs]
-                for u, rule in zip(inputs, v.op.derivatives):
-                    u.grad += upstream * rule(v.data, *args)
             else:
+                # (a node of three inputs or more has three rules or more: the unpacking raises
+                # ValueError, and the checked pass, which takes any number, does the work)
                 dx, dy = v.op.derivatives
                 xdata, ydata = x.data, y.data
                 x.grad += upstream * dx(v.data, xdata, ydata)
