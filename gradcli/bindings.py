@@ -70,7 +70,7 @@ class Bindings:
     """
 
     __slots__ = ("program", "ops", "args", "values", "labels", "origins", "variable", "inputs", "names",
-                 "given", "output", "output_name", "bound", "at")
+                 "given", "output", "output_name", "bound", "at", "overridden")
 
     def __init__(self, program: Program) -> None:
         self.program = program
@@ -96,6 +96,8 @@ class Bindings:
         self.bound: set[str] = set()
         #: the node each instruction means
         self.at: list[int] = []
+        #: the assignments ``name = number`` whose number a given value overrides (instruction indexes)
+        self.overridden: list[int] = []
 
     def __len__(self) -> int:
         return len(self.ops)
@@ -266,6 +268,7 @@ class _Walk:
         if constant_from >= 0 and (current < 0 or unread_input):
             if unread_input and name in b.given:
                 b.truncate(constant_from)  # the given value overrides the program's number
+                b.overridden.append(i)
                 return current
             value = b.values[n]
             b.truncate(constant_from)  # folded to one number: the input

@@ -31,6 +31,7 @@ ARGS: dict[str, list[str]] = {
     "--limit": ["--limit", "work=1e9"],
     "--graph": ["-g", "{tmp}/g.svg"],
     "--max-nodes": ["--max-nodes", "5"],  # the program has 7 values, 4 of them named: folded
+    "--rankdir": ["--rankdir", "LR"],  # its shape draws it top to bottom
     "--sweep": ["--sweep", "x=0:1:3"],
     "--plot": ["--plot"],
     "--plot FILE": ["--plot", "{tmp}/p.svg"],
@@ -42,9 +43,12 @@ ARGS: dict[str, list[str]] = {
     "--atol": ["--atol", "0.5"],
     "--rtol": ["--rtol", "0.25"],
     "--emit": ["--emit", "python"],
+    "--interactive": ["-i"],  # a session that starts from the program and reads SESSION from standard input
     **{f"--format {f}": ["--format", f] for f in ("json", "tree", "latex", "csv")},
 }
 INVISIBLE = {"--limit"}
+#: what a session (-i) is given to do: its table, so that --order shows too
+SESSION = ":table\n"
 
 
 def test_every_feature_has_arguments() -> None:
@@ -82,7 +86,8 @@ class _Runs:
             tmp = self.root / f"run{len(self.done)}"
             tmp.mkdir()
             args = [a.replace("{tmp}", str(tmp)) for f in sorted(features) for a in ARGS[f]]
-            r = CliRunner().invoke(cli, [*args, PROGRAM], env={"COLUMNS": "120"})
+            r = CliRunner().invoke(cli, [*args, PROGRAM], env={"COLUMNS": "120"},
+                                   input=SESSION if "--interactive" in features else None)
             files = {p.name: p.read_bytes() for p in tmp.iterdir()}
             stdout = r.stdout
             if "--plot FILE" in features:  # matplotlib stamps its SVG with nothing that varies, but be sure

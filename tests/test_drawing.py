@@ -37,14 +37,17 @@ def seed_dot() -> str:
     return digraph(r.nodes, r.output).source
 
 
-def test_records_hold_label_data_and_grad() -> None:
-    source = seed_dot()
-    for label in ["{ a | data 2.0000 | grad 3.0000 }", "{ 3 | data 3.0000 | grad 1.0000 }",
-                  "{ b | data 5.0000 | grad 1.0000 }", "{ d | data 9.0000 | grad 1.0000 }"]:
-        assert label in source
+@pytest.mark.parametrize("rankdir, row", [("LR", "{{ {} }}"), ("TB", "{}")])
+def test_records_hold_label_data_and_grad_in_a_row_either_way(rankdir: str, row: str) -> None:
+    # a record's top-level fields run across the ranks: braces turn them back into a row left to right
+    r = evaluate(SEED)
+    source = digraph(r.nodes, r.output, rankdir=rankdir).source
+    for label in ["a | data 2.0000 | grad 3.0000", "3 | data 3.0000 | grad 1.0000",
+                  "b | data 5.0000 | grad 1.0000", "d | data 9.0000 | grad 1.0000"]:
+        assert f'label="{row.format(label)}"' in source
     assert source.count("shape=record") == 6
     assert source.count("shape=circle") == 3  # one op node per op
-    assert "rankdir=LR" in source
+    assert f"rankdir={rankdir}" in source
 
 
 def test_edge_counts() -> None:
@@ -68,7 +71,7 @@ def test_dot_is_deterministic_and_works_for_python_values() -> None:
     y.backward()
     from gradcli import topological_order
 
-    assert "{ x | data 3.0000 | grad" in digraph(topological_order(y), y).source
+    assert "{ x | data 3.0000 | grad" in digraph(topological_order(y), y, rankdir="LR").source
 
 
 def test_record_escape_neutralises_every_special_character() -> None:
@@ -474,3 +477,225 @@ def test_folded_edges_budget_through_the_cli(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, [dense_dag(10, 40), "--graph", str(out)])
     assert result.exit_code == 2 and not out.exists()
     assert "error: --graph: even folded" in result.output and "--max-nodes" in result.output
+
+
+# --- direction, wrapping, named operands, a PNG scaled down -------------------------------
+
+
+def chain(steps: int) -> str:
+    return "x0 = 0.5\n" + "\n".join(f"x{i} = tanh(x{i - 1})" for i in range(1, steps + 1))
+
+
+def fan(width: int) -> str:
+    return "x = 1\n" + "\n".join(f"y{i} = x * {i}" for i in range(1, width + 1))
+
+
+def rankdir_of(source: str) -> str:
+    import re
+
+    return re.search(r"rankdir=(\w+)", source).group(1)  # type: ignore[union-attr]
+
+
+def svg_size(svg: bytes) -> tuple[float, float]:
+    root = parse_svg(svg)
+    return float(root.get("width", "").removesuffix("pt")), float(root.get("height", "").removesuffix("pt"))
+
+
+RENDERERS = ["embedded"] + (["dot"] if shutil.which("dot") else [])
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_deep_chain_runs_down_a_wide_graph_across(renderer: str) -> None:
+    deep, wide = evaluate(chain(12)), evaluate(fan(12))
+    deep_dot, wide_dot = digraph(deep.nodes, deep.output).source, digraph(wide.nodes, wide.output).source
+    assert (rankdir_of(deep_dot), rankdir_of(wide_dot)) == ("TB", "LR")
+    # and the pictures come out taller than wide, as each is drawn the other way would be far worse
+    for source in (deep_dot, wide_dot):
+        width, height = svg_size(render(source, "svg", renderer=renderer))
+        assert 0.3 < width / height < 3, (rankdir_of(source), width, height)
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_rankdir_overrides_the_shape(renderer: str) -> None:
+    r = evaluate(chain(12))
+    across = digraph(r.nodes, r.output, rankdir="LR").source
+    assert rankdir_of(across) == "LR" and rankdir_of(picture(r, "svg", rankdir="LR").source) == "LR"
+    assert '"{ x12 | data ' in across  # braces keep the record a row when the ranks run across
+    for rankdir in ("LR", "TB"):  # unwrapped, each is a strip along its direction
+        width, height = svg_size(render(digraph(r.nodes, r.output, rankdir=rankdir, wrap=False).source, "svg",
+                                        renderer=renderer))
+        assert (width > 5 * height) if rankdir == "LR" else (height > 5 * width), (rankdir, width, height)
+    with pytest.raises(ValueError, match="rankdir"):
+        digraph(r.nodes, r.output, rankdir="BT")
+
+
+def test_direction_estimates_from_ranks_and_sizes() -> None:
+    from gradcli.views.layout import direction, ranks, sizes
+
+    # a -> op -> b, with a constant c feeding the op: c sits just before its user, not at rank 0
+    assert ranks(4, [(0, 1), (1, 2), (2, 3), (0, 3)]) == [0, 1, 2, 3]
+    assert ranks(4, [(0, 1), (1, 2), (3, 2)]) == [0, 1, 2, 1]
+    box = (100.0, 36.0)
+    line = [(i, i + 1) for i in range(9)]
+    assert sizes([box] * 10, ranks(10, line))["LR"] == (10 * 100 + 9 * 36, 36)
+    assert sizes([box] * 10, ranks(10, line))["TB"] == (100, 10 * 36 + 9 * 36)
+    assert direction([box] * 10, line) == "TB" and direction([box] * 10, []) == "LR"
+
+
+OPERANDS = "a = 7; b = 2; s = a - b; q = a / b; p = a ** b; r = b - a; m = max(b, a)"
+#: (tail, head op): the name on the edge, as OPERANDS computes them (a is n0, b is n1)
+NAMED_EDGES = {("n0", "n2op"): "minuend", ("n1", "n2op"): "subtrahend",
+               ("n0", "n3op"): "dividend", ("n1", "n3op"): "divisor",
+               ("n0", "n4op"): "base", ("n1", "n4op"): "exponent",
+               ("n1", "n5op"): "minuend", ("n0", "n5op"): "subtrahend",
+               ("n1", "n6op"): "first", ("n0", "n6op"): "second"}
+
+
+def test_operands_are_named_on_their_edges_in_the_dot() -> None:
+    r = evaluate(OPERANDS)
+    source = digraph(r.nodes, r.output).source
+    labelled = {tuple(line.split(" [")[0].strip().split(" -> ")): line.split('label=" ')[1].split('"')[0]
+                for line in source.splitlines() if "->" in line and "label=" in line}
+    assert labelled == NAMED_EDGES
+    assert [op for op in ("-", "/", "**") if f'label="{op}"' in source] == ["-", "/", "**"]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_operands_are_named_on_their_edges_in_the_svg(renderer: str) -> None:
+    r = evaluate(OPERANDS)
+    root = parse_svg(render(digraph(r.nodes, r.output).source, "svg", renderer=renderer))
+    named = {}
+    for group in root.iter():
+        if group.get("class") == "edge":
+            title = next(t.text for t in group.iter() if t.tag.endswith("title"))
+            words = [t.text.strip() for t in group.iter() if t.tag.endswith("text") and t.text]
+            if words:
+                named[tuple((title or "").replace("&#45;", "-").split("->"))] = words[0]
+    assert named == NAMED_EDGES
+
+
+def test_op_nodes_are_as_readable_as_the_records() -> None:
+    r = evaluate("x = 1; y = sigmoid(x) / x")
+    source = digraph(r.nodes, r.output).source
+    ops = [line for line in source.splitlines() if "op [" in line and "->" not in line]
+    assert len(ops) == 2 and all("fontsize=14" in line for line in ops)
+    assert "shape=ellipse" in ops[0] and "shape=circle" in ops[1]  # a name gets room, a symbol a circle
+
+
+def test_a_long_chain_wraps_into_bands_side_by_side() -> None:
+    import re
+
+    r = evaluate(chain(200))
+    source = digraph(r.nodes, r.output).source
+    # each band after the first starts from a dashed box naming the value the band before ended with
+    stand_ins = re.findall(r"\t(n\d+)to(n\d+op) \[label=(\w+) shape=box style=\"dashed,rounded\"\]", source)
+    assert rankdir_of(source) == "TB" and 8 <= len(stand_ins) <= 16
+    for tail, head, label in stand_ins:
+        assert f"\t{tail}to{head} -> {head}\n" in source and f"\t{tail} -> {head}" not in source
+        assert label == f"x{int(tail[1:])}" and int(head[1:-2]) == int(tail[1:]) + 1  # it feeds the next step
+    unwrapped = digraph(r.nodes, r.output, wrap=False).source
+    assert "dashed,rounded" not in unwrapped and "dashed,rounded" not in seed_dot()
+    # the same records and op nodes, the same edges save the cut ones
+    node_lines = lambda src: sorted(line for line in src.splitlines() if "[label=" in line and "to" not in line)  # noqa: E731
+    assert node_lines(source) == node_lines(unwrapped)
+
+
+def test_a_graph_that_is_no_chain_is_not_wrapped() -> None:
+    # two chains that feed each other: dot would stagger and tangle the bands
+    both = "a0 = 0.5\nb0 = 0.3\n" + "\n".join(f"a{i} = tanh(a{i - 1}) + b{i - 1}\nb{i} = sin(b{i - 1}) - a{i - 1}"
+                                                for i in range(1, 61))
+    r = evaluate(both)
+    assert "dashed,rounded" not in digraph(r.nodes, r.output).source
+
+
+def band_positions(svg: bytes, rankdir: str) -> list[float]:
+    """Where each dashed stand-in is, along the bands (x for TB, y for LR), by the step it feeds."""
+    found = {}
+    for group in parse_svg(svg).iter():
+        if group.get("class") == "node":
+            title = next(t.text for t in group.iter() if t.tag.endswith("title")) or ""
+            if "to" in title:
+                text = next(t for t in group.iter() if t.tag.endswith("text"))
+                found[int(title.split("to")[1][1:-2])] = float(text.get("x" if rankdir == "TB" else "y", 0))
+    return [found[k] for k in sorted(found)]
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+@pytest.mark.parametrize("rankdir", ["TB", "LR"])
+def test_a_wrapped_chain_reads_in_order_and_has_a_reasonable_shape(renderer: str, rankdir: str) -> None:
+    r = evaluate(chain(200))
+    svg = render(digraph(r.nodes, r.output, rankdir=rankdir).source, "svg", renderer=renderer)
+    width, height = svg_size(svg)
+    assert 0.5 < width / height < 3 and max(width, height) < 4000  # unwrapped: 264 x 29,045 pt; 72,074 x 45
+    positions = band_positions(svg, rankdir)  # columns left to right (TB), rows top to bottom (LR)
+    assert len(positions) >= 8 and positions == sorted(positions)
+    assert all(f"x{i}" in svg_texts(parse_svg(svg)) for i in range(201))
+
+
+def png_header(width: int, height: int) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + width.to_bytes(4, "big") + height.to_bytes(4, "big")
+
+
+def test_scaled_down_says_the_size_the_limit_and_what_to_do() -> None:
+    from gradcli.views.drawing import scaled_down
+
+    said = b"dot: graph is too large for cairo-renderer bitmaps. Scaling by 0.5 to fit\n"
+    assert scaled_down(png_header(32767, 20), said) == (
+        "the picture would be 65,534×40 px, over Graphviz's limit of 32,767 px a side: it was scaled down to 50%"
+        " (32,767×20 px); try --rankdir, a lower --max-nodes, or an .svg")
+    assert scaled_down(png_header(300, 200), b"") is None
+    assert scaled_down(b"%PDF-1.5", said) is None
+
+
+@needs_dot
+def test_png_over_the_limit_is_scaled_and_said_once() -> None:
+    told: list[str] = []
+    source = 'digraph { a [shape=box width=600 label="wide"] }'  # 600 in: 57,600 px at 96 per inch
+    png = render(source, "png", renderer="dot", warn=told.append)
+    assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") <= 32767
+    assert len(told) == 1 and "over Graphviz's limit of 32,767 px" in told[0] and "--rankdir" in told[0]
+    quiet: list[str] = []
+    render(seed_dot(), "png", renderer="dot", warn=quiet.append)
+    assert quiet == []
+
+
+@needs_dot
+def test_cli_warns_on_standard_error_when_a_png_is_scaled(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from gradcli.front.cli import cli
+
+    out = tmp_path / "g.png"
+    # 480 values that use x: too wide to wrap, 481 records stacked left to right
+    done = CliRunner().invoke(cli, [fan(480), "-g", str(out), "--format", "json"])
+    assert done.exit_code == 0 and out.read_bytes().startswith(b"\x89PNG")
+    assert json.loads(done.stdout)["output"] == "y480"  # the answer is whole on standard output
+    assert done.stderr.startswith(f"warning: --graph {out}: the picture would be ")
+    assert done.stderr.count("\n") == 1 and "limit of 32,767 px" in done.stderr and "--rankdir" in done.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--rankdir", "TB"], "error: --rankdir goes with --graph"),
+    (["--rankdir", "LR", "--sweep", "x=0:1:3"], "error: --rankdir does not go with --sweep"),
+])
+def test_rankdir_without_a_picture_is_refused_naming_both(args: list[str], message: str) -> None:
+    from click.testing import CliRunner
+
+    from gradcli.front.cli import cli
+
+    done = CliRunner().invoke(cli, ["x = 1; y = x * 2", *args])
+    assert done.exit_code == 2 and done.stdout == ""
+    assert done.stderr.startswith(message)
+
+
+def test_rankdir_reaches_the_dot_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gradcli.front.cli import cli
+
+    for given, expected in ((["--rankdir", "lr"], "LR"), ([], "TB")):
+        out = tmp_path / "g.dot"
+        assert CliRunner().invoke(cli, [chain(12), "-g", str(out), *given]).exit_code == 0
+        assert rankdir_of(out.read_text()) == expected

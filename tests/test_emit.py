@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
+import tracemalloc
 import warnings
 from pathlib import Path
 from typing import Any, Callable
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -30,11 +33,19 @@ from hypothesis import strategies as st
 import gradcli
 from gradcli.bindings import bind
 from gradcli.errors import GradcliError, MathError, NothingToDifferentiateError
-from gradcli.interpret.emit import Emitted, jacobian_ir, value_and_grad_ir
+from gradcli.interpret.emit import (
+    IN,
+    NUMBER,
+    Builder,
+    Emitted,
+    jacobian_ir,
+    value_and_grad_ir,
+)
 from gradcli.interpret.higher import derivative_table, grad
 from gradcli.interpret.program import Result, run
 from gradcli.language.parser import parse
 from gradcli.views import source
+from gradcli.views.statements import results
 from tests.programgen import GeneratedProgram, fuzz_settings, programs
 
 CC = shutil.which("cc")
@@ -507,3 +518,173 @@ def test_jacobian_example_javascript(tmp_path: Path) -> None:
     assert all(close(a, b, 1e-14) for a, b in zip(got_values, values))
     assert [len(row) for row in got_rows] == [2, 2, 2]
     assert all(close(a, b, 1e-14) for got, want in zip(got_rows, rows) for a, b in zip(got, want))
+
+
+# ----- fewer operations, the same numbers -----------------------------------------------------
+def run_ir(e: Emitted, args: list[float]) -> list[float]:
+    """Every IR node's number, one op table forward at a time: the IR itself, with no printer in between."""
+    numbers: list[float] = []
+    for node in e.nodes:
+        if node.op == IN:
+            numbers.append(args[node.payload])  # type: ignore[index]
+        elif node.op == NUMBER:
+            numbers.append(node.payload)  # type: ignore[arg-type]
+        else:
+            numbers.append(node.op.forward(*[numbers[a] for a in node.args]))  # type: ignore[union-attr]
+    return numbers
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+@given(programs())
+@fuzz_settings(150)
+def test_simplified_ir_and_printed_python_give_the_plain_irs_numbers(p: GeneratedProgram) -> None:
+    try:
+        b = bind(parse(p.source), p.values, p.output)
+    except GradcliError:
+        assume(False)
+        raise
+    e = value_and_grad_ir(b, 2)
+    with patch.object(Builder, "_simpler", return_value=None):  # the IR as built before any rewrite
+        plain = value_and_grad_ir(b, 2)
+    args = [float(b.values[n]) for n in b.inputs.values()]
+    try:
+        numbers, plain_numbers = run_ir(e, args), run_ir(plain, args)
+    except (MathError, *PYTHON_ERRORS):
+        assume(False)
+        raise
+    roots = results(e)
+    assert len(roots) == len(results(plain))
+    # printing changes no number: the inlined expressions keep every operation and its order
+    value, grads, hess = load(source.python(e))(*args)
+    assert all(same(got, numbers[n]) for got, n in zip([value, *grads, *[h for row in hess for h in row]], roots))
+    # the value is the plain IR's to the bit (but x**2 as x * x: math.pow may differ from the product in the
+    # last bit); its derivatives to rounding, as sharing a node regroups the sums that make its gradient
+    powers = "**" in p.source or "^" in p.source or "pow" in p.source
+    assert same(value, plain_numbers[plain.output]) or powers and agree(value, plain_numbers[plain.output], 1.0)
+    scale = max([abs(v) for v in plain_numbers if math.isfinite(v)], default=1.0)
+    for n, m in zip(roots, results(plain)):
+        assert same(numbers[n], plain_numbers[m]) or agree(numbers[n], plain_numbers[m], scale, 1e-9), (
+            numbers[n], plain_numbers[m])
+    # (the rewrites do not promise fewer operations on every program: where a gradient cancels,
+    # x - x, the plain IR's second pass can fold a Hessian entry that the rewritten one keeps;
+    # test_rewrites_remove_operations_that_change_nothing counts them on worked examples)
+
+
+def test_rewrites_remove_operations_that_change_nothing() -> None:
+    e = emitted("y = -(x * w) / 4 + (w * x) ** 2 - -x ** 1 + x ** 0 * (x - 0)", {"x": 0.5, "w": 3.0})
+    text = source.python(e)
+    code = text[text.index("def value_and_grad"):]
+    assert code.count("w * x") + code.count("x * w") == 1  # one product, however it is written
+    assert "(-1.0)" not in code and "math.pow" not in code and "/ 4.0" not in code and "(-0.25)" in code
+    assert "+ (-" not in code and "- (-" not in code
+    value, (gx, gw) = load(text)(0.5, 3.0)
+    r, _, want = engine("x = 0.5; w = 3; y = -(x * w) / 4 + (w * x) ** 2 - -x ** 1 + x ** 0 * (x - 0)")
+    assert value == want
+    assert close(gx, r.gradients["x"], 1e-15) and close(gw, r.gradients["w"], 1e-15)
+    # by hand: y = -xw/4 + x²w² + 2x; dy/dx = -w/4 + 2xw² + 2, dy/dw = -x/4 + 2x²w
+    assert close(gx, -3.0 / 4 + 2 * 0.5 * 9 + 2, 1e-15) and close(gw, -0.5 / 4 + 2 * 0.25 * 3, 1e-15)
+
+
+# ----- the printed function: inline expressions, only the helpers it calls --------------------
+HELPER_DEFINITION = {"python": r"^def (_\w+)\(", "numpy": r"^def (_\w+)\(", "c": r"^static inline double (gc_\w+)\(",
+                     "javascript": r"^function (gc_\w+)\("}
+#: a program, and the ops it needs a helper for (its derivatives too: relu' is step, abs' is sign, max' is 1 - step)
+HELPER_PROGRAMS = {"y = tanh(w * x) + x**2": set(), "y = x * w": set(), "y = min(x, w) * x": {"min", "step"},
+                   "y = sigmoid(x) * relu(w) + max(x, w) - abs(x)": {"sigmoid", "relu", "max", "step", "sign"}}
+
+
+@pytest.mark.parametrize("language", list(PRINTERS))
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("program", list(HELPER_PROGRAMS))
+def test_the_file_holds_only_the_helpers_its_function_calls(language: str, order: int, program: str) -> None:
+    text = PRINTERS[language][1](emitted(program, {"x": 0.5, "w": 2.0}, order=order))
+    defined = re.findall(HELPER_DEFINITION[language], text, re.MULTILINE)
+    for name in defined:  # called somewhere besides its own definition
+        assert len(re.findall(rf"\b{name}\(", text)) >= 2, (name, text)
+    ops = HELPER_PROGRAMS[program]
+    if language == "numpy":  # the other ops are NumPy's own; every result goes through _fresh or _shaped
+        assert sorted(defined) == sorted({"_sigmoid"} & {f"_{op}" for op in ops} | {"_shaped", "_fresh"})
+    else:
+        assert sorted(defined) == sorted(("_" if language == "python" else "gc_") + op for op in ops)
+    if language == "python":
+        code = "\n".join(line for line in text.split("\n") if not line.startswith("#"))
+        assert ("import math" in code) == ("math." in code.replace("import math", ""))
+        assert ("import math" in code) == ("tanh" in program or "sigmoid" in program)
+
+
+def test_inline_expressions_keep_their_parentheses() -> None:
+    src = "y = (x - w) - (w - x) * (x + w) / (x * w) - -(x / w) + exp(-(x + w)) - (w + sin(x))"
+    r, _, value = engine(src, {"x": 1.25, "w": 0.5})
+    e = emitted(src, {"x": 1.25, "w": 0.5})
+    for language, (_, printer) in PRINTERS.items():  # a node read once is written where it is read
+        text = printer(e)
+        assert "x - w - _t3 / _t4 + x / w + _t5 - (w + " in text, language
+        assert "_t8 = _t3 / (_t4 * _t4)" in text and "-x / (w * w) - 1.0 + _t8 * x" in text, language
+    v, g = load(source.python(e))(1.25, 0.5)
+    assert v == value and all(close(a, r.gradients[n], 1e-14) for a, n in zip(g, e.inputs))
+
+
+# ----- NumPy: arrays let go of, results that are new arrays -----------------------------------
+BENCHMARK = ("z = w * x + 0.5\nh = tanh(z)\ng = sigmoid(x - w)\np = 1 + x * x + w * w\nl = log(p)\n"
+             "e = exp(-(x * x) / 2)\ny = h * g + l * e + w * h * x")
+
+
+def test_numpy_deletes_each_temporary_after_its_last_read() -> None:
+    text = source.numpy(emitted(BENCHMARK, {"x": 0.5, "w": 0.7}, order=2))
+    lines = text[text.index("def value_and_grad"):].split("\n")
+    returned = set(re.findall(r"_t\d+", lines[-2]))
+    for t in sorted(set(re.findall(r"_t\d+", "\n".join(lines))) - returned):
+        reading = [i for i, line in enumerate(lines) if re.search(rf"\b{t}\b", line) and not line.startswith(
+            f"    {t} =") and not line.startswith("    del ")]
+        deleted = [i for i, line in enumerate(lines) if line.startswith("    del ") and re.search(rf"\b{t}\b", line)]
+        assert len(deleted) == 1 and deleted[0] == max(reading) + 1, (t, reading, deleted)
+
+
+def test_numpy_holds_few_arrays_at_once() -> None:
+    # the benchmark's program: 41 NumPy operations; the hand-written NumPy of it peaks at 15 arrays
+    f = load(source.numpy(emitted(BENCHMARK, {"x": 0.5, "w": 0.7})))
+    x = np.linspace(-3.0, 3.0, 100_000)
+    f(x, 0.7)
+    tracemalloc.start()
+    try:
+        out = f(0.7, x)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    arrays = 8 * x.size  # bytes in one array of the points
+    assert held / arrays == pytest.approx(3.0, abs=0.05)  # the value and two gradients, nothing more
+    assert peak / arrays < 13, peak / arrays
+    assert [np.shape(a) for a in (out[0], *out[1])] == [x.shape] * 3
+
+
+def test_numpy_results_are_new_arrays_of_the_broadcast_shape() -> None:
+    # dy/dx is the input w, dy/dw the input x; exp(x) is its own derivative; the Hessian is symmetric
+    e = emitted("y = x * w + exp(x) - exp(x) + exp(x)", {"x": 0.5, "w": 2.0}, order=2)
+    x, w = np.array([0.5, 1.0, 2.0]), np.array([[2.0], [3.0]])
+    value, grads, hess = load(source.numpy(e))(x, w)
+    arrays = [value, *grads, *[h for row in hess for h in row]]
+    assert all(type(a) is np.ndarray and a.shape == (2, 3) and a.dtype == np.float64 for a in arrays)
+    for i, a in enumerate(arrays):
+        assert not np.shares_memory(a, x) and not np.shares_memory(a, w)
+        assert not any(np.shares_memory(a, b) for b in arrays[i + 1:])
+    assert np.array_equal(grads[0], np.exp(x) + w) and np.array_equal(grads[1], np.broadcast_to(x, (2, 3)))
+    assert np.array_equal(hess[0][1], np.ones((2, 3))) and np.array_equal(hess[1][1], np.zeros((2, 3)))
+    t = np.array([1.0, 2.0])  # an input whose name starts as the temporaries' do is still an input
+    _, (g_t, g_u) = load(source.numpy(emitted("y = _t * _t1", {"_t": 1.0, "_t1": 2.0})))(t, t)
+    assert np.array_equal(g_t, t) and not np.shares_memory(g_t, t) and not np.shares_memory(g_u, t)
+    one = load(source.numpy(e))(0.5, 2.0)[0]
+    assert type(one) is np.float64 and isinstance(one, float) and one == 1.0 + math.exp(0.5)  # floats in, floats out
+
+
+def test_numpy_sigmoid_never_overflows_and_keeps_both_branches() -> None:
+    e = emitted("y = sigmoid(x)", {"x": 0.0})
+    x = np.array([-800.0, -30.0, -1.0, 0.0, 1.0, 30.0, 800.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning
+        value, (g,) = load(source.numpy(e))(x)
+    for xi, v, d in zip(x, value, g):
+        r, _, want = engine("y = sigmoid(x)", {"x": float(xi)})
+        assert close(v, want, 1e-15) and close(d, r.gradients["x"], 1e-15)  # NumPy's exp may differ by an ulp

@@ -314,3 +314,25 @@ def test_every_edge_is_where_the_row_says(name: str) -> None:
             else:  # domain edge: defined on one side of p only, or at p only
                 assert defined(p) and not (defined(p - 1e-3) and defined(p + 1e-3)), (name, args)
     assert found >= 1
+
+
+#: points where swapping two operands shows: unequal ones, and ties (max and min favour the first)
+SWAPS = [(1.3, 0.6), (0.7, 2.1), (2.5, 3.0), (1.5, 1.5), (2.0, 2.0)]
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.arity == 2))
+def test_operands_are_named_exactly_when_their_order_matters(name: str) -> None:
+    # commutative: the value is the same swapped, and each operand's derivative moves with it
+    op = OPS[name]
+    same = all(op.forward(x, y) == op.forward(y, x)
+               and op.derivatives[0](op.forward(x, y), x, y) == op.derivatives[1](op.forward(y, x), y, x)
+               for x, y in SWAPS)
+    assert op.commutative == same, name
+    assert len(op.operands) == (0 if same else 2) and len(set(op.operands)) == len(op.operands)
+
+
+def test_operand_names_say_which_is_the_divisor_and_the_exponent() -> None:
+    assert OPS["div"].operands == ("dividend", "divisor")
+    assert OPS["pow"].operands == ("base", "exponent")
+    assert OPS["sub"].operands == ("minuend", "subtrahend")
+    assert all(not op.operands and not op.commutative for op in OPS.values() if op.arity == 1)

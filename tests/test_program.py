@@ -165,7 +165,8 @@ def test_values_as_keywords_and_result_helpers() -> None:
     assert r.value == 9.0 and r.gradients == {"a": 3.0, "d": 1.0}
     assert evaluate("y = a * b", {"a": 2}, b=5).value == 10.0
     assert r.to_json()["gradients"] == {"a": 3.0, "d": 1.0}
-    assert r.to_dot().startswith("digraph gradcli {") and "{ a | data 2.0000 | grad 3.0000 }" in r.to_dot()
+    assert r.to_dot().startswith("digraph gradcli {") and '"a | data 2.0000 | grad 3.0000"' in r.to_dot()
+    assert "{ a | data 2.0000 | grad 3.0000 }" in r.to_dot(rankdir="LR")
     import io
 
     from rich.console import Console

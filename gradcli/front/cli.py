@@ -21,10 +21,11 @@ from .. import __version__
 from ..errors import GradcliError
 from ..language.ops import CALLABLE, CONSTANTS, signature
 from ..language.parser import is_name, parse_count, parse_number
-from ..limits import LIMITS, Limits, amount, exceeded, parse_limit
+from ..limits import LIMITS, Limits, amount, parse_limit
 from ..text import printable, safe_message
 from ..views.numbers import DEFAULT_PRECISION
-from .outputs import Outputs, file_identity
+from .inputs import over_input, read_file
+from .outputs import Outputs
 from .request import Request, validate
 
 EXAMPLES = """\b
@@ -122,6 +123,12 @@ def _say(line: str, detail: str = "") -> None:
         pass  # standard error is closed or full: there is nowhere left to say it
 
 
+def _say_in_turn(line: str, detail: str = "") -> None:
+    """``_say`` after what standard output holds so far (a session's error comes after its answers)."""
+    _flush()
+    _say(line, detail)
+
+
 def _parse_assignment(text: str) -> tuple[str, float]:
     name, sep, value = text.partition("=")
     name, value = name.strip(" \t"), value.strip(" \t")
@@ -173,7 +180,8 @@ class _Tolerance(click.ParamType):
         return number
 
 
-def _read_program(program: str | None, file: str | None, limits: Limits) -> tuple[str, tuple[int, int] | None]:
+def _read_program(program: str | None, file: str | None, limits: Limits,
+                  interactive: bool = False) -> tuple[str, tuple[int, int] | None]:
     """The program's text, and the identity of the file it was read from (None for an argument or a pipe).
 
     Reading stops one byte past the ``input`` limit, so an endless input
@@ -184,38 +192,21 @@ def _read_program(program: str | None, file: str | None, limits: Limits) -> tupl
     limit = limits["input"]
     if program is not None:
         if len(program) > limit // 4 and len(program.encode("utf-8", "surrogatepass")) > limit:
-            _over_input(limits)
+            over_input(limits)
         return program, None
+    if interactive and file is None:
+        return "", None  # standard input holds the session's commands: the session starts empty
+    if interactive and file == "-":
+        raise click.UsageError("-i -f -: standard input holds the session's commands; give the program as a file")
     if file is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise click.UsageError("no program: pass it as an argument, with -f FILE, or on standard input")
         file = "-"
-    shown = "standard input" if file == "-" else file
     if file == "-" and sys.stdin is None:
         raise click.UsageError("-f -: standard input is closed")
     if file == "-" and _isatty(sys.stdin):
         _say("reading the program from standard input; end it with Ctrl-D")
-    try:
-        if file == "-":
-            identity = file_identity(0)
-            stream: Any = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-            data = stream.read(limit + 1) if stream is not None else sys.stdin.read(limit + 1).encode()
-        else:
-            with open(file, "rb") as f:
-                identity = file_identity(f.fileno())
-                data = f.read(limit + 1)
-    except OSError as e:
-        raise GradcliError(f"cannot read {shown}: {e.strerror}") from None
-    if len(data) > limit:
-        _over_input(limits, shown)
-    try:
-        return data.decode("utf-8-sig"), identity
-    except UnicodeDecodeError as e:
-        raise GradcliError(f"cannot read {shown}: not UTF-8 text (byte {e.start})") from None
-
-
-def _over_input(limits: Limits, where: str = "the program") -> None:
-    raise exceeded("input", f"{where} is longer than {amount('input', limits['input'])}, the limit")
+    return read_file(file, limits)
 
 
 def _limit_help() -> str:
@@ -239,6 +230,9 @@ def _limit_help() -> str:
 @click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv; or .html, a page that replays the backward pass.")
 @click.option("--max-nodes", type=_Count(1), default=500, show_default=True, metavar="N",
               help="Values a picture draws before it folds unnamed intermediates into its edges.")
+@click.option("--rankdir", type=click.Choice(["TB", "LR"], case_sensitive=False), default=None,
+              metavar="TB|LR",
+              help="The picture's direction: TB top to bottom, LR left to right (default: by the graph's shape).")
 @click.option("--sweep", "sweeps", metavar="NAME=START:STOP:COUNT", multiple=True,
               help="Evaluate at COUNT points from START to STOP (repeat for a grid): values and gradients.")
 @click.option("--plot", is_flag=False, flag_value="-", default=None, metavar="[PATH]",
@@ -258,14 +252,16 @@ def _limit_help() -> str:
               help="Relative tolerance of --check.")
 @click.option("--emit", type=click.Choice(["python", "numpy", "c", "javascript"]), default=None,
               help="Write the value-and-gradient function as source code (with --order 2, the Hessian too).")
+@click.option("-i", "--interactive", is_flag=True,
+              help="A session: type statements and see the gradients grow; :help lists its commands.")
 @click.option("--limit", "limit_texts", metavar="NAME=N", multiple=True, help=_limit_help())
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 @_collector_paused
 def cli(program: str | None, file: str | None, assignments: tuple[str, ...], values_file: str | None,
-        outputs: tuple[str, ...], format_: str,
-        precision: int, graph: str | None, max_nodes: int, sweeps: tuple[str, ...], plot: str | None,
-        each_line: bool, explain: bool, symbolic: bool, order: int, check: bool, atol: float,
-        rtol: float, emit: str | None, limit_texts: tuple[str, ...]) -> None:
+        outputs: tuple[str, ...], format_: str, precision: int, graph: str | None, max_nodes: int,
+        rankdir: str | None, sweeps: tuple[str, ...], plot: str | None, each_line: bool, explain: bool,
+        symbolic: bool, order: int, check: bool, atol: float, rtol: float, emit: str | None, interactive: bool,
+        limit_texts: tuple[str, ...]) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
     PROGRAM is statements separated by new lines or ';', such as
@@ -281,20 +277,27 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], val
     request = Request(program=program, file=file, values=set_values, sources=dict.fromkeys(set_values, "--set"),
                       values_file=values_file,
                       outputs=list(outputs), format=format_, precision=precision, graph=graph, max_nodes=max_nodes,
-                      sweeps=sweeps, plot=plot, each_line=each_line, explain=explain, symbolic=symbolic, order=order,
-                      check=check, atol=atol, rtol=rtol, emit=emit, limit_texts=limit_texts, given=given)
+                      rankdir=rankdir, sweeps=sweeps, plot=plot, each_line=each_line, explain=explain,
+                      symbolic=symbolic, order=order, check=check, atol=atol, rtol=rtol, emit=emit,
+                      interactive=interactive, limit_texts=limit_texts, given=given)
     limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
     validate(request)
+    if values_file == "-" and interactive:
+        raise click.UsageError("--values - and -i (--interactive) would both read standard input; give --values a file")
     if values_file == "-" and program is None and file in (None, "-"):
         raise click.UsageError("--values - and the program would both read standard input; give the program as"
                                " an argument or with -f FILE")
-    source, identity = _read_program(program, file, limits)
+    source, identity = _read_program(program, file, limits, interactive)
     if values_file is not None:
         from .values import read_values
 
         from_file = read_values(values_file, limits)
         request.values = {**from_file, **set_values}  # --set overrides the file
         request.sources = {**dict.fromkeys(from_file, "--values"), **request.sources}
+    if interactive:
+        from .session import run_session
+
+        sys.exit(run_session(request, source, identity, limits, _Terminal(), _say_in_turn))
     outputs_ = Outputs(identity)
     if graph is not None:
         outputs_.claim("--graph", graph)

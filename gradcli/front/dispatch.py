@@ -119,8 +119,10 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
             if format == "html":
                 outputs.stage("--graph", request.graph, _page(request, result))
             else:
-                dot = draw.picture(result, format, request.precision, request.max_nodes).source
-                outputs.stage("--graph", request.graph, draw.render(dot, format))
+                where = f"warning: --graph {request.graph}"
+                picture = draw.picture_bytes(result, format, request.precision, request.max_nodes, request.rankdir,
+                                             warn=lambda lost: out.say(f"{where}: {lost}"))
+                outputs.stage("--graph", request.graph, picture)
     _print(request, report, out)
     _fail_if_check_failed(report.check)
 
@@ -131,7 +133,7 @@ def _page(request: Request, result: Result) -> bytes:
     from ..views import drawing as draw
     from ..views.page import page
 
-    dot, drawn, folded = draw.drawn_picture(result, "svg", request.precision, request.max_nodes)
+    dot, drawn, folded = draw.drawn_picture(result, "svg", request.precision, request.max_nodes, request.rankdir)
     svg = draw.render(dot.source, "svg").decode("utf-8")
     return page(result, steps(result), svg, drawn, folded, request.precision).encode("utf-8")
 

@@ -17,14 +17,15 @@ from ..errors import GradcliError
 FORMATS = ("table", "json", "tree", "latex", "csv")
 
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
-OPTIONS = ("--set", "--values", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--sweep",
-           "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
-           "--rtol", "--emit")
+OPTIONS = ("--set", "--values", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--rankdir",
+           "--sweep", "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--order", "--check", "--atol",
+           "--rtol", "--emit", "--interactive")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
 
 #: an option that does nothing without another: it needs one of these
 NEEDS: dict[str, tuple[str, ...]] = {
     "--max-nodes": ("--graph",),
+    "--rankdir": ("--graph",),
     "--plot": ("--sweep",),
     "--plot FILE": ("--sweep",),
     "--format csv": ("--sweep",),
@@ -43,10 +44,13 @@ _ONLY = {
     "--of (repeated)": ({"--set", "--values", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
                          "--emit", "--format table", "--format json", "--format latex"},
                         "the Jacobian has one gradient per output, not one graph"),
-    "--format latex": ({"--set", "--values", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--symbolic",
-                        "--order"}, "LaTeX writes the derivatives as formulas"),
+    "--format latex": ({"--set", "--values", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--rankdir",
+                        "--symbolic", "--order"}, "LaTeX writes the derivatives as formulas"),
     "--emit": ({"--of", "--of (repeated)", "--order", "--limit"},
                "--emit writes the gradient function's source code, whose inputs are its parameters"),
+    # what a session starts with; its views are its commands (:table, :tree, :explain, :graph FILE, ...)
+    "--interactive": ({"--set", "--values", "--of", "--precision", "--order", "--limit"},
+                      "a session shows its views on request, with commands such as :tree, :explain and :graph"),
 }
 
 #: pairs refused for a reason of their own
@@ -118,6 +122,7 @@ class Request:
         self.precision = 4
         self.graph: str | None = None
         self.max_nodes = 500
+        self.rankdir: str | None = None  # the picture's direction, TB or LR (None: by the graph's shape)
         self.sweeps: tuple[str, ...] = ()
         self.plot: str | None = None  # "-": in the terminal
         self.each_line = False
@@ -129,6 +134,7 @@ class Request:
         self.rtol = 1e-3
         self.limit_texts: tuple[str, ...] = ()
         self.emit: str | None = None  # a language: python, numpy, c, javascript
+        self.interactive = False  # -i: a session (front/session.py)
         #: options the user gave (defaults that were not given do not count)
         self.given: set[str] = set()
         for name, value in fields.items():
@@ -151,11 +157,11 @@ class Request:
             ("--set", "--set" in self.sources.values()), ("--values", self.values_file is not None), ("--of", len(self.outputs) == 1), ("--of (repeated)", self.jacobian),
             ("--precision", "--precision" in self.given), ("--limit", bool(self.limit_texts)),
             ("--graph", self.graph is not None), ("--max-nodes", "--max-nodes" in self.given),
-            ("--sweep", bool(self.sweeps)), ("--plot", self.plot == "-"),
+            ("--rankdir", self.rankdir is not None), ("--sweep", bool(self.sweeps)), ("--plot", self.plot == "-"),
             ("--plot FILE", self.plot not in (None, "-")), ("--each-line", self.each_line),
             ("--explain", self.explain), ("--symbolic", self.symbolic), ("--order", self.order > 1),
             ("--check", self.check), ("--atol", "--atol" in self.given), ("--rtol", "--rtol" in self.given),
-            ("--emit", self.emit is not None),
+            ("--emit", self.emit is not None), ("--interactive", self.interactive),
         ) if on}
         if self.format != "table":
             found.add(f"--format {self.format}")
@@ -197,7 +203,7 @@ def validate(request: Request) -> None:
 
 
 def _shown(feature: str) -> str:
-    return {"--of (repeated)": "--of given more than once"}.get(feature, feature)
+    return {"--of (repeated)": "--of given more than once", "--interactive": "-i (--interactive)"}.get(feature, feature)
 
 
 def combination_table() -> str:

@@ -11,23 +11,37 @@ Only nodes that depend on an input get a gradient. Several outputs (the
 Jacobian, ``jacobian_ir``) are one reverse pass each over one builder, so
 that what they share is computed once.
 
-What is folded while nodes are built, and nothing more:
+What is folded while nodes are built, and nothing more. A rewritten node
+computes the very number of the node it replaces (IEEE arithmetic is exact in
+these rewrites; the exceptions are said); sharing one node where the program
+has two regroups the sums of their gradients, which changes them only to
+rounding:
 
 - an application whose arguments are all constants becomes its value
   (``fold``, the engine's own forward), unless that raises: then it stays an
   application, so the printed code fails where the engine fails;
-- ``x * 1`` and ``1 * x`` become ``x``; ``x + 0`` and ``0 + x`` become ``x``;
+- ``x * 1``, ``x + 0`` (even for x = -0.0), ``x - 0``, ``x / 1`` and ``x ** 1``
+  become ``x``; ``x ** 0`` becomes ``1`` (as in every ``pow``, even of NaN);
 - ``x * 0`` and ``0 * x`` become ``0`` (as the engine, which never evaluates a
   local derivative whose upstream gradient is zero; at run time, though, an
-  upstream that only happens to be zero is still multiplied, as in ``higher``).
+  upstream that only happens to be zero is still multiplied, as in ``higher``);
+- ``x * -1`` becomes ``-x``; a negation is absorbed where it costs nothing:
+  ``a + -b`` is ``a - b``, ``-a + b`` is ``b - a`` (also for a negative number),
+  ``a - -b`` is ``a + b``, ``--a`` is ``a``; ``-(a * c)`` and ``-a * c`` are ``a * -c`` for a number
+  ``c``, ``-(a * -b)`` and ``-a * -b`` are ``a * b`` (and so for quotients);
+- ``x / c``, for ``c`` a power of two, is ``x * (1/c)``;
+- ``x ** 2`` is ``x * x``: correctly rounded, as NumPy's own ``x ** 2`` (the
+  engine's ``math.pow`` may differ in the last bit, and raises OverflowError
+  where the product is inf);
+- ``a + b`` and ``b + a`` are one node, so are ``a * b`` and ``b * a``.
 
-The numbers are those of ``higher.grad``: where the engine's numeric rule and
-the table's formula are written differently (``-o / y`` against
-``-x / y**2`` for a quotient), they agree to rounding.
+Contributions to a gradient are still summed one by one in the engine's
+order: ``a + b + b`` is not ``a + 2 * b`` in floating point.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, Sequence
 
 from ..bindings import Bindings, output_of
@@ -37,7 +51,8 @@ from ..language.ops import CONST, INPUT, OPS, Op, fold
 
 __all__ = ["IN", "NUMBER", "Node", "Emitted", "Builder", "value_and_grad_ir", "jacobian_ir"]
 
-_ADD, _MUL = OPS["add"], OPS["mul"]
+_ADD, _SUB, _MUL, _DIV, _NEG, _POW = (OPS[k] for k in ("add", "sub", "mul", "div", "neg", "pow"))
+_COMMUTATIVE = (_ADD, _MUL)
 
 #: the kinds of IR node that are not an op's application
 IN = "in"  # payload: the input's parameter index
@@ -103,26 +118,76 @@ class Builder:
         node = self.nodes[n]
         return node.payload if node.op == NUMBER else None
 
+    def negated(self, n: int) -> int | None:
+        """``a`` when node ``n`` is ``-a``; else None."""
+        node = self.nodes[n]
+        return node.args[0] if node.op is _NEG else None
+
+    def _free_negation(self, n: int) -> int | None:
+        """A node for ``-n`` that costs no operation (``-c`` for a number c, ``a`` for ``-a``); else None."""
+        c = self.number(n)
+        return self.constant(-c) if c is not None else self.negated(n)
+
     def apply(self, op: Op, *args: int) -> int:
+        simpler = self._simpler(op, args)
+        if simpler is not None:
+            return simpler
         nums = [self.number(a) for a in args]
-        if op is _MUL:
-            if 0.0 in nums:
-                return self.constant(0.0)
-            if nums[0] == 1.0:
-                return args[1]
-            if nums[1] == 1.0:
-                return args[0]
-        elif op is _ADD:
-            if nums[0] == 0.0:
-                return args[1]
-            if nums[1] == 0.0:
-                return args[0]
         if all(x is not None for x in nums):
             try:
                 return self.constant(fold(op, *nums))  # type: ignore[arg-type]
             except MathError:
                 pass  # left to fail at run time, as the engine fails
-        return self._add((op.name, args), Node(op, tuple(args)), any(self.depends[a] for a in args))
+        key = tuple(sorted(args)) if op in _COMMUTATIVE else args
+        return self._add((op.name, key), Node(op, tuple(args)), any(self.depends[a] for a in args))
+
+    def _simpler(self, op: Op, args: tuple[int, ...]) -> int | None:
+        """The node (found or built) that computes exactly what ``op(*args)`` does, in fewer operations."""
+        a = args[0]
+        if op is _NEG:
+            inner = self.nodes[a]
+            if inner.op is _NEG:
+                return inner.args[0]  # --a
+            if inner.op is _MUL or inner.op is _DIV:  # -(p * q) is p * -q, or -p * q, if that is free
+                p, q = inner.args
+                if (free := self._free_negation(q)) is not None:
+                    return self.apply(inner.op, p, free)
+                if (free := self._free_negation(p)) is not None:
+                    return self.apply(inner.op, free, q)
+            return None
+        if len(args) != 2:
+            return None
+        b = args[1]
+        x, y = self.number(a), self.number(b)
+        na, nb = self.negated(a), self.negated(b)
+        if (op is _MUL or op is _DIV) and (x is None or y is None):  # -a * b is a * -b, if that is free
+            if na is not None and (free := self._free_negation(b)) is not None:
+                return self.apply(op, na, free)
+            if nb is not None and (free := self._free_negation(a)) is not None:
+                return self.apply(op, free, nb)
+        if op is _MUL:
+            if x == 0.0 or y == 0.0:
+                return self.constant(0.0)
+            if x == 1.0 or y == 1.0:
+                return b if x == 1.0 else a
+            if x == -1.0 or y == -1.0:
+                return self.apply(_NEG, b if x == -1.0 else a)
+        elif op is _ADD or op is _SUB:
+            if y == 0.0 or op is _ADD and x == 0.0:
+                return a if y == 0.0 else b
+            if nb is not None or y is not None and y < 0:  # a + -b is a - b, a - -b is a + b
+                return self.apply(_SUB if op is _ADD else _ADD, a, self._free_negation(b))  # type: ignore[arg-type]
+            if op is _ADD and (na is not None or x is not None and x < 0):  # -a + b is b - a
+                return self.apply(_SUB, b, self._free_negation(a))  # type: ignore[arg-type]
+        elif op is _DIV and x is None and y is not None and y != 0.0:
+            if math.frexp(y)[0] in (0.5, -0.5) and math.isfinite(1.0 / y):
+                return self.apply(_MUL, a, self.constant(1.0 / y))  # a power of two: 1/c is exact
+        elif op is _POW and y is not None:
+            if y == 1.0 or y == 0.0:
+                return a if y == 1.0 else self.constant(1.0)
+            if y == 2.0:
+                return self.apply(_MUL, a, a)
+        return None
 
 
 def reverse(b: Builder, root: int, wrt: Sequence[int]) -> list[int]:

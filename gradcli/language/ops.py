@@ -8,7 +8,9 @@ finite differences meet them). Each rule is ``rule(out, *args)``
 and returns d(out)/d(args[i]); a rule that cannot be evaluated at a point (it
 raises, or returns NaN) means the derivative is undefined there. The formula
 is the same derivative written in gradcli's language over ``x`` and ``y``. The
-vector column is the forward again, on NumPy arrays, for ``--sweep``. Adding a
+vector column is the forward again, on NumPy arrays, for ``--sweep``; the operands
+column names the operands of an op whose order matters (``a / b``: dividend,
+divisor), for the picture's edges. Adding a
 function to the language is adding one row here and nothing else.
 
 A call finds its row by name and number of arguments (``call``): ``log(x)`` and
@@ -84,8 +86,16 @@ class Op(NamedTuple):
     vector: Callable[..., Any] | None = None
     #: where it is not smooth (none: smooth wherever it is defined)
     edges: tuple[Edge, ...] = ()
+    #: what the operands are called when their order matters (the picture writes these on the
+    #: edges into the op); empty when it does not: one operand, or a commutative op
+    operands: tuple[str, ...] = ()
     #: the name a program calls it by, where that is not ``name`` (``log(x, b)`` is the row log_base)
     called: str = ""
+
+    @property
+    def commutative(self) -> bool:
+        """Swapping the two operands changes neither the value nor which operand gets which derivative."""
+        return self.arity == 2 and not self.operands
 
 
 def _div(x: float, y: float) -> float:
@@ -163,17 +173,17 @@ _ROWS = [
        vector=lambda np, x, y: x + y),
     Op("sub", "-", 2, lambda x, y: x - y,
        (lambda o, x, y: 1.0, lambda o, x, y: -1.0), ("1", "-1"), infix=True,
-       vector=lambda np, x, y: x - y),
+       vector=lambda np, x, y: x - y, operands=("minuend", "subtrahend")),
     Op("mul", "*", 2, lambda x, y: x * y,
        (lambda o, x, y: y, lambda o, x, y: x), ("y", "x"), infix=True,
        vector=lambda np, x, y: x * y),
     Op("div", "/", 2, _div,
        (lambda o, x, y: 1.0 / y, lambda o, x, y: -o / y), ("1 / y", "-x / y**2"), infix=True,
-       vector=lambda np, x, y: x / y,
+       vector=lambda np, x, y: x / y, operands=("dividend", "divisor"),
        edges=(Edge("singularity", 1, _zero_point, "{y} = 0"),)),
     Op("pow", "**", 2, _pow,
        (_dpow_dbase, _dpow_dexponent), ("y * x**(y - 1)", "x**y * log(x)"), infix=True, callable=True,
-       vector=lambda np, x, y: x ** y,
+       vector=lambda np, x, y: x ** y, operands=("base", "exponent"),
        edges=(Edge("singularity", 0, _pow_singular), Edge("domain edge", 0, _pow_edge),
               Edge("domain edge", 1, _pow_exponent_edge, "{y} an integer, {x} < 0"))),
     Op("neg", "-", 1, lambda x: -x, (lambda o, x: -1.0,), ("-1",),
@@ -205,16 +215,16 @@ _ROWS = [
     Op("abs", "abs", 1, abs, (lambda o, x: _sign(x),), ("sign(x)",), callable=True, latex="\\left|{0}\\right|",
        vector=lambda np, x: np.abs(x),
        edges=(Edge("kink", 0, _zero_point),)),
-    # on a tie, max and min send the whole gradient to their first argument
+    # on a tie, max and min send the whole gradient to their first argument: the order matters there
     Op("max", "max", 2, lambda x, y: x if x >= y else y,
        (lambda o, x, y: 1.0 - _step(y - x), lambda o, x, y: _step(y - x)),
        ("1 - step(y - x)", "step(y - x)"), callable=True, latex="\\max\\left({0}, {1}\\right)",
-       vector=lambda np, x, y: np.maximum(x, y),
+       vector=lambda np, x, y: np.maximum(x, y), operands=("first", "second"),
        edges=(Edge("kink", 0, lambda x, y: y, "{x} = {y}"),)),
     Op("min", "min", 2, lambda x, y: x if x <= y else y,
        (lambda o, x, y: 1.0 - _step(x - y), lambda o, x, y: _step(x - y)),
        ("1 - step(x - y)", "step(x - y)"), callable=True, latex="\\min\\left({0}, {1}\\right)",
-       vector=lambda np, x, y: np.minimum(x, y),
+       vector=lambda np, x, y: np.minimum(x, y), operands=("first", "second"),
        edges=(Edge("kink", 0, lambda x, y: y, "{x} = {y}"),)),
     # the derivatives of relu and abs; flat almost everywhere
     Op("step", "step", 1, _step, (_zero,), ("0",), callable=True,
@@ -351,7 +361,7 @@ _ROWS += [
        ("y / (x**2 + y**2)", "-x / (x**2 + y**2)"), callable=True,
        latex="\\operatorname{{atan2}}\\left({0}, {1}\\right)", vector=lambda np, y, x: np.arctan2(y + 0.0, x),
        # from pi to -pi across the negative x axis
-       edges=(Edge("jump", 0, lambda y, x: 0.0 if x < 0 else None, "{x} = 0 with {y} < 0"),)),
+       edges=(Edge("jump", 0, lambda y, x: 0.0 if x < 0 else None, "{x} = 0 with {y} < 0"),), operands=("y", "x")),
     Op("hypot", "hypot", 2, math.hypot, (lambda o, x, y: x / o, lambda o, x, y: y / o),
        ("x / hypot(x, y)", "y / hypot(x, y)"), callable=True,
        latex="\\operatorname{{hypot}}\\left({0}, {1}\\right)", vector=lambda np, x, y: np.hypot(x, y),
@@ -363,7 +373,8 @@ _ROWS += [
        ("1 / (x * log(y))", "-log(x) / (y * log(y)**2)"), callable=True, called="log",
        latex="\\log_{{{1}}}\\left({0}\\right)", vector=lambda np, x, b: np.log(x) / np.log(b),
        edges=(Edge("singularity", 0, _zero_point),
-              Edge("singularity", 1, lambda x, b: 1.0 if b > 0.5 else 0.0, "{y} = {p}"))),
+              Edge("singularity", 1, lambda x, b: 1.0 if b > 0.5 else 0.0, "{y} = {p}")),
+       operands=("number", "base")),
     # flat: derivative 0 everywhere (at a jump too, as step and sign)
     Op("floor", "floor", 1, lambda x: float(math.floor(x)), (_zero,), ("0",), callable=True,
        latex="\\left\\lfloor {0} \\right\\rfloor", vector=lambda np, x: np.floor(x),

@@ -1,16 +1,20 @@
 """Result -> a graphviz picture of the graph, in the classic micrograd look.
 
-Each value is a record ``{ label | data … | grad … }``; a small op node feeds
-it; edges run left to right, one per input (``a + a`` has two). Rendering uses
-the system ``dot`` when it is on PATH, and otherwise an embedded Graphviz
-(WebAssembly, run by wasmtime) that ships with the package, for SVG.
-graphviz and the renderer are imported only when a picture is asked for.
+Each value is a record ``{ label | data … | grad … }``; an op node feeds it, one
+edge per input (``a + a`` has two), and an edge into an op whose operand order
+matters is named from the op table (``a / b``: dividend, divisor). The picture
+runs left to right or top to bottom by the graph's shape, and a long one wraps
+(layout.py). Rendering uses the system ``dot`` when it is on PATH, and otherwise
+an embedded Graphviz (WebAssembly, run by wasmtime) that ships with the package,
+for SVG. graphviz and the renderer are imported only when a picture is asked for.
 Either renderer runs in a child process that dies with gradcli (even by SIGKILL,
 on Linux). Over --max-nodes, a picture folds unnamed values into dashed edges
 between the named ones, in memory linear in the graph and within a budget.
 
-About 340 lines: two renderers (the system dot, an embedded Graphviz in a child
-process that dies with its parent) and the budget that folds big graphs.
+About 460 lines: the DOT of a graph (records, op nodes, named operands, bands), two
+renderers (the system dot, an embedded Graphviz in a child process that dies with its
+parent), and the budget that folds big graphs. The renderers (from ``render`` down)
+could be a module of their own.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..errors import GradcliError
 from ..interpret.engine import Value
+from . import layout
 from .numbers import DEFAULT_PRECISION, fmt
 
 if TYPE_CHECKING:
@@ -70,54 +75,151 @@ def record_escape(text: str) -> str:
     return "".join("\\" + ch if ch in '{}|<>"\\' else ch for ch in text)
 
 
+#: text in records, on op nodes and on edges, in points (dot's default for nodes is 14)
+FONTSIZE = 14
+EDGE_FONTSIZE = 11
+
+
 def digraph(
-    nodes: Sequence[Value], output: Value | None = None, precision: int = DEFAULT_PRECISION, edges: bool = True
+    nodes: Sequence[Value], output: Value | None = None, precision: int = DEFAULT_PRECISION,
+    folded: Sequence[tuple[int, int]] | None = None, rankdir: str | None = None, wrap: bool = True,
 ) -> "graphviz.Digraph":
     """The graph of ``nodes`` (inputs before users); node names are their positions.
 
-    ``edges=False`` draws the records alone (the caller adds its own edges).
+    ``folded``: draw the records alone, joined by these dashed edges (i, j), i < j, instead
+    of op nodes. ``rankdir`` 'LR' or 'TB'; None chooses by the graph's shape
+    (layout.direction). A picture too long to read whole wraps (layout.bands) unless ``wrap``
+    is False. An operand whose order matters gets its name on its edge
+    (``a / b``: dividend, divisor), from the op table.
     """
     import graphviz
 
+    if rankdir not in (None, *layout.DIRECTIONS):
+        raise ValueError(f"rankdir is one of {', '.join(layout.DIRECTIONS)}, not {rankdir!r}")
     ids = {v: i for i, v in enumerate(nodes)}
-    graph_attr = {"rankdir": "LR"}
+    records = [_record_fields(v, precision) for v in nodes]
+    boxes, box_edges = _boxes(nodes, records, folded)
+    if rankdir is None:
+        rankdir = layout.direction(boxes, box_edges)
+    graph_attr = {"rankdir": rankdir}
     if len(nodes) > TIDY_NODES:
         graph_attr["nslimit"] = "1"
-    dot = graphviz.Digraph("gradcli", graph_attr=graph_attr, node_attr={"fontname": "Helvetica"})
+    dot = graphviz.Digraph("gradcli", graph_attr=graph_attr, node_attr={"fontname": "Helvetica"},
+                           edge_attr={"fontname": "Helvetica", "fontsize": str(EDGE_FONTSIZE), "fontcolor": "gray25"})
+    # a long picture wraps: its bands of ranks are drawn apart, side by side in order, and an edge
+    # from one band into the next starts at a dashed box naming its value, where the band begins
+    wrapped = layout.bands(boxes, box_edges, rankdir) if wrap else None
+    band = wrapped or [0] * len(boxes)
+    statements: dict[int, list[str]] = {b: [] for b in sorted(set(band))}  # each band's, in order
+    names: list[str] = []  # what each box is called in a dashed box: its value's label
+
+    at: dict[Value, int] = {}
+    box = 0  # the next box: each op node's just before its record's (as _boxes numbers them)
     for i, v in enumerate(nodes):
-        fields = [record_escape(v.label)] if v.label else []  # values built in Python may have no label
-        fields += [f"data {fmt(v.data, precision)}", f"grad {fmt(v.grad, precision)}"]
-        label = "{ " + " | ".join(fields) + " }"
-        attrs = {"shape": "record", "label": label}
+        op_box = box if v.inputs and folded is None else None  # its op node's box, then its record's
+        at[v] = box = box + (op_box is not None)
+        names += [v.label or records[i][0]] * (box + 1 - len(names))  # as written: no record here
+        # a record's top-level fields run across the rank direction: braces keep them in a row either way
+        row = " | ".join(records[i])
+        attrs = {"shape": "record", "label": "{ " + row + " }" if rankdir == "LR" else row}
         if v.op.name == "input":
             attrs.update(style="filled", fillcolor="lightblue")
         if v is output:
             attrs.update(penwidth="2")
-        dot.node(f"n{i}", **attrs)
-        if v.inputs and edges:
-            dot.node(f"n{i}op", label=record_escape(v.op.symbol), shape="circle", fontsize="10", margin="0")
-            dot.edge(f"n{i}op", f"n{i}")
-            for u in v.inputs:
-                dot.edge(f"n{ids[u]}", f"n{i}op")
+        _add(dot, statements, band[box], "node", f"n{i}", attrs)
+        if op_box is not None:
+            symbol = v.op.symbol
+            _add(dot, statements, band[op_box], "node", f"n{i}op", {
+                "label": record_escape(symbol), "fontsize": str(FONTSIZE), "margin": "0.04",
+                "shape": "circle" if len(symbol) <= 2 else "ellipse"})
+            _edge(dot, statements, band, names, f"n{i}op", f"n{i}", op_box, box, {})
+            operands = v.op.operands or ("",) * len(v.inputs)
+            for u, name in zip(v.inputs, operands):
+                _edge(dot, statements, band, names, f"n{ids[u]}", f"n{i}op", at[u], op_box,
+                      {"label": f" {name}"} if name else {})
+        box += 1
+    for i, j in folded or ():
+        _edge(dot, statements, band, names, f"n{i}", f"n{j}", i, j, {"style": "dashed"})
+    if wrapped is not None:
+        # band by band: dot sets the parts side by side in the order they come, left to right
+        # (TB), or bottom to top once turned (LR), so there the last comes first
+        for b in sorted(statements, reverse=rankdir == "LR"):
+            dot.body += statements[b]
     return dot
 
 
-def picture(result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES) -> "graphviz.Digraph":
+def _add(dot: "graphviz.Digraph", statements: dict[int, list[str]], band: int, kind: str, name: str,
+         attrs: dict[str, str], head: str = "") -> None:
+    """A node (or an edge name -> head) in ``dot`` at once, or kept for its band when wrapped."""
+    before = len(dot.body)
+    if kind == "node":
+        dot.node(name, **attrs)
+    else:
+        dot.edge(name, head, **attrs)
+    if len(statements) > 1:
+        statements[band] += dot.body[before:]
+        del dot.body[before:]
+
+
+def _edge(dot: "graphviz.Digraph", statements: dict[int, list[str]], band: list[int], names: list[str],
+          tail: str, head: str, tail_box: int, head_box: int, attrs: dict[str, str]) -> None:
+    """An edge; from one band into another, an edge from a dashed box that names the tail."""
+    if band[tail_box] != band[head_box]:
+        stand_in = f"{tail}to{head}"
+        _add(dot, statements, band[head_box], "node", stand_in,
+             {"label": names[tail_box], "shape": "box", "style": "dashed,rounded"})
+        tail = stand_in
+    _add(dot, statements, band[head_box], "edge", tail, attrs, head)
+
+
+def _record_fields(v: Value, precision: int) -> list[str]:
+    fields = [record_escape(v.label)] if v.label else []  # values built in Python may have no label
+    return fields + [f"data {fmt(v.data, precision)}", f"grad {fmt(v.grad, precision)}"]
+
+
+def _boxes(
+    nodes: Sequence[Value], records: list[list[str]], folded: Sequence[tuple[int, int]] | None
+) -> tuple[list[tuple[float, float]], list[tuple[int, int]]]:
+    """The drawn nodes' sizes in points (each op node just before its record) and the edges
+    between them, for layout.direction."""
+    height = 0.5 * layout.POINTS_PER_INCH  # dot's least node height
+    record = [(sum(layout.text_width(f, FONTSIZE) + 16 for f in fields), height) for fields in records]
+    if folded is not None:
+        return record, list(folded)
+    at: dict[Value, int] = {}  # a value's record among the boxes
+    boxes: list[tuple[float, float]] = []
+    edges: list[tuple[int, int]] = []
+    for v, box in zip(nodes, record):
+        if v.inputs:
+            op = len(boxes)
+            boxes.append((max(height, layout.text_width(v.op.symbol, FONTSIZE) * 1.5), height))
+            edges += [(at[u], op) for u in v.inputs]
+            edges.append((op, op + 1))
+        at[v] = len(boxes)
+        boxes.append(box)
+    return boxes, edges
+
+
+def picture(
+    result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
+    rankdir: str | None = None,
+) -> "graphviz.Digraph":
     """The graph to draw: whole when it fits ``max_nodes``; else only the named values,
     with unnamed intermediates folded into the edges between them; else an error.
 
     A .dot file is never laid out, so it always gets the whole graph.
     """
-    return drawn_picture(result, format, precision, max_nodes)[0]
+    return drawn_picture(result, format, precision, max_nodes, rankdir)[0]
 
 
-def drawn_picture(result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES
-                  ) -> "tuple[graphviz.Digraph, dict[int, str], list[tuple[int, int]] | None]":
+def drawn_picture(result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
+                  rankdir: str | None = None) -> "tuple[graphviz.Digraph, dict[int, str], list[tuple[int, int]] | None]":
     """``picture``, and what it drew: each drawn value's node id -> its name in the picture
     (``n5``), and the dashed edges of a folded picture as pairs of node ids (None: whole)."""
     nodes = result.nodes
     if format == "dot" or len(nodes) <= max_nodes:
-        return digraph(nodes, result.output, precision), {i: f"n{i}" for i in range(len(nodes))}, None
+        return (digraph(nodes, result.output, precision, rankdir=rankdir), {i: f"n{i}" for i in range(len(nodes))},
+                None)
     named = _named(result)
     if len(named) > max_nodes:
         raise GradcliError(
@@ -126,7 +228,7 @@ def drawn_picture(result: "Result", format: str, precision: int = DEFAULT_PRECIS
         )
     ids = [result.node_id(v) for v in named]
     edges = folded_edges(nodes, named, FOLDED_EDGES_PER_NODE * max_nodes)
-    dot = folded_digraph(result, named, precision, max_nodes, edges)
+    dot = folded_digraph(result, named, precision, max_nodes, rankdir, edges)
     return dot, {n: f"n{i}" for i, n in enumerate(ids)}, [(ids[i], ids[j]) for i, j in edges]
 
 
@@ -181,7 +283,7 @@ def folded_edges(nodes: Sequence[Value], named: Sequence[Value], max_edges: int 
 
 def folded_digraph(
     result: "Result", named: list[Value], precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
-    edges: list[tuple[int, int]] | None = None,
+    rankdir: str | None = None, edges: list[tuple[int, int]] | None = None,
 ) -> "graphviz.Digraph":
     """Only the named values; an edge u -> v where v is computed from u through unnamed steps
     (``edges``, from ``folded_edges``, when the caller has them).
@@ -190,21 +292,34 @@ def folded_digraph(
     """
     if edges is None:
         edges = folded_edges(result.nodes, named, FOLDED_EDGES_PER_NODE * max_nodes)
-    dot = digraph(named, result.output, precision, edges=False)
+    dot = digraph(named, result.output, precision, folded=edges, rankdir=rankdir)
     hidden = len(result.nodes) - len(named)
     dot.attr(label=f"{hidden:,} unnamed values folded into the dashed edges", labelloc="t")
-    for i, j in edges:
-        dot.edge(f"n{i}", f"n{j}", style="dashed")
     return dot
 
 
-def render(source: str, format: str, renderer: str = "auto", timeout: float = LAYOUT_TIMEOUT) -> bytes:
-    """DOT source -> picture bytes. ``renderer`` is 'auto', 'dot' (system) or 'embedded'."""
+def picture_bytes(
+    result: "Result", format: str, precision: int = DEFAULT_PRECISION, max_nodes: int = MAX_NODES,
+    rankdir: str | None = None, warn: Callable[[str], None] | None = None,
+) -> bytes:
+    """The picture of ``result`` in ``format``, laid out (``warn``: as ``render``)."""
+    return render(picture(result, format, precision, max_nodes, rankdir).source, format, warn=warn)
+
+
+def render(
+    source: str, format: str, renderer: str = "auto", timeout: float = LAYOUT_TIMEOUT,
+    warn: Callable[[str], None] | None = None,
+) -> bytes:
+    """DOT source -> picture bytes. ``renderer`` is 'auto', 'dot' (system) or 'embedded'.
+
+    ``warn`` is told, in one line, when the picture lost detail on the way (a PNG that
+    Graphviz scaled down to its bitmap limit).
+    """
     if format == "dot":
         return source.encode("utf-8")
     dot = shutil.which("dot") if renderer in ("auto", "dot") else None
     if dot:
-        return _render_system(dot, source, format, timeout)
+        return _render_system(dot, source, format, timeout, warn)
     if renderer == "dot":
         raise GraphError("Graphviz's dot program is not on PATH")
     if format != "svg":
@@ -214,7 +329,9 @@ def render(source: str, format: str, renderer: str = "auto", timeout: float = LA
     return _render_embedded(source, timeout)
 
 
-def _render_system(dot: str, source: str, format: str, timeout: float) -> bytes:
+def _render_system(
+    dot: str, source: str, format: str, timeout: float, warn: Callable[[str], None] | None = None
+) -> bytes:
     """Picture bytes from the system ``dot``, which never outlives this process."""
     with subprocess.Popen(
         [dot, f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -230,7 +347,26 @@ def _render_system(dot: str, source: str, format: str, timeout: float) -> bytes:
     if process.returncode != 0:
         lines = stderr.decode("utf-8", "replace").strip().splitlines()
         raise GraphError(f"Graphviz failed: {lines[0] if lines else _exit_reason(process.returncode)}")
+    shrunk = scaled_down(stdout, stderr)
+    if shrunk and warn is not None:
+        warn(shrunk)
     return stdout
+
+
+#: the most pixels Graphviz's bitmaps (cairo's) have a side; a bigger PNG is scaled down to fit
+BITMAP_LIMIT = 32767
+
+
+def scaled_down(picture: bytes, stderr: bytes) -> str | None:
+    """What was lost, in one line, when dot says it scaled a bitmap down to its limit; else None."""
+    said = re.search(rb"Scaling by ([0-9.]+)", stderr)
+    if said is None or not picture.startswith(b"\x89PNG") or not 0 < float(said.group(1)) < 1:
+        return None
+    scale = float(said.group(1))
+    width, height = (int.from_bytes(picture[at:at + 4], "big") for at in (16, 20))  # the PNG's IHDR
+    return (f"the picture would be {round(width / scale):,}×{round(height / scale):,} px, over Graphviz's limit of"
+            f" {BITMAP_LIMIT:,} px a side: it was scaled down to {scale:.0%} ({width:,}×{height:,} px);"
+            " try --rankdir, a lower --max-nodes, or an .svg")
 
 
 def _render_embedded(source: str, timeout: float) -> bytes:
@@ -342,7 +478,7 @@ def _die_with_parent_hook() -> Callable[[], None] | None:
     return functools.partial(_die_with_parent, os.getpid())
 
 
-def draw(value: Value, precision: int = DEFAULT_PRECISION) -> "graphviz.Digraph":
+def draw(value: Value, precision: int = DEFAULT_PRECISION, rankdir: str | None = None) -> "graphviz.Digraph":
     """The graph behind ``value`` (built in Python, the micrograd way) as a graphviz Digraph.
 
     In Jupyter the Digraph shows itself; ``.source`` is its DOT text, and
@@ -350,4 +486,4 @@ def draw(value: Value, precision: int = DEFAULT_PRECISION) -> "graphviz.Digraph"
     """
     from ..interpret.engine import topological_order
 
-    return digraph(topological_order(value), value, precision)
+    return digraph(topological_order(value), value, precision, rankdir=rankdir)

@@ -59,7 +59,7 @@ def ascii_form(name: str) -> str:
 
 PYTHON_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins)) | {
     "math", "np", "numpy", "value_and_grad", "_step", "_sign", "_sigmoid", "_relu", "_max", "_min",
-    "_shape", "_shaped"}
+    "_shape", "_shaped", "_fresh"}
 
 C_RESERVED = frozenset("""
     auto break case char const continue default do double else enum extern float for goto if inline int long

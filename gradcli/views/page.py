@@ -73,11 +73,15 @@ def facts(result: "Result", steps: "list[Step]", drawn: "dict[int, str]",
     for s in steps:
         if s.target not in drawn:
             continue  # folded away: its gradient is in no record (the steps between drawn values are)
+        # an edge from one band of a wrapped picture into the next starts at a box named tail + "to" + head
         if folded is None:
-            lit = [f"n{s.target}->n{s.source}op", f"n{s.source}op->n{s.source}"]
+            tail, head = f"n{s.target}", f"n{s.source}op"
+            lit = [f"{tail}->{head}", f"{tail}to{head}->{head}", f"{head}->n{s.source}", f"{head}ton{s.source}->n{s.source}"]
         else:  # the dashed edges from the target to the named values the source is or feeds
             heads = (s.source,) if s.source in drawn else feeds[s.source] or ()
-            lit = [f"{drawn[s.target]}->{drawn[j]}" for j in heads if (s.target, j) in dashed]
+            tail = drawn[s.target]
+            lit = [f"{tail}{to}{drawn[j]}->{drawn[j]}" if to else f"{tail}->{drawn[j]}"
+                   for j in heads if (s.target, j) in dashed for to in ("", "to")]
         shown.append({
             "source": drawn.get(s.source),
             "target": s.target,

@@ -8,30 +8,13 @@
 
 #include <math.h>
 
-static inline double gc_step(double x) { return x > 0 ? 1.0 : 0.0; }
-static inline double gc_sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
-static inline double gc_relu(double x) { return x > 0 ? x : 0.0; }
-static inline double gc_max(double x, double y) { return x >= y ? x : y; }
-static inline double gc_min(double x, double y) { return x <= y ? x : y; }
-static inline double gc_sigmoid(double x) {
-    if (x >= 0) return 1.0 / (1.0 + exp(-x));
-    double z = exp(x); /* two branches, so that exp never overflows */
-    return z / (1.0 + z);
-}
-
 double value_and_grad(double x, double w, double grad[2]) {
-    const double _t2 = w * x;
-    const double _t3 = tanh(_t2);
-    const double _t5 = pow(x, 2.0);
-    const double _t6 = _t3 + _t5;
-    const double _t8 = pow(x, 1.0);
-    const double _t9 = 2.0 * _t8;
-    const double _t10 = pow(_t3, 2.0);
-    const double _t11 = 1.0 - _t10;
-    const double _t12 = _t11 * x;
-    const double _t13 = _t11 * w;
-    const double _t14 = _t9 + _t13;
-    grad[0] = _t14;
-    grad[1] = _t12;
-    return _t6;
+    const double _t1 = tanh(w * x);
+    const double _t2 = _t1 + x * x;
+    const double _t3 = 1.0 - _t1 * _t1;
+    const double _t4 = _t3 * x;
+    const double _t5 = x + x + _t3 * w;
+    grad[0] = _t5;
+    grad[1] = _t4;
+    return _t2;
 }

@@ -6,28 +6,11 @@
 // at kinks, as gradcli: relu'(0) = 0 (step(0) = 0), abs'(0) = 0 (sign(0) = 0); on a tie max and min send the whole gradient to their first argument
 // domain errors give NaN or Infinity
 
-function gc_step(x) { return x > 0 ? 1.0 : 0.0; }
-function gc_sign(x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }
-function gc_relu(x) { return x > 0 ? x : 0.0; }
-function gc_max(x, y) { return x >= y ? x : y; }
-function gc_min(x, y) { return x <= y ? x : y; }
-function gc_sigmoid(x) {
-  if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
-  const z = Math.exp(x); // two branches, so that exp never overflows
-  return z / (1.0 + z);
-}
-
 export function valueAndGrad(x, w) {
-  const _t2 = w * x;
-  const _t3 = Math.tanh(_t2);
-  const _t5 = Math.pow(x, 2.0);
-  const _t6 = _t3 + _t5;
-  const _t8 = Math.pow(x, 1.0);
-  const _t9 = 2.0 * _t8;
-  const _t10 = Math.pow(_t3, 2.0);
-  const _t11 = 1.0 - _t10;
-  const _t12 = _t11 * x;
-  const _t13 = _t11 * w;
-  const _t14 = _t9 + _t13;
-  return [_t6, [_t14, _t12]];
+  const _t1 = Math.tanh(w * x);
+  const _t2 = _t1 + x * x;
+  const _t3 = 1.0 - _t1 * _t1;
+  const _t4 = _t3 * x;
+  const _t5 = x + x + _t3 * w;
+  return [_t2, [_t5, _t4]];
 }

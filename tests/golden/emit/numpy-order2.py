@@ -12,43 +12,34 @@ from __future__ import annotations
 import numpy as np
 
 
-def _sigmoid(x):
-    z = np.exp(-np.abs(x))  # never overflows
-    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
-
-
 def _shaped(v, shape):
-    return np.array(np.broadcast_to(v, shape), dtype=np.float64)
+    # a new array of the inputs' shape (v may be an input, a number or another result);
+    # [()] makes a 0-d array a float (np.float64): floats in, floats out
+    return np.array(np.broadcast_to(v, shape), dtype=np.float64)[()]
 
 
-def value_and_grad(x: np.ndarray | float, w: np.ndarray | float) -> tuple[np.ndarray, tuple[np.ndarray, ...], tuple[tuple[np.ndarray, ...], ...]]:
+def _fresh(v, shape):
+    # v was computed here and is returned once: kept as it is when it has the inputs' shape
+    return v[()] if isinstance(v, np.ndarray) and v.shape == shape else _shaped(v, shape)
+
+
+def value_and_grad(x: np.ndarray | float, w: np.ndarray | float) -> tuple[np.ndarray | float, tuple[np.ndarray | float, ...], tuple[tuple[np.ndarray | float, ...], ...]]:
     x = np.asarray(x, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     _shape = np.broadcast(x, w, 0.0).shape
-    _t2 = w * x
-    _t3 = np.tanh(_t2)
-    _t5 = np.power(x, 2.0)
-    _t6 = _t3 + _t5
-    _t8 = np.power(x, 1.0)
-    _t9 = 2.0 * _t8
-    _t10 = np.power(_t3, 2.0)
-    _t11 = 1.0 - _t10
-    _t12 = _t11 * x
-    _t13 = _t11 * w
-    _t14 = _t9 + _t13
-    _t17 = w * (-1.0)
-    _t18 = np.power(_t3, 1.0)
-    _t19 = 2.0 * _t18
-    _t20 = _t17 * _t19
-    _t21 = np.power(x, 0.0)
-    _t22 = 2.0 * _t21
-    _t23 = _t20 * _t11
-    _t24 = _t23 * x
-    _t25 = _t23 * w
-    _t26 = _t11 + _t24
-    _t27 = _t22 + _t25
-    _t28 = x * (-1.0)
-    _t29 = _t28 * _t19
-    _t30 = _t29 * _t11
-    _t31 = _t30 * x
-    return _shaped(_t6, _shape), (_shaped(_t14, _shape), _shaped(_t12, _shape),), ((_shaped(_t27, _shape), _shaped(_t26, _shape),), (_shaped(_t26, _shape), _shaped(_t31, _shape),),)
+    _t1 = np.tanh(w * x)
+    _t2 = _t1 + x * x
+    _t3 = 1.0 - _t1 * _t1
+    _t4 = _t3 * x
+    _t5 = x + x + _t3 * w
+    _t6 = -w * _t1
+    _t7 = (_t6 + _t6) * _t3
+    del _t6
+    _t8 = _t3 + _t7 * x
+    _t9 = 2.0 + _t7 * w
+    del _t7
+    _t10 = -x * _t1
+    del _t1
+    _t11 = (_t10 + _t10) * _t3 * x
+    del _t3, _t10
+    return _fresh(_t2, _shape), (_fresh(_t5, _shape), _fresh(_t4, _shape),), ((_fresh(_t9, _shape), _fresh(_t8, _shape),), (_shaped(_t8, _shape), _fresh(_t11, _shape),),)

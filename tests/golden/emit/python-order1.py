@@ -11,43 +11,10 @@ from __future__ import annotations
 import math
 
 
-def _step(x):
-    return 1.0 if x > 0 else 0.0
-
-
-def _sign(x):
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-
-
-def _relu(x):
-    return x if x > 0 else 0.0
-
-
-def _sigmoid(x):
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def _max(x, y):
-    return x if x >= y else y
-
-
-def _min(x, y):
-    return x if x <= y else y
-
-
 def value_and_grad(x: float, w: float) -> tuple[float, tuple[float, ...]]:
-    _t2 = w * x
-    _t3 = math.tanh(_t2)
-    _t5 = math.pow(x, 2.0)
-    _t6 = _t3 + _t5
-    _t8 = math.pow(x, 1.0)
-    _t9 = 2.0 * _t8
-    _t10 = math.pow(_t3, 2.0)
-    _t11 = 1.0 - _t10
-    _t12 = _t11 * x
-    _t13 = _t11 * w
-    _t14 = _t9 + _t13
-    return _t6, (_t14, _t12,)
+    _t1 = math.tanh(w * x)
+    _t2 = _t1 + x * x
+    _t3 = 1.0 - _t1 * _t1
+    _t4 = _t3 * x
+    _t5 = x + x + _t3 * w
+    return _t2, (_t5, _t4,)
