@@ -24,7 +24,8 @@ class Limit:
 
 #: name -> the limit; the README's table of limits lists the same rows
 LIMITS: dict[str, Limit] = {
-    "input": Limit(32 * 2**20, "bytes", "program text read from an argument, a file or standard input"),
+    "input": Limit(32 * 2**20, "bytes", "program text read from an argument, a file or standard input, and a"
+                                        " --values file"),
     "nodes": Limit(2_000_000, "parts", "parts of the parsed program (numbers, names, operations, statements)"),
     "work": Limit(20_000_000, "node evaluations",
                   "node evaluations of --check (two per input and node) and of --order (building a node of"

@@ -46,8 +46,14 @@ def fuzz_settings(default: int) -> settings:
 
 
 # ----- the language's vocabulary -------------------------------------------------
-ONE_ARG = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs"]
-TWO_ARGS = ["pow", "max", "min"]
+ONE_ARG = ["exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs",
+           # the fuller language: defined everywhere (sinh, cosh and exp2 may overflow)
+           "atan", "sinh", "cosh", "asinh", "exp2", "cbrt", "erf", "erfc", "softplus", "floor", "ceil", "round",
+           # defined on part of the line: built with a safe argument (see call1)
+           "asin", "acos", "atanh", "acosh", "log10", "log2", "ln"]
+TWO_ARGS = ["pow", "max", "min", "atan2", "hypot", "log"]
+#: any number of arguments (max and min two or more)
+VARIADIC = ["max", "min", "sum", "mean"]
 FUNCTIONS = ONE_ARG + TWO_ARGS
 CONSTANTS = ["pi", "e"]
 
@@ -163,7 +169,8 @@ class _Builder:
         kind = self.choice([
             "neg", "neg", "pos", "add", "sub", "mul", "div", "sub_chain", "div_chain",
             "int_power", "int_power", "positive_power", "negative_power", "call1", "call1", "call1",
-            "pow_call", "maxmin", "maxmin_tie", "paren", "positive", "risky",
+            "pow_call", "maxmin", "maxmin_tie", "paren", "positive", "risky", "call1", "call1", "call1", "call2", "call2",
+            "variadic", "variadic_tie",
         ] + ["kink"] * 2 * bool(self.known))
         if kind == "neg":  # -x**2 comes out when the operand is a power
             a = self.expr(d)
@@ -201,14 +208,40 @@ class _Builder:
             k = self.choice(["-1", "-2", "-0.5", "- 1"])
             return Expr(self.op(_at(a, ATOM), self.pow_symbol(), k), POWER, positive=True)
         if kind == "call1":
-            fn = self.choice(ONE_ARG)
-            if fn in ("log", "sqrt"):
+            fn = self.choice(self.choice([ONE_ARG[:10], ONE_ARG[10:], ONE_ARG[10:]]))  # the newer, more often
+            if fn in ("log", "sqrt", "log10", "log2", "ln"):
                 a = self.expr(d, positive=True)
-            elif fn == "tan" and self.draw(st.booleans()):
-                a = Expr(f"tanh({self.expr(d).text})", ATOM)  # |argument| < 1: far from the poles
+            elif fn == "acosh":  # at least 1
+                a = Expr(self.op("1", "+", _at(self.expr(d, positive=True), SUM)), SUM)
+            elif fn in ("asin", "acos", "atanh") or fn == "tan" and self.draw(st.booleans()):
+                # |argument| < 1: inside the domain, far from tan's poles
+                a = Expr(f"{self.choice(['tanh', 'tanh', 'sin'])}({self.expr(d).text})", ATOM)
+                if fn == "atanh" and a.text.startswith("sin"):
+                    a = Expr(f"0.5 * {a.text}", PRODUCT)
             else:
                 a = self.expr(d)
-            return Expr(f"{fn}({a.text})", ATOM, positive=fn in ("exp", "sigmoid"))
+            return Expr(f"{fn}({a.text})", ATOM, positive=fn in ("exp", "sigmoid", "exp2", "erfc", "softplus", "cosh"))
+        if kind == "call2":
+            fn = self.choice(["atan2", "hypot", "log", "ln"])
+            if fn in ("log", "ln"):  # a positive number to a positive base other than 1
+                a = self.expr(d, positive=True)
+                base = self.choice([Expr(self.choice(["2", "10", "0.5", "e", "3.75"]), ATOM),
+                                    Expr(f"2 + sin({self.expr(d).text})", SUM), self.expr(d, positive=True)])
+                return Expr(f"{fn}({a.text},{self.space()}{base.text})", ATOM)
+            a, b = self.expr(d), self.expr(d)
+            return Expr(f"{fn}({a.text}, {b.text})", ATOM, positive=fn == "hypot" and (a.positive or b.positive))
+        if kind == "variadic":
+            fn = self.choice(VARIADIC)
+            n = self.draw(st.integers(2 if fn in ("max", "min") else 1, 4))
+            args = [self.expr(d) for _ in range(n)]
+            # max is positive when one argument is; min, sum and mean when all are
+            positive = (any if fn == "max" else all)(a.positive for a in args)
+            return Expr(f"{fn}({', '.join(a.text for a in args)})", ATOM, positive=positive)
+        if kind == "variadic_tie":  # an argument repeated: the gradient goes to its first place
+            fn = self.choice(["max", "min"])
+            a, b = self.expr(d), self.expr(d)
+            text = self.choice(["{fn}({a}, {a}, {b})", "{fn}({b}, {a}, {a})", "{fn}({a}, {b}, {a}, {b})"])
+            return Expr(text.format(fn=fn, a=a.text, b=b.text), ATOM)
         if kind == "pow_call":
             if self.draw(st.booleans()):
                 a, b = self.expr(d, positive=True), self.expr(d)
@@ -232,13 +265,17 @@ class _Builder:
             number = repr(value) if value >= 0 else f"({value!r})"
             text = self.choice(["relu({n} - {v})", "relu({v} - {n})", "abs({n} - {v})", "max({n}, {v})",
                                 "max({v}, {n})", "min({n}, {v})", "min({v}, {n})", "max(2 * {n}, {n} + {v})",
-                                "min({n} + {v}, 2 * {n})", "max({n} + {v}, {n} * 2)"])
+                                "min({n} + {v}, 2 * {n})", "max({n} + {v}, {n} * 2)", "max({n}, {v}, {n})",
+                                "min({v}, 1, {n}, {v})", "max({n} - 1, {v} - 1, {n})", "hypot({n} - {v}, 0)",
+                                "atan2({n} - {v}, -1)", "floor({n} - {v})", "round({n} - {v} + 0.5)"])
             return Expr(text.format(n=name, v=number), ATOM)
         if kind == "risky":  # unguarded domains: some of these raise MathError
             a, b = self.expr(d), self.expr(d)
             text = self.choice(["log({a})", "sqrt({a})", "{pa} / {pb}", "{pa} ** {pb}", "exp(exp({a}))",
-                                "1 / ({pa} - {pa})", "pow(0, {a})", "exp({pa} * 300)", "{pa} ** 400"])
-            return Expr(text.format(a=a.text, pa=_at(a, ATOM), pb=_at(b, ATOM)), PRODUCT)
+                                "1 / ({pa} - {pa})", "pow(0, {a})", "exp({pa} * 300)", "{pa} ** 400",
+                                "asin({a})", "acos({a})", "atanh({a})", "acosh({a})", "log10({a})", "log2({a})",
+                                "log({a}, {b})", "ln({a}, 1)", "cbrt({a})", "sinh({pa} * 300)", "exp2({pa} * 900)"])
+            return Expr(text.format(a=a.text, b=b.text, pa=_at(a, ATOM), pb=_at(b, ATOM)), PRODUCT)
         return self._positive(d)
 
     def _positive(self, d: int) -> Expr:
@@ -346,7 +383,12 @@ def programs(draw: st.DrawFn, max_statements: int = 8, max_depth: int = 4) -> Ge
 
     if scope and draw(st.booleans()):  # a last statement that uses what came before
         used = draw(st.lists(st.sampled_from(sorted(scope)), min_size=1, max_size=4))
-        terms = [b.choice(["{}", "{}", "sin({})", "tanh({})", "{} ** 2", "sigmoid({})", "relu({})"]).format(n) for n in used]
+        terms = [b.choice(["{}", "{}", "sin({})", "tanh({})", "{} ** 2", "sigmoid({})", "relu({})", "atan({})",
+                           "erf({})", "softplus({})", "asinh({})", "atanh(tanh({}))", "log2(1 + {} ** 2)",
+                           "mean({}, 1)", "sum({})", "erfc({})", "hypot({}, 1)", "log10(1 + {} ** 2)", "round({})",
+                           "ceil({})", "floor({})", "cosh({})", "sinh({})", "exp2(tanh({}))", "cbrt({})",
+                           "acos(tanh({}))", "asin(tanh({}))", "acosh(2 + {} ** 2)", "ln(2 + {} ** 2, 3)",
+                           "atan2({}, 2)", "max({}, 0.5, -1)"]).format(n) for n in used]
         ops = [b.choice([" + ", " * ", " - "]) for _ in terms[1:]]
         total = terms[0] + "".join(o + t for o, t in zip(ops, terms[1:]))
         statements.append(draw(st.sampled_from(["", "loss = ", "out = "])) + total)

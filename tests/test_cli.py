@@ -99,7 +99,7 @@ ERRORS = [
     (["d = a + * 2"], 2, "error: syntax error at line 1, column 9: unexpected '*'"),
     (["y = q + 1"], 2, "error: unknown name 'q' at line 1, column 5"),
     (["y = foo(1)"], 2, "error: unknown function 'foo' at line 1, column 5"),
-    (["y = max(1)"], 2, "error: max() takes 2 arguments, got 1"),
+    (["y = max(1)"], 2, "error: max() takes 2 or more arguments, got 1"),
     (["--set", "x", "x"], 2, "error: invalid value for --set: 'x' is not NAME=VALUE"),
     (["--set", "x=abc", "x"], 2, "error: invalid value for --set: 'abc' in 'x=abc' is not a finite number"),
     (["--set", "1x=2", "x"], 2, "error: invalid value for --set: '1x' in '1x=2' is not a valid name"),
@@ -118,6 +118,14 @@ ERRORS = [
     (["exp(1000)"], 1, "error: overflow in 'exp(1000)'"),
     (["10**10**10"], 1, "error: overflow in '10**10**10'"),
     (["sqrt(-1)"], 1, "error: sqrt of a negative number in 'sqrt(-1)'"),
+    (["x = 2; y = acos(x)"], 1, "error: acos of a number outside [-1, 1] in 'acos(x)' (x = 2)"),
+    (["x = 1; y = atanh(x)"], 1, "error: atanh of a number outside (-1, 1) in 'atanh(x)' (x = 1)"),
+    (["x = 3; y = log(x, 1)"], 1, "error: log to base 1 in 'log(x, 1)'"),
+    (["y = log(1, 2, 3)"], 2, "error: log() takes 1 or 2 arguments, got 3"),
+    (["--set", "x=log(0)", "x"], 2, "error: invalid value for --set: 'log(0)' in 'x=log(0)' is not a finite number:"
+                                    " log of a non-positive number in 'log(0)'"),
+    (["--values", "/nonexistent/v.json", "y = x"], 2, "error: cannot read /nonexistent/v.json: No such file or directory"),
+    (["--values", "-", "-f", "-"], 2, "error: --values - and the program would both read standard input"),
 ]
 
 

@@ -25,6 +25,7 @@ PROGRAM = "x = 1.5; w = 2; y = x * w + sin(x); z = y * x"
 #: each feature as arguments ({tmp}: a fresh folder for the files a call writes)
 ARGS: dict[str, list[str]] = {
     "--set": ["--set", "w=3"],
+    "--values": ["--values", str(ROOT / "tests" / "combination_values.json")],  # w before x: the order of the inputs changes too
     "--of": ["--of", "y"],
     "--of (repeated)": ["--of", "y", "--of", "z"],
     "--precision": ["--precision", "2"],

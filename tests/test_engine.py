@@ -11,7 +11,7 @@ import pytest
 
 from gradcli import MathError, Value, backward, topological_order
 from gradcli.interpret.engine import GradientError
-from gradcli.language.ops import OPS
+from gradcli.language.ops import OPS, VARIADIC, variadic
 from tests.conftest import central_difference
 
 
@@ -189,7 +189,7 @@ def _random_graph(rng: random.Random, size: int) -> tuple[Value, list[Value]]:
     """Every op of the table, numbers on either side, long-range reuse; values may blow up."""
     leaves = [Value(rng.choice([-2.0, -0.5, 0.0, 0.5, 1.0, 3.0, 1e-200])) for _ in range(3)]
     vals: list[Value] = list(leaves)
-    ops = list(OPS.values())
+    ops = list(OPS.values()) + [variadic(name, n) for name in sorted(VARIADIC) for n in (3, 4)]
     while len(vals) < size:
         op = rng.choice(ops) if rng.random() < 0.5 else OPS[rng.choice(["mul", "div"])]  # scaling: overflow
         args = [rng.choice(vals[-6:]) if rng.random() < 0.7 else rng.choice(vals) for _ in range(op.arity)]
@@ -251,11 +251,20 @@ def test_inputs_are_one_tuple_entry_per_edge() -> None:
     assert s.inputs[0] is a and s.inputs[1].op.name == "const"
 
 
-def test_nodes_hold_one_or_two_inputs() -> None:
-    # a node keeps its inputs in two slots: an op of another arity needs the engine changed
+def test_nodes_hold_one_or_two_inputs_and_variadic_calls_more() -> None:
+    # a node keeps its inputs in two slots, and a call's third and later inputs in one more
     assert {op.arity for op in OPS.values()} <= {1, 2}
     with pytest.raises(TypeError):
         Value.apply(OPS["add"], Value(1.0), Value(2.0), Value(3.0))
+    a, b, c, d = Value(1.0), Value(5.0), Value(5.0), Value(-2.0)
+    m = Value.apply(variadic("max", 5), a, b, c, a, d)
+    assert m.inputs == (a, b, c, a, d) and m.data == 5.0  # one edge per argument, a twice
+    m.backward()
+    assert (a.grad, b.grad, c.grad, d.grad) == (0.0, 1.0, 0.0, 0.0)  # the tie goes to the first of b, c
+    assert topological_order(m) == [a, b, c, d, m]
+    s = Value.apply(variadic("mean", 4), a, a, b, d)
+    s.backward()
+    assert (a.grad, b.grad, d.grad) == (0.5, 0.25, 0.25) and s.data == 1.25
 
 
 def test_topological_order_is_the_depth_first_one() -> None:

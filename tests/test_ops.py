@@ -11,7 +11,16 @@ import math
 import pytest
 
 from gradcli.errors import MathError
-from gradcli.language.ops import CONSTANTS, FUNCTIONS, OPS
+from gradcli.language.ops import (
+    CALLABLE,
+    CONSTANTS,
+    FUNCTIONS,
+    OPS,
+    VARIADIC,
+    arities,
+    call,
+    variadic,
+)
 from tests.conftest import central_difference
 
 # points away from kinks and domain edges, per arity; a row may add its own
@@ -26,6 +35,19 @@ DOMAIN = {
     "pow": [(0.7, 2.0), (1.9, -1.5), (2.5, 0.5), (3.0, 3.0), (-1.5, 3.0), (-2.0, -2.0)],
     "div": [(1.3, 0.6), (-0.7, -2.1), (1.9, 1.4)],
     "tan": [(-1.0,), (0.3,), (1.2,)],
+    "asin": [(-0.8,), (0.1,), (0.6,)],
+    "acos": [(-0.8,), (0.1,), (0.6,)],
+    "acosh": [(1.2,), (2.0,), (7.5,)],
+    "atanh": [(-0.8,), (0.1,), (0.6,)],
+    "log10": [(0.3,), (1.0,), (4.5,)],
+    "log2": [(0.3,), (1.0,), (4.5,)],
+    "log_base": [(0.3, 2.0), (4.5, 0.5), (1.0, 10.0), (2.5, 1.5)],
+    "cbrt": [(-2.0,), (0.3,), (8.0,)],
+    "atan2": [(-1.3, 0.6), (0.7, -2.1), (1.9, 1.4), (-0.5, -3.0)],
+    # flat between the jumps (at the integers; round's at the halves)
+    "floor": [(-1.3,), (0.7,), (2.2,)],
+    "ceil": [(-1.3,), (0.7,), (2.2,)],
+    "round": [(-1.3,), (0.7,), (2.2,)],
 }
 
 
@@ -52,9 +74,71 @@ def test_every_row_matches_central_differences(name: str) -> None:
 
 def test_function_names_are_rows() -> None:
     assert set(FUNCTIONS) == {"exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "pow",
-                              "max", "min", "step", "sign"}
+                              "max", "min", "step", "sign", "asin", "acos", "atan", "sinh", "cosh", "asinh",
+                              "acosh", "atanh", "log10", "log2", "exp2", "cbrt", "erf", "erfc", "softplus",
+                              "atan2", "hypot", "floor", "ceil", "round"}
     assert all(OPS[n] is op for n, op in FUNCTIONS.items())
+    assert set(CALLABLE) == set(FUNCTIONS) | {"ln", "sum", "mean"}
     assert CONSTANTS == {"pi": math.pi, "e": math.e}
+
+
+def test_calls_find_their_rows() -> None:
+    assert call("log", 1) is OPS["log"] and call("ln", 1) is OPS["log"]
+    assert call("log", 2) is OPS["log_base"] and call("ln", 2) is OPS["log_base"]
+    assert call("max", 2) is OPS["max"] and call("min", 2) is OPS["min"]
+    assert call("max", 5) is variadic("max", 5) and call("max", 5).arity == 5
+    assert call("sum", 1).arity == 1 and call("mean", 7).arity == 7
+    assert call("log", 3) is None and call("max", 1) is None and call("exp", 2) is None and call("nope", 1) is None
+    assert (arities("log"), arities("max"), arities("sum"), arities("exp"), arities("nope")) == (
+        "1 or 2", "2 or more", "1 or more", "1", None)
+
+
+# the variadic functions at each arity from their fewest to five, at points without ties
+VARIADIC_POINTS = [(-1.3, 0.6, 2.2, 0.1, -0.4), (0.7, -2.1, 1.9, 2.5, -3.0), (2.5, 3.0, -1.0, 0.25, 1.75)]
+
+
+@pytest.mark.parametrize("name", sorted(VARIADIC))
+def test_every_variadic_arity_matches_central_differences(name: str) -> None:
+    from gradcli.interpret.engine import Value
+    from gradcli.language.formulas import instantiate
+
+    for n in range(VARIADIC[name], 6):
+        op = variadic(name, n)
+        assert op.arity == len(op.derivatives) == len(op.formulas) == n
+        for point in VARIADIC_POINTS:
+            args = point[:n]
+            out = op.forward(*args)
+            for k, rule in enumerate(op.derivatives):
+                def partial(t: float, k: int = k) -> float:
+                    moved = list(args)
+                    moved[k] = t
+                    return op.forward(*moved)
+                expected = central_difference(partial, args[k])
+                assert rule(out, *args) == pytest.approx(expected, rel=1e-6, abs=1e-8), (name, args, k)
+                got = instantiate(op.formulas[k], [Value(a) for a in args], Value.constant, Value.apply).data
+                assert got == pytest.approx(rule(out, *args), rel=1e-12, abs=1e-12), (name, args, k, op.formulas[k])
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_variadic_ties_go_to_the_first_argument(name: str) -> None:
+    from gradcli.interpret.engine import Value
+    from gradcli.language.formulas import instantiate
+
+    best = 3.0 if name == "max" else -3.0
+    for args in [(best, best, best), (0.0, best, best, 1.0), (best, 0.0, best), (1.0, 0.0, 1.0, best, best)]:
+        op = variadic(name, len(args))
+        first = args.index(best)
+        want = [1.0 if k == first else 0.0 for k in range(len(args))]
+        assert op.forward(*args) == best
+        assert [rule(best, *args) for rule in op.derivatives] == want, args
+        formulas = [instantiate(f, [Value(a) for a in args], Value.constant, Value.apply).data for f in op.formulas]
+        assert formulas == want, args
+
+
+def test_sum_and_mean_add_left_to_right() -> None:
+    # 1e16 + 1 + 1 - 1e16 is 0 left to right (each 1 is lost); Python 3.12's sum() would give 2
+    assert variadic("sum", 4).forward(1e16, 1.0, 1.0, -1e16) == (1e16 + 1.0 + 1.0) - 1e16
+    assert variadic("mean", 3).forward(1.0, 2.0, 4.0) == 7.0 / 3
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
@@ -93,7 +177,30 @@ def test_kinks_follow_the_documented_convention() -> None:
     assert [d(2.0, 2.0, 2.0) for d in mx.derivatives] == [1.0, 0.0]
     assert [d(2.0, 2.0, 2.0) for d in mn.derivatives] == [1.0, 0.0]
     assert OPS["step"].forward(0.0) == 0.0 and OPS["sign"].forward(0.0) == 0.0
+    # flat everywhere, at the jumps too
+    for name in ("floor", "ceil", "round"):
+        assert [OPS[name].derivatives[0](OPS[name].forward(x), x) for x in (-1.0, 0.0, 0.5, 2.0)] == [0.0] * 4
+    # undefined at the edges of the domain and at the singular points: the rule raises
+    for name, args in [("asin", (1.0,)), ("acos", (-1.0,)), ("acosh", (1.0,)), ("cbrt", (0.0,)),
+                       ("hypot", (0.0, 0.0)), ("atan2", (0.0, 0.0))]:
+        op = OPS[name]
+        for rule in op.derivatives:
+            with pytest.raises(ZeroDivisionError):
+                rule(op.forward(*args), *args)
 
+
+def test_the_new_functions_at_known_points() -> None:
+    f = {name: op.forward for name, op in OPS.items()}
+    assert f["round"](2.5) == 3.0 and f["round"](-2.5) == -3.0 and f["round"](0.49999999999999994) == 0.0
+    assert f["round"](4503599627370497.0) == 4503599627370497.0  # past 2**52 every float is whole
+    assert f["floor"](-0.5) == -1.0 and f["ceil"](-0.5) == 0.0
+    assert f["cbrt"](27.0) == 3.0 and f["cbrt"](-8.0) == -2.0 and f["cbrt"](0.0) == 0.0
+    assert f["atan2"](0.0, -1.0) == math.pi and f["atan2"](-0.0, -1.0) == math.pi  # never -pi
+    assert f["atan2"](1.0, 0.0) == math.pi / 2 and f["hypot"](3.0, 4.0) == 5.0
+    assert f["log_base"](8.0, 2.0) == pytest.approx(3.0) and f["log_base"](0.01, 10.0) == pytest.approx(-2.0)
+    assert f["log10"](1000.0) == 3.0 and f["log2"](8.0) == 3.0 and f["exp2"](10.0) == 1024.0
+    assert f["softplus"](0.0) == math.log(2.0) and f["softplus"](1000.0) == 1000.0 and f["softplus"](-1000.0) == 0.0
+    assert f["erf"](0.0) == 0.0 and f["erfc"](0.0) == 1.0
 
 @pytest.mark.parametrize(
     "name, args, message",
@@ -104,6 +211,16 @@ def test_kinks_follow_the_documented_convention() -> None:
         ("sqrt", (-1.0,), "sqrt of a negative number"),
         ("pow", (0.0, -1.0), "division by zero"),
         ("pow", (-8.0, 1 / 3), "negative number to a non-integer power"),
+        ("asin", (1.5,), r"asin of a number outside \[-1, 1\]"),
+        ("acos", (-1.0000001,), r"acos of a number outside \[-1, 1\]"),
+        ("acosh", (0.5,), "acosh of a number less than 1"),
+        ("atanh", (1.0,), r"atanh of a number outside \(-1, 1\)"),
+        ("atanh", (-1.0,), r"atanh of a number outside \(-1, 1\)"),
+        ("log10", (0.0,), "log10 of a non-positive number"),
+        ("log2", (-1.0,), "log2 of a non-positive number"),
+        ("log_base", (0.0, 2.0), "log of a non-positive number"),
+        ("log_base", (2.0, 1.0), "log to base 1"),
+        ("log_base", (2.0, -2.0), "log to a non-positive base"),
     ],
 )
 def test_domain_errors(name: str, args: tuple[float, ...], message: str) -> None:
@@ -125,6 +242,11 @@ EDGES = {
     "pow": ["singularity", "domain edge", "domain edge"],
     "relu": ["kink"], "abs": ["kink"], "max": ["kink"], "min": ["kink"],
     "step": ["jump"], "sign": ["jump"],
+    "atan": [], "sinh": [], "cosh": [], "asinh": [], "exp2": [], "erf": [], "erfc": [], "softplus": [],
+    "asin": ["singularity"], "acos": ["singularity"], "acosh": ["singularity"], "atanh": ["singularity"],
+    "log10": ["singularity"], "log2": ["singularity"], "cbrt": ["singularity"],
+    "log_base": ["singularity", "singularity"], "atan2": ["jump"], "hypot": ["kink", "kink"],
+    "floor": ["jump"], "ceil": ["jump"], "round": ["jump"],
 }
 # points at which each edge is present: (args, the point expected for that edge's input)
 EDGE_POINTS = {
@@ -133,6 +255,13 @@ EDGE_POINTS = {
     "pow": [((0.2, 0.5), 0.0), ((0.2, -1.0), 0.0), ((0.2, 1.5), 0.0), ((-2.0, 3.0), 3.0)],
     "relu": [((0.2,), 0.0)], "abs": [((-0.2,), 0.0)], "max": [((0.2, 0.7), 0.7)], "min": [((0.2, 0.7), 0.7)],
     "step": [((0.2,), 0.0)], "sign": [((0.2,), 0.0)],
+    "asin": [((0.9,), 1.0), ((-0.9,), -1.0)], "acos": [((0.9,), 1.0), ((-0.9,), -1.0)],
+    "acosh": [((1.2,), 1.0)], "atanh": [((0.9,), 1.0), ((-0.9,), -1.0)],
+    "log10": [((0.2,), 0.0)], "log2": [((0.2,), 0.0)], "cbrt": [((0.2,), 0.0), ((-0.2,), 0.0)],
+    "log_base": [((0.2, 3.0), (0.0, 1.0)), ((0.3, 0.2), (0.0, 0.0))], "atan2": [((0.2, -1.0), 0.0)],
+    "hypot": [((0.2, 0.0), 0.0), ((0.0, -0.3), 0.0)],
+    "floor": [((0.8,), 1.0), ((-1.3,), -1.0)], "ceil": [((0.8,), 1.0), ((2.2,), 2.0)],
+    "round": [((0.8,), 0.5), ((-1.3,), -1.5)],
 }
 
 
@@ -153,12 +282,13 @@ def test_every_edge_is_where_the_row_says(name: str) -> None:
     op = OPS[name]
     found = 0
     for args, expected in EDGE_POINTS[name]:
-        for edge in op.edges:
+        for j, edge in enumerate(op.edges):
             p = edge.point(*args)
             if p is None:
                 continue
             found += 1
-            assert p == pytest.approx(expected), (name, args)
+            # a tuple: the point of each edge (a row with edges in two inputs has both at once)
+            assert p == pytest.approx(expected[j] if isinstance(expected, tuple) else expected), (name, args)
             k = edge.arg
 
             def f(t: float, k: int = k) -> float:

@@ -106,10 +106,22 @@ def test_syntax_errors_name_line_column_and_what_was_expected(source: str, line:
 def test_unknown_function_and_arity() -> None:
     with pytest.raises(UnknownFunctionError, match="unknown function 'foo' at line 1, column 5"):
         parse("y = foo(2)")
-    with pytest.raises(ArityError, match=r"max\(\) takes 2 arguments, got 1"):
+    with pytest.raises(ArityError, match=r"max\(\) takes 2 or more arguments, got 1"):
         parse("max(1)")
     with pytest.raises(ArityError, match=r"exp\(\) takes 1 argument, got 2"):
         parse("exp(1, 2)")
+    with pytest.raises(ArityError, match=r"log\(\) takes 1 or 2 arguments, got 3, at line 1, column 5"):
+        parse("y = log(1, 2, 3)")
+    with pytest.raises(ArityError, match=r"ln\(\) takes 1 or 2 arguments, got 3"):
+        parse("ln(1, 2, 3)")
+
+
+def test_variadic_calls_are_one_instruction_with_an_input_per_argument() -> None:
+    program = parse("y = max(a, b, a, 2)")
+    (call,) = [ins for ins in program.code if ins.kind == "apply"]
+    assert call.payload.name == "max" and call.payload.arity == 4 and len(call.inputs) == 4
+    assert [program.text(i) for i in call.inputs] == ["a", "b", "a", "2"]
+    assert parse("ln(x)").code[-2].payload is parse("log(x)").code[-2].payload
 
 
 def test_number_too_large() -> None:

@@ -10,8 +10,10 @@ symbolic partial derivative (``sympy.diff``) evaluated at the point. The same
 walk computes every sub-expression in float64 with the ``math`` module, to
 know where a kink (relu, abs, max, min) is and on which side gradcli stands.
 
-gradcli's conventions at kinks: relu'(0) = 0, abs'(0) = 0, and max/min send
-the whole gradient to their first argument on a tie. Exact ties (``max(x, 2.0)``
+gradcli's conventions at kinks: relu'(0) = 0, abs'(0) = 0, and max/min (of two
+arguments or more) send the whole gradient to their first argument on a tie;
+floor, ceil and round are flat (derivative 0, at their jumps too); atan2(0, x < 0)
+is pi. Exact ties (``max(x, 2.0)``
 at x = 2, ``relu(x - x)``) are kept and checked against these; near-ties, where
 float rounding could pick either side, and trigonometry of huge numbers are
 assumed away. Where float64 evaluation fails (log(0), overflow), gradcli must
@@ -29,6 +31,7 @@ Examples per test: see ``programgen.fuzz_settings`` ($GRADCLI_FUZZ_EXAMPLES).
 from __future__ import annotations
 
 import ast
+import decimal
 import math
 import re
 import struct
@@ -85,9 +88,9 @@ def _f_pow(x: float, y: float) -> float:
         raise ExpectedMathError(f"{x} ** {y}") from None
 
 
-def _f_call(fn, x: float) -> float:  # type: ignore[no-untyped-def]
+def _f_call(fn, x: float | None) -> float:  # type: ignore[no-untyped-def]
     try:
-        return _finite(fn(x))
+        return _finite(fn(x) if x is not None else fn())
     except (OverflowError, ValueError):
         raise ExpectedMathError(f"{fn.__name__}({x})") from None
 
@@ -272,13 +275,38 @@ class _Translator:
         return Term(a.expr ** b.expr, f)
 
     def call(self, fn: str, args: list[Term]) -> Term:
-        if fn in ("pow", "max", "min"):
+        if fn == "pow":
+            return self.binary(ast.Pow, *args)
+        if fn in ("max", "min"):
+            best = args[0]
+            for t in args[1:]:  # on a tie, the first argument
+                if (t.f > best.f) if fn == "max" else (t.f < best.f):
+                    best = t
+            for t in args:
+                if t is not best:
+                    self.kink(best.f - t.f, max(abs(best.f), abs(t.f)))
+            return best
+        if fn in ("sum", "mean"):
+            total = args[0].f
+            for t in args[1:]:
+                total = _finite(total + t.f)  # left to right, as a + b + c
+            expr = sympy.Add(*[t.expr for t in args])
+            if fn == "sum":
+                return Term(expr, total)
+            return Term(expr / len(args), _finite(total / len(args)))
+        if fn in ("log", "ln") and len(args) == 2:
             a, b = args
-            if fn == "pow":
-                return self.binary(ast.Pow, a, b)
-            self.kink(a.f - b.f, max(abs(a.f), abs(b.f)))
-            first = a.f >= b.f if fn == "max" else a.f <= b.f  # on a tie, the first argument
-            return a if first else b
+            if a.f <= 0 or b.f <= 0 or b.f == 1:
+                raise ExpectedMathError(f"log({a.f}, {b.f})")
+            return Term(sympy.log(a.expr) / sympy.log(b.expr), _finite(math.log(a.f) / math.log(b.f)))
+        if fn == "atan2":
+            y, x = args
+            if x.f < 0:
+                self.kink(y.f, y.f)  # from pi to -pi across the negative x axis; atan2(0, x < 0) = pi
+            return Term(sympy.atan2(y.expr, x.expr), math.atan2(y.f + 0.0, x.f))
+        if fn == "hypot":
+            a, b = args
+            return Term(sympy.sqrt(a.expr**2 + b.expr**2), _f_call(lambda: math.hypot(a.f, b.f), None))
         (a,) = args
         u, x = a.expr, a.f
         if fn == "relu":
@@ -287,10 +315,36 @@ class _Translator:
         if fn == "abs":
             self.kink(x, x)
             return Term(u if x > 0 else -u if x < 0 else sympy.Integer(0), abs(x))  # abs'(0) = 0
-        if fn == "log":
+        if fn in ("log", "ln", "log10", "log2"):
             if x <= 0:
-                raise ExpectedMathError("log")
-            return Term(sympy.log(u), math.log(x))
+                raise ExpectedMathError(fn)
+            base = {"log10": 10, "log2": 2}.get(fn)
+            if base is None:
+                return Term(sympy.log(u), math.log(x))
+            return Term(sympy.log(u) / sympy.log(base), math.log(x) / math.log(base))
+        if fn in ("asin", "acos", "atanh", "acosh"):
+            inside = {"asin": -1 <= x <= 1, "acos": -1 <= x <= 1, "atanh": -1 < x < 1, "acosh": x >= 1}[fn]
+            if not inside:
+                raise ExpectedMathError(f"{fn}({x})")
+            sym, flt = {"asin": (sympy.asin, math.asin), "acos": (sympy.acos, math.acos),
+                        "atanh": (sympy.atanh, math.atanh), "acosh": (sympy.acosh, math.acosh)}[fn]
+            return Term(sym(u), flt(x))
+        if fn == "cbrt":  # the real cube root
+            root = sympy.Rational(1, 3)
+            return Term(u**root if x >= 0 else -((-u) ** root), math.copysign(abs(x) ** (1 / 3), x))
+        if fn == "softplus":
+            return Term(sympy.log(1 + sympy.exp(u)), max(x, 0.0) + math.log1p(math.exp(-abs(x))))
+        if fn == "exp2":
+            return Term(2**u, _f_call(lambda v: math.pow(2.0, v), x))
+        if fn in ("floor", "ceil", "round"):
+            # flat: a constant here (derivative 0); jumps at the integers, round's at the halves
+            jump = math.floor(x) + 0.5 if fn == "round" else math.floor(x + 0.5)
+            self.kink(x - jump, x)
+            if fn == "round":  # halves away from zero, computed exactly
+                value = float(decimal.Decimal(x).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
+            else:
+                value = float(math.floor(x) if fn == "floor" else math.ceil(x))
+            return Term(_number(value), value)
         if fn == "sqrt":
             if x < 0:
                 raise ExpectedMathError("sqrt")
@@ -302,6 +356,8 @@ class _Translator:
         sym, flt = {
             "exp": (sympy.exp, math.exp), "sin": (sympy.sin, math.sin), "cos": (sympy.cos, math.cos),
             "tan": (sympy.tan, math.tan), "tanh": (sympy.tanh, math.tanh),
+            "atan": (sympy.atan, math.atan), "sinh": (sympy.sinh, math.sinh), "cosh": (sympy.cosh, math.cosh),
+            "asinh": (sympy.asinh, math.asinh), "erf": (sympy.erf, math.erf), "erfc": (sympy.erfc, math.erfc),
         }[fn]
         return Term(sym(u), _f_call(flt, x))
 
@@ -499,19 +555,28 @@ def test_reference_on_known_programs(source, values, output, value, gradients) -
 
 
 FEATURES = ["-", "+", "*", "/", "**", "^", ";", "\n", "\r\n", "#", "max(", "min(", "pow(", "= -", "2 ** 3 ** 2", "**-1"]
-FEATURES += [f"{fn}(" for fn in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs")]
+FEATURES += [f"{fn}(" for fn in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs",
+                                  "atan", "sinh", "cosh", "asinh", "exp2", "cbrt", "erf", "erfc", "softplus",
+                                  "floor", "ceil", "round", "asin", "acos", "atanh", "acosh", "log10", "log2",
+                                  "ln", "atan2", "hypot", "sum", "mean")]
 
 
 def test_generator_covers_the_language() -> None:
     seen: set[str] = set()
     outputs: set[bool] = set()
+    variadic = two_argument_log = False
 
-    @settings(max_examples=300, derandomize=True, database=None, deadline=None)
+    # 1,000: the language has some forty functions and a dozen traps to meet
+    @settings(max_examples=1000, derandomize=True, database=None, deadline=None)
     @given(programs())
     def collect(p: GeneratedProgram) -> None:
+        nonlocal variadic, two_argument_log
         seen.update(f for f in FEATURES if f in p.source)
+        variadic = variadic or re.search(r"\b(max|min|sum|mean)\([^(),]*,[^(),]*,", p.source) is not None
+        two_argument_log = two_argument_log or re.search(r"\b(log|ln)\([^(),]*,", p.source) is not None
         outputs.add(p.output is None)
 
     collect()
     assert sorted(set(FEATURES) - seen) == []
+    assert variadic and two_argument_log  # max(a, b, c): one node of three inputs; log(x, base)
     assert outputs == {True, False}

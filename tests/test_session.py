@@ -165,6 +165,13 @@ def test_set_changes_an_input_and_runs_again(tmp_path: Path) -> None:
     assert run.err.count("error: :set") == 2 and "(usage: :set NAME=VALUE ...)" in run.err
 
 
+def test_set_takes_a_constant_expression_as_the_option_does(tmp_path: Path) -> None:
+    run = Run(typed("x = 2", "y = x**2 * sin(x)", ":set x=pi/3", ":set x=log(0)"), tmp_path)
+    x = math.pi / 3
+    assert f"y = {f4(x * x * math.sin(x))}   ∂y/∂x = {f4(2 * x * math.sin(x) + x * x * math.cos(x))}" in run.out
+    assert run.err.count("error: :set") == 1  # log(0) is no finite number
+
+
 def test_of_chooses_the_output_and_goes_back_to_the_last_statement(tmp_path: Path) -> None:
     run = Run(typed(":of y", ":of", ":of nothere"), tmp_path, source=PROGRAM)
     x, w = 2.0, 3.0
@@ -292,7 +299,8 @@ def test_completion_offers_names_functions_constants_commands_and_paths(tmp_path
 
     assert offered("y = wob") == ["wobble"]
     assert offered("y = ra") == ["rate"]  # a value given before any statement reads it
-    assert offered("y = si") == ["sigmoid(", "sign(", "sin("]
+    assert offered("y = si") == ["sigmoid(", "sign(", "sin(", "sinh("]
+    assert offered("y = me") == ["mean("] and offered("y = l") == ["ln(", "log(", "log10(", "log2("]  # every callable name
     assert offered("y = p") == ["pow(", "pi"]
     assert offered(":ta") == [":table"] and offered(":sa") == [":save", ":save!"]
     assert offered("y = :ta") == []  # a command only starts a line

@@ -28,7 +28,7 @@ from gradcli.interpret.sweep import (  # noqa: E402
     run_sweep,
     sweep,
 )
-from gradcli.language.ops import CONST, INPUT, OPS, Op  # noqa: E402
+from gradcli.language.ops import CONST, INPUT, OPS, VARIADIC, Op  # noqa: E402
 from gradcli.language.parser import parse  # noqa: E402
 from tests.programgen import fuzz_settings, programs  # noqa: E402
 
@@ -70,7 +70,7 @@ def assert_matches_evaluate(source: str, grid: dict[str, list[float]], values: d
 def call(op: Op, *args: str) -> str:
     """``op`` applied to ``args`` in gradcli's language, spelled from its row."""
     if op.callable:
-        return f"{op.name}({', '.join(args)})"
+        return f"{op.called or op.name}({', '.join(args)})"
     if op.infix:
         return f"({args[0]}) {op.symbol} ({args[1]})"
     return f"{op.symbol}({args[0]})"
@@ -90,6 +90,13 @@ def test_every_row_matches_evaluate(name: str) -> None:
     else:
         assert_matches_evaluate(f"z = {call(op, 'x', 'y')}", {"x": POINTS_2, "y": POINTS_2})
         assert_matches_evaluate(f"w = 1.5; z = {call(op, 'x', 'w')} + {call(op, 'w', 'x')} * x", {"x": POINTS_2})
+
+
+@pytest.mark.parametrize("name", sorted(VARIADIC))
+def test_every_variadic_call_matches_evaluate(name: str) -> None:
+    # ties among three and four arguments (POINTS_2 meets 1.0 and 2.0), with repeated and constant arguments
+    assert_matches_evaluate(f"z = {name}(x, y, 1, x)", {"x": POINTS_2, "y": POINTS_2})
+    assert_matches_evaluate(f"w = 2; z = {name}(w, x, y * x, 2) * x", {"x": POINTS_2, "y": POINTS_2})
 
 
 def test_log_over_minus_one_to_one_is_nan_where_undefined() -> None:

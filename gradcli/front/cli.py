@@ -19,7 +19,7 @@ import click
 
 from .. import __version__
 from ..errors import GradcliError
-from ..language.ops import CONSTANTS, FUNCTIONS
+from ..language.ops import CALLABLE, CONSTANTS, signature
 from ..language.parser import is_name, parse_count, parse_number
 from ..limits import LIMITS, Limits, amount, parse_limit
 from ..text import printable, safe_message
@@ -46,8 +46,7 @@ Constants: {constants}.
 Exit codes: 0 success, 1 math error (division by zero, overflow, log of a
 non-positive number, ...) or a failed picture, 2 input to fix (syntax,
 unknown name or function, bad option, missing file, nothing to differentiate).
-""".format(functions=textwrap.fill("Functions: " + ", ".join(f"{name}({', '.join('xy'[:op.arity])})"
-                                                            for name, op in sorted(FUNCTIONS.items())) + ".", 76),
+""".format(functions=textwrap.fill("Functions: " + ", ".join(signature(name) for name in CALLABLE) + ".", 76),
            constants=", ".join(sorted(CONSTANTS)))
 
 
@@ -137,10 +136,15 @@ def _parse_assignment(text: str) -> tuple[str, float]:
         raise click.BadParameter(f"'{text}' is not NAME=VALUE", param_hint="--set")
     if not is_name(name):
         raise click.BadParameter(f"'{name}' in '{text}' is not a valid name", param_hint="--set")
-    number = parse_number(value)
+    number = parse_number(value)  # most values are plain numbers: no parse
     if number is None:
-        raise click.BadParameter(f"'{value}' in '{text}' is not a finite number (such as 2, -0.5 or 1e-3)",
-                                 param_hint="--set")
+        from ..bindings import constant
+
+        try:
+            number = constant(value)
+        except GradcliError as e:
+            raise click.BadParameter(f"'{value}' in '{text}' is not a finite number: {e.message}",
+                                     param_hint="--set") from None
     return name, number
 
 
@@ -215,6 +219,8 @@ def _limit_help() -> str:
 @click.option("-f", "--file", metavar="PATH", help="Read the program from PATH ('-' for standard input).")
 @click.option("-s", "--set", "assignments", metavar="NAME=VALUE", multiple=True,
               help="Give a variable its value (repeatable); overrides 'NAME = number' in the program.")
+@click.option("--values", "values_file", metavar="FILE",
+              help="Read inputs' values from a JSON object ('-' for standard input); --set overrides them.")
 @click.option("--of", "outputs", metavar="NAME", multiple=True,
               help="The variable to differentiate (default: the last statement); repeat it for the Jacobian.")
 @click.option("--format", "format_", type=click.Choice(["table", "json", "tree", "latex", "csv"]), default="table",
@@ -258,10 +264,11 @@ def _limit_help() -> str:
 @click.option("--limit", "limit_texts", metavar="NAME=N", multiple=True, help=_limit_help())
 @click.version_option(__version__, "--version", prog_name="gradcli", message="%(prog)s %(version)s")
 @_collector_paused
-def cli(program: str | None, file: str | None, assignments: tuple[str, ...], outputs: tuple[str, ...], format_: str,
-        precision: int, graph: str | None, max_nodes: int, rankdir: str | None, sweeps: tuple[str, ...],
-        plot: str | None, each_line: bool, explain: bool, symbolic: bool, expand: bool, order: int, check: bool,
-        atol: float, rtol: float, emit: str | None, jobs: int | None, scheduler: str | None, interactive: bool,
+def cli(program: str | None, file: str | None, assignments: tuple[str, ...], values_file: str | None,
+        outputs: tuple[str, ...], format_: str, precision: int, graph: str | None, max_nodes: int,
+        rankdir: str | None, sweeps: tuple[str, ...], plot: str | None, each_line: bool, explain: bool,
+        symbolic: bool, expand: bool, order: int, check: bool, atol: float, rtol: float, emit: str | None,
+        jobs: int | None, scheduler: str | None, interactive: bool,
         limit_texts: tuple[str, ...]) -> None:
     """Differentiate PROGRAM: every node's value and its gradient of the output.
 
@@ -274,14 +281,27 @@ def cli(program: str | None, file: str | None, assignments: tuple[str, ...], out
     ctx = click.get_current_context()
     given = {f"--{name.replace('_', '-')}" for name in ("precision", "max_nodes", "atol", "rtol")
              if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT}
-    request = Request(program=program, file=file, values=_once("--set", [_parse_assignment(a) for a in assignments]),
+    set_values = _once("--set", [_parse_assignment(a) for a in assignments])
+    request = Request(program=program, file=file, values=set_values, sources=dict.fromkeys(set_values, "--set"),
+                      values_file=values_file,
                       outputs=list(outputs), format=format_, precision=precision, graph=graph, max_nodes=max_nodes,
                       rankdir=rankdir, sweeps=sweeps, plot=plot, each_line=each_line, explain=explain,
                       symbolic=symbolic, expand=expand, order=order, check=check, atol=atol, rtol=rtol, emit=emit,
                       jobs=jobs, scheduler=scheduler, interactive=interactive, limit_texts=limit_texts, given=given)
     limits = Limits(_once("--limit", [parse_limit(t) for t in limit_texts]))
     validate(request)
+    if values_file == "-" and interactive:
+        raise click.UsageError("--values - and -i (--interactive) would both read standard input; give --values a file")
+    if values_file == "-" and program is None and file in (None, "-"):
+        raise click.UsageError("--values - and the program would both read standard input; give the program as"
+                               " an argument or with -f FILE")
     source, identity = _read_program(program, file, limits, interactive)
+    if values_file is not None:
+        from .values import read_values
+
+        from_file = read_values(values_file, limits)
+        request.values = {**from_file, **set_values}  # --set overrides the file
+        request.sources = {**dict.fromkeys(from_file, "--values"), **request.sources}
     if interactive:
         from .session import run_session
 

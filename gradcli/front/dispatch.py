@@ -91,11 +91,11 @@ def _bindings(request: Request, program: Program, output: str | None, symbolic: 
     without values: a name read without one is then a symbol (only formulas are shown)."""
     numbers_needed = not symbolic or request.explain or request.check or request.graph is not None
     try:
-        return bind(program, request.values, output), True
+        return bind(program, request.values, output, option=request.sources), True
     except UnknownNameError:
         if numbers_needed:
             raise
-    return bind(program, request.values, output, free=True), False
+    return bind(program, request.values, output, free=True, option=request.sources), False
 
 
 def _differentiate(request: Request, program: Program, limits: Limits, outputs: Outputs, out: Terminal) -> None:
@@ -250,7 +250,7 @@ def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal)
     symbolic = request.symbolic or request.format == "latex"
     work = Meter(limits, "work", f"--of given {len(request.outputs)} times")
     jac = jacobian(program, request.values, request.outputs, symbolic, request.check, request.atol, request.rtol,
-                   work, expand=request.expand)
+                   work, expand=request.expand, option=request.sources)
     if request.format == "json":
         out.write(out.dumps(reports.jacobian_json(jac), indent=2) + "\n")
     elif request.format == "latex":
@@ -295,14 +295,18 @@ PLOT_POINTS = 10_000
 def _sweep(request: Request, source: str, program: Program, limits: Limits, outputs: Outputs, out: Terminal) -> None:
     """The sweep a chunk at a time (``interpret.stream``), each written as it comes: CSV, JSON
     and tables stream in bounded memory; a plot draws a sample of the grid."""
+    from ..interpret.sweep import parse_spec
     from ..views import render, sweep_text
     from .workers import Workers, held_signals
 
-    recipe = (source, request.sweeps, request.values, request.output, limits.values, request.format)
+    # a swept name overrides the value --values gives it, as --set would (one given with --set is refused)
+    swept = {parse_spec(s).name for s in request.sweeps}
+    values = {n: x for n, x in request.values.items() if n not in swept or request.sources.get(n) != "--values"}
+    recipe = (source, request.sweeps, values, request.output, limits.values, request.format, dict(request.sources))
     state = _sweep_state(recipe, program)
     plan, fmt = state
     if request.plot is not None:
-        _plot(request, program, plan, limits, outputs, out)
+        _plot(request, program, plan, values, limits, outputs, out)
     undefined = 0
     with Workers(_jobs(request, len(plan)), state, _sweep_state, recipe, request.scheduler) as workers:
         tracked, _ = _progress(out, workers.map(_sweep_piece, range(len(plan))), len(plan), "sweeping",
@@ -341,11 +345,11 @@ def _sweep_state(recipe: tuple[Any, ...], program: Program | None = None) -> tup
     from ..interpret.stream import plan_sweep
     from ..interpret.sweep import parse_spec
 
-    source, sweeps, values, output, limit_values, fmt = recipe
+    source, sweeps, values, output, limit_values, fmt, sources = recipe
     limits = Limits(limit_values)
     if program is None:
         program = _parse(source, limits)
-    return plan_sweep(program, [parse_spec(s) for s in sweeps], values, output, limits, fmt == "json"), fmt
+    return plan_sweep(program, [parse_spec(s) for s in sweeps], values, output, limits, fmt == "json", sources), fmt
 
 
 def _sweep_piece(state: tuple[Plan, str], j: int) -> tuple[int, Any]:
@@ -362,12 +366,13 @@ def _sweep_piece(state: tuple[Plan, str], j: int) -> tuple[int, Any]:
     return result.undefined, chunk_ends(result, render.SWEEP_ROWS // 2)
 
 
-def _plot(request: Request, program: Program, plan: Plan, limits: Limits, outputs: Outputs, out: Terminal) -> None:
+def _plot(request: Request, program: Program, plan: Plan, values: dict[str, float], limits: Limits, outputs: Outputs,
+          out: Terminal) -> None:
     """--plot: the sweep's output and derivatives over a sample of its grid (all of it when small)."""
     from ..interpret.sweep import run_sweep
 
     grid = plan.sample(PLOT_POINTS)
-    swept = run_sweep(program, grid, request.values, request.output, limits)
+    swept = run_sweep(program, grid, values, request.output, limits, option=request.sources)
     drawn = swept.values.size
     if drawn < plan.size:
         out.say(f"note: the plot draws {drawn:,} of the {plan.size:,} points of the sweep, evenly spaced")
@@ -451,8 +456,8 @@ def _each_line(request: Request, source: str, limits: Limits, out: Terminal) -> 
     unused = unused_values(lines, request.values)
     if unused:
         name = unused[0]
-        raise GradcliError(f"--set {name}: no line of the input has an input '{name}'")
-    recipe = (request.values, request.output, limits["nodes"], request.format == "json")
+        raise GradcliError(f"{request.sources.get(name, '--set')} {name}: no line of the input has an input '{name}'")
+    recipe = (request.values, request.output, limits["nodes"], request.format == "json", dict(request.sources))
     batches = [lines[i:i + LINES_AT_ONCE] for i in range(0, len(lines), LINES_AT_ONCE)]
     done: list[LineResult] = []
     failed = 0
@@ -489,9 +494,9 @@ def _line_piece(state: tuple[Any, ...], batch: list[tuple[int, str]]) -> list[tu
     from ..interpret.batch import run_lines
     from ..views import render
 
-    values, output, max_code, as_json = state
+    values, output, max_code, as_json, sources = state
     done: list[tuple[LineResult, str | None]] = []
-    for row in run_lines(batch, values, output, max_code):
+    for row in run_lines(batch, values, output, max_code, option=sources):
         if as_json:
             done.append((row.slim(), json.dumps(render.batch_json(row), allow_nan=False) + "\n"))
         else:

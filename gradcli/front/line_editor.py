@@ -29,7 +29,7 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 
-from ..language.ops import CONSTANTS, FUNCTIONS
+from ..language.ops import CALLABLE, CONSTANTS
 
 if TYPE_CHECKING:  # the session hands itself in: importing it would make a cycle
     from .session import Session
@@ -140,7 +140,7 @@ class _Completer(Completer):
         if typed.startswith(":"):
             candidates = [f":{name}" for name in self.session.commands] if line == typed else []
         else:
-            candidates = [*self.session.names(), *(f"{f}(" for f in sorted(FUNCTIONS)), *sorted(CONSTANTS)]
+            candidates = [*self.session.names(), *(f"{f}(" for f in CALLABLE), *sorted(CONSTANTS)]
         for candidate in dict.fromkeys(candidates):
             if candidate.startswith(typed) and candidate != typed:
                 yield Completion(candidate, start_position=-len(typed))
@@ -169,7 +169,7 @@ class _Highlighter(Lexer):
                 kind = m.lastgroup
                 if kind == "word":
                     word = m.group()
-                    kind = ("function" if word in FUNCTIONS else "name" if word in names or word in assigned
+                    kind = ("function" if word in CALLABLE else "name" if word in names or word in assigned
                             else "constant" if word in CONSTANTS else "unknown")
                 parts.append((f"class:{kind}", m.group()))
                 done = m.end()

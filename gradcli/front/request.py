@@ -17,9 +17,9 @@ from ..errors import GradcliError
 FORMATS = ("table", "json", "tree", "latex", "csv")
 
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
-OPTIONS = ("--set", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes", "--rankdir",
-           "--sweep", "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--expand", "--order", "--check",
-           "--atol", "--rtol", "--emit", "--jobs", "--scheduler", "--interactive")
+OPTIONS = ("--set", "--values", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes",
+           "--rankdir", "--sweep", "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--expand", "--order",
+           "--check", "--atol", "--rtol", "--emit", "--jobs", "--scheduler", "--interactive")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
 
 #: an option that does nothing without another: it needs one of these
@@ -40,26 +40,26 @@ NEEDS: dict[str, tuple[str, ...]] = {
 
 #: what each option that limits its company goes with, and why
 _ONLY = {
-    "--sweep": ({"--set", "--of", "--precision", "--limit", "--plot", "--plot FILE", "--format table", "--format json",
+    "--sweep": ({"--set", "--values", "--of", "--precision", "--limit", "--plot", "--plot FILE", "--format table", "--format json",
                  "--format csv", "--jobs", "--scheduler"}, "a sweep gives the output and its gradients at every point"),
-    "--each-line": ({"--set", "--of", "--precision", "--limit", "--format table", "--format json", "--jobs",
+    "--each-line": ({"--set", "--values", "--of", "--precision", "--limit", "--format table", "--format json", "--jobs",
                      "--scheduler"},
                     "each line gives one row: its value and gradients"),
-    "--jobs": ({"--sweep", "--each-line", "--set", "--of", "--precision", "--limit", "--plot", "--plot FILE",
+    "--jobs": ({"--sweep", "--each-line", "--set", "--values", "--of", "--precision", "--limit", "--plot", "--plot FILE",
                 "--format table", "--format json", "--format csv"},
                "--jobs shares out the points of a sweep or the lines of --each-line"),
-    "--scheduler": ({"--sweep", "--each-line", "--set", "--of", "--precision", "--limit", "--plot", "--plot FILE",
+    "--scheduler": ({"--sweep", "--each-line", "--set", "--values", "--of", "--precision", "--limit", "--plot", "--plot FILE",
                      "--format table", "--format json", "--format csv"},
                     "--scheduler sends the points of a sweep or the lines of --each-line to a Dask cluster"),
-    "--of (repeated)": ({"--set", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
+    "--of (repeated)": ({"--set", "--values", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
                          "--emit", "--expand", "--format table", "--format json", "--format latex"},
                         "the Jacobian has one gradient per output, not one graph"),
-    "--format latex": ({"--set", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--rankdir",
+    "--format latex": ({"--set", "--values", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--rankdir",
                         "--symbolic", "--expand", "--order"}, "LaTeX writes the derivatives as formulas"),
     "--emit": ({"--of", "--of (repeated)", "--order", "--limit"},
                "--emit writes the gradient function's source code, whose inputs are its parameters"),
     # what a session starts with; its views are its commands (:table, :tree, :explain, :graph FILE, ...)
-    "--interactive": ({"--set", "--of", "--precision", "--order", "--limit"},
+    "--interactive": ({"--set", "--values", "--of", "--precision", "--order", "--limit"},
                       "a session shows its views on request, with commands such as :tree, :explain and :graph"),
 }
 
@@ -125,6 +125,9 @@ class Request:
         self.program: str | None = None
         self.file: str | None = None
         self.values: dict[str, float] = {}
+        #: the option that gave each value, for messages: "--set", or "--values" (--set overrides the file)
+        self.sources: dict[str, str] = {}
+        self.values_file: str | None = None  # --values FILE ("-": standard input)
         self.outputs: list[str] = []  # --of, in order (none: the last statement)
         self.format = "table"
         self.precision = 4
@@ -165,7 +168,7 @@ class Request:
     def features(self) -> set[str]:
         """The request as the features of the combination table."""
         found = {option for option, on in (
-            ("--set", bool(self.values)), ("--of", len(self.outputs) == 1), ("--of (repeated)", self.jacobian),
+            ("--set", "--set" in self.sources.values()), ("--values", self.values_file is not None), ("--of", len(self.outputs) == 1), ("--of (repeated)", self.jacobian),
             ("--precision", "--precision" in self.given), ("--limit", bool(self.limit_texts)),
             ("--graph", self.graph is not None), ("--max-nodes", "--max-nodes" in self.given),
             ("--rankdir", self.rankdir is not None), ("--sweep", bool(self.sweeps)), ("--plot", self.plot == "-"),

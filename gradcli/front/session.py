@@ -223,6 +223,13 @@ class Session:
         for item in argument.replace(",", " ").split():  # x=3 y=4, or x=3, y=4
             name, sep, text = item.partition("=")
             number = parse_number(text)
+            if number is None and sep:  # a constant expression, as --set takes (x=pi/2)
+                from ..bindings import constant
+
+                try:
+                    number = constant(text)
+                except GradcliError:
+                    pass
             if not sep or not is_name(name) or number is None:
                 raise self.usage("set", f"'{item}' is not NAME=VALUE with a finite number")
             values[name] = number

@@ -71,7 +71,7 @@ def unused_values(lines: list[tuple[int, str]], values: Mapping[str, float]) -> 
 
 
 def run_lines(lines: list[tuple[int, str]], values: Mapping[str, float], output: str | None = None,
-              max_code: int = NO_LIMIT) -> Iterator[LineResult]:
+              max_code: int = NO_LIMIT, option: str | Mapping[str, str] = "--set") -> Iterator[LineResult]:
     """Evaluate each line on its own; errors become part of the line's result.
 
     A line of more than ``max_code`` instructions fails as its own error.
@@ -79,6 +79,6 @@ def run_lines(lines: list[tuple[int, str]], values: Mapping[str, float], output:
     for n, source in lines:
         try:
             # one set of values for every line: a line need not use them all
-            yield LineResult(n, source, result=run(parse(source, max_code), values, output, strict=False))
+            yield LineResult(n, source, result=run(parse(source, max_code), values, output, strict=False, option=option))
         except GradcliError as e:
             yield LineResult(n, source, error=e)

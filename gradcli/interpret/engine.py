@@ -10,9 +10,12 @@ with ``from gradcli import Value``.
 About 300 lines: the micrograd-compatible operators are a method each, and the
 two backward passes (fast, then checked) belong beside the Value they walk.
 
-Every op takes one or two inputs. Building nodes and backward are the hot
+Most ops take one or two inputs. Building nodes and backward are the hot
 paths of code written for micrograd, so they handle those two cases directly,
-with no argument lists; what each op computes still comes from the op table.
+with no argument lists; a call of more arguments (``max(a, b, c)``) keeps
+the rest in the one more slot of a subclass (``NaryValue``), so other nodes are
+no larger, and takes the general path. What each op computes still comes from
+the op table.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ class Value:
     # The inputs live in two slots rather than a tuple: one object fewer per node
     # for Python's cyclic garbage collector, the largest cost of building big graphs.
     __slots__ = ("data", "grad", "op", "_x", "_y", "label", "_variable")
+
+    #: the inputs after the second (``max(a, b, c)``): a slot of ``NaryValue`` only, so that
+    #: the many nodes of one or two inputs are no larger for the few of more
+    _more: tuple["Value", ...] | None = None
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = float(data)
@@ -69,12 +76,14 @@ class Value:
 
     @staticmethod
     def apply(op: Op, *inputs: "Value") -> "Value":
-        """The node ``op(*inputs)`` (one or two inputs); MathError when the result is not finite."""
+        """The node ``op(*inputs)`` (one or more inputs); MathError when the result is not finite."""
         if len(inputs) == 2:
             return binary(op, *inputs)
         if len(inputs) == 1:
             return unary(op, *inputs)
-        raise TypeError(f"a node has one or two inputs, not {len(inputs)} ({op.name})")
+        if len(inputs) > 2 and len(inputs) == op.arity:
+            return nary(op, inputs)
+        raise TypeError(f"a node has one or more inputs, not {len(inputs)} ({op.name})")
 
     # ----- micrograd-compatible operators ---------------------------------
     # (isinstance inline rather than a helper: these run once per node built)
@@ -135,7 +144,9 @@ class Value:
         x, y = self._x, self._y
         if x is None:
             return ()
-        return (x,) if y is None else (x, y)
+        if y is None:
+            return (x,)
+        return (x, y) if self._more is None else (x, y, *self._more)
 
     # micrograd's private names, which drawing code written for it reads
     @property
@@ -197,6 +208,25 @@ def unary(op: Op, a: Value) -> Value:
     return out
 
 
+class NaryValue(Value):
+    """A node of three inputs or more (``max(a, b, c)``): a Value with a slot for the rest."""
+
+    __slots__ = ("_more",)
+
+
+def nary(op: Op, inputs: tuple[Value, ...]) -> Value:
+    """``op(*inputs)`` for three inputs or more (``max(a, b, c)``): one node, one edge per input."""
+    out = _new(NaryValue)
+    out.data = compute(op, inputs)
+    out.grad = 0.0
+    out.op = op
+    out._x, out._y, *more = inputs
+    out._more = tuple(more)
+    out.label = ""
+    out._variable = any(v._variable for v in inputs)
+    return out
+
+
 def compute(op: Op, inputs: tuple[Value, ...]) -> float:
     """``op``'s forward value at its inputs' data; MathError unless it is finite."""
     return fold(op, *[v.data for v in inputs])
@@ -242,10 +272,17 @@ def topological_order(root: Value) -> list[Value]:
             stack.append(x)
             continue
         y = node._y
-        if y is not None and y not in seen:
-            seen.add(y)
-            stack.append(y)
-            continue
+        if y is not None:
+            if y not in seen:
+                seen.add(y)
+                stack.append(y)
+                continue
+            if node._more is not None:  # max(a, b, c): the inputs past the second
+                u = next((u for u in node._more if u not in seen), None)
+                if u is not None:
+                    seen.add(u)
+                    stack.append(u)
+                    continue
         order.append(stack.pop())
     return order
 
@@ -286,7 +323,8 @@ def _reset(root: Value, nodes: list[Value]) -> None:
 
 
 def _backward_fast(root: Value, nodes: list[Value]) -> bool:
-    """The chain rule with no checks; False when a derivative rule raised."""
+    """The chain rule with no checks, for nodes of one or two inputs; False when a derivative rule
+    raised, or a node has more inputs (``max(a, b, c)``: the checked pass takes those)."""
     _reset(root, nodes)
     try:
         for v in reversed(nodes):
@@ -298,6 +336,8 @@ def _backward_fast(root: Value, nodes: list[Value]) -> bool:
             if y is None:
                 x.grad += upstream * v.op.derivatives[0](v.data, x.data)
             else:
+                # (a node of three inputs or more has three rules or more: the unpacking raises
+                # ValueError, and the checked pass, which takes any number, does the work)
                 dx, dy = v.op.derivatives
                 xdata, ydata = x.data, y.data
                 x.grad += upstream * dx(v.data, xdata, ydata)

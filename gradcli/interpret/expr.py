@@ -116,7 +116,7 @@ def render(e: Expr) -> None:
         e.prec = PRODUCT if a.prec == PRODUCT else UNARY
         e.latex_prec = PRODUCT if a.latex_prec == PRODUCT else UNARY
     else:
-        e.text = f"{op.name}({', '.join(a.text for a in args)})"
+        e.text = f"{op.called or op.name}({', '.join(a.text for a in args)})"
         latex_args = [a.latex for a in args]
         if op.latex:
             e.latex = op.latex.format(*latex_args)

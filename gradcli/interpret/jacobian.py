@@ -44,7 +44,7 @@ class Jacobian:
 
 def jacobian(program: Program, values: Mapping[str, float], outputs: list[str], symbolic: bool = False,
              check: bool = False, atol: float = 1e-5, rtol: float = 1e-3, meter: Meter | None = None, *,
-             expand: bool = False) -> Jacobian:
+             expand: bool = False, option: str | Mapping[str, str] = "--set") -> Jacobian:
     """The Jacobian of ``outputs`` (variables of ``program``) over its inputs.
 
     ``symbolic`` adds each output's derivatives as formulas (then a program
@@ -62,11 +62,11 @@ def jacobian(program: Program, values: Mapping[str, float], outputs: list[str], 
     algebra = None  # one for every output's formulas: their names mean one thing
     for name in outputs:
         try:
-            b = bind(program, values, name)
+            b = bind(program, values, name, option=option)
         except UnknownNameError:
             if not symbolic or check:
                 raise
-            b = bind(program, values, name, free=True)  # formulas only: a name without a value is a symbol
+            b = bind(program, values, name, free=True, option=option)  # formulas only: a name without a value is a symbol
         else:
             if meter is not None:
                 meter.spend(2 * len(b))  # a forward and a backward pass

@@ -14,7 +14,7 @@ from ..bindings import Bindings, bind, format_number, located
 from ..errors import MathError
 from ..language.ops import INPUT
 from ..language.parser import Program, parse
-from .engine import GradientError, Value, backward, binary, unary
+from .engine import GradientError, Value, backward, binary, nary, unary
 
 __all__ = ["Result", "evaluate", "run", "differentiate", "build", "format_number"]
 
@@ -96,7 +96,7 @@ def evaluate(source: str, values: Mapping[str, float] | None = None, output: str
 
 
 def run(program: Program, values: Mapping[str, float], output: str | None = None, *,
-        option: str = "--set", strict: bool = True) -> Result:
+        option: str | Mapping[str, str] = "--set", strict: bool = True) -> Result:
     """``program`` (parsed) bound, built and differentiated; ``option`` names the values in messages.
 
     ``strict=False`` lets values for names the program does not mention pass (a batch of
@@ -127,8 +127,11 @@ def build(b: Bindings, values: Mapping[str, float] | None = None) -> list[Value]
             if len(args) == 2:
                 v = binary(op, nodes[args[0]], nodes[args[1]])
                 v.label = label
-            elif args:
+            elif len(args) == 1:
                 v = unary(op, nodes[args[0]])
+                v.label = label
+            elif args:  # max(a, b, c): three inputs or more
+                v = nary(op, tuple([nodes[a] for a in args]))
                 v.label = label
             elif op is INPUT:
                 v = Value(overrides.get(n, value), label)

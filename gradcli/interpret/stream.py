@@ -126,7 +126,8 @@ class Plan:
 
 
 def plan_sweep(program: Program, specs: Sequence[SweepSpec], values: Mapping[str, float] | None = None,
-               output: str | None = None, limits: Limits | None = None, as_json: bool = False) -> Plan:
+               output: str | None = None, limits: Limits | None = None, as_json: bool = False,
+               option: str | Mapping[str, str] = "--set") -> Plan:
     """The sweep of ``program`` over the grid of ``specs``, planned in chunks that ``limits`` allow.
 
     Refused before any work: a name swept twice or also given a value, a range wider than a
@@ -137,10 +138,11 @@ def plan_sweep(program: Program, specs: Sequence[SweepSpec], values: Mapping[str
         if spec.name in grid:
             raise GradcliError(f"invalid value for --sweep: {spec.name} is swept twice")
         if spec.name in (values or {}):
-            raise GradcliError(f"--sweep {spec.name}: {spec.name} is also given with --set; give it one way")
+            given = option if isinstance(option, str) else option.get(spec.name, "--set")
+            raise GradcliError(f"--sweep {spec.name}: {spec.name} is also given with {given}; give it one way")
         spec.check()
         grid[spec.name] = spec
-    tape = compile_tape(evaluate_on_grid(program, grid, values, output))
+    tape = compile_tape(evaluate_on_grid(program, grid, values, output, option))
     for name in grid:
         if name not in tape.inputs:
             known = ", ".join(tape.inputs) or "none"

@@ -298,7 +298,7 @@ def _finish(np: Any, tape: Tape, axes: dict[str, Any], value: Any, grads: list[A
 
 
 def evaluate_on_grid(program: Program, grid: Mapping[str, Any], values: Mapping[str, float] | None = None,
-                     output: str | None = None) -> Result:
+                     output: str | None = None, option: str | Mapping[str, str] = "--set") -> Result:
     """The program run (as ``program.run``) at a point of ``grid`` where it is defined: the graph to sweep.
 
     The swept variables are given as --set gives values, so a program need not
@@ -321,7 +321,8 @@ def evaluate_on_grid(program: Program, grid: Mapping[str, Any], values: Mapping[
         try:
             if bindings is None:  # once: what the names mean does not depend on the values
                 bindings = bind(program, {**(values or {}), **point}, output,
-                                option={**dict.fromkeys(values or {}, "--set"), **dict.fromkeys(grid, "--sweep")})
+                                option={**{n: option if isinstance(option, str) else option.get(n, "--set")
+                                           for n in values or {}}, **dict.fromkeys(grid, "--sweep")})
             return differentiate(bindings, point)
         except MathError as e:
             if first is None:
@@ -347,7 +348,8 @@ JSON_POINT, JSON_NUMBER = 500, 100
 
 
 def run_sweep(program: Program, grid: Mapping[str, Any], values: Mapping[str, float] | None = None,
-              output: str | None = None, limits: Limits | None = None, as_json: bool = False) -> SweepResult:
+              output: str | None = None, limits: Limits | None = None, as_json: bool = False,
+              option: str | Mapping[str, str] = "--set") -> SweepResult:
     """``sweep`` of ``program`` (parsed) over ``grid``, other variables from ``values`` or the program.
 
     With ``limits``, a sweep that may need more memory than its limit is refused before it runs.
@@ -355,5 +357,6 @@ def run_sweep(program: Program, grid: Mapping[str, Any], values: Mapping[str, fl
     """
     for name in grid:
         if name in (values or {}):
-            raise GradcliError(f"--sweep {name}: {name} is also given with --set; give it one way")
-    return sweep(evaluate_on_grid(program, grid, values, output), grid, limits, as_json)
+            given = option if isinstance(option, str) else option.get(name, "--set")
+            raise GradcliError(f"--sweep {name}: {name} is also given with {given}; give it one way")
+    return sweep(evaluate_on_grid(program, grid, values, output, option), grid, limits, as_json)

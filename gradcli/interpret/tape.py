@@ -86,7 +86,7 @@ def _reads(op: Op) -> tuple[bool, frozenset[int]]:
 
     computes, bare = False, set()
     for formula in op.formulas:
-        got: Any = instantiate(formula, [_Input(0), _Input(1)], float, apply)  # type: ignore[arg-type]
+        got: Any = instantiate(formula, [_Input(k) for k in range(op.arity)], float, apply)  # type: ignore[arg-type]
         if got is _COMPUTED:
             computes = True
         elif isinstance(got, _Input):

@@ -16,7 +16,12 @@ from .ops import Op
 from .parser import APPLY, EXPR, NAME, NUM, Program, parse
 
 T = TypeVar("T")
-PLACEHOLDERS = ("x", "y")  # the names a formula uses for the op's first and second input
+PLACEHOLDERS = ("x", "y")  # the names a formula uses for the op's first and second input (then a2, a3, ...)
+
+
+def _index(name: str) -> int:
+    """The input a formula's placeholder stands for (``ops.placeholder``'s inverse)."""
+    return PLACEHOLDERS.index(name) if name in PLACEHOLDERS else int(name[1:])
 
 
 @lru_cache(maxsize=None)
@@ -32,7 +37,7 @@ def instantiate(formula: str, args: Sequence[T], num: Callable[[float], T], appl
         if ins.kind == NUM:
             vals.append(num(ins.payload))
         elif ins.kind == NAME:
-            vals.append(args[PLACEHOLDERS.index(ins.payload)])
+            vals.append(args[_index(ins.payload)])
         elif ins.kind == APPLY:
             op: Op = ins.payload
             vals.append(apply(op, *[vals[i] for i in ins.inputs]))

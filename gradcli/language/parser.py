@@ -30,7 +30,7 @@ from ..errors import ArityError, GradcliSyntaxError, UnknownFunctionError
 from ..limits import exceeded
 from ..text import cells, printable, shorten
 from ._build_tables import LARK_OPTIONS, grammar_sha256
-from .ops import FUNCTIONS, OPS, Op
+from .ops import CALLABLE, OPS, Op, arities, call
 
 # instruction kinds
 NUM = "num"  # payload: the number
@@ -161,17 +161,19 @@ class _Emitter(Transformer):
 
     def call(self, children: list) -> _Operand:
         name, lpar, args, rpar = children
-        op = FUNCTIONS.get(str(name))
+        op = call(str(name), len(args))
         if op is None:
-            known = ", ".join(sorted(FUNCTIONS))
-            raise UnknownFunctionError(
-                f"unknown function '{shorten(str(name))}' at {where(self.source, _start(name))} (functions: {known})",
-                detail=show_position(self.source, _start(name)),
-            )
-        if len(args) != op.arity:
-            plural = "argument" if op.arity == 1 else "arguments"
+            takes = arities(str(name))
+            if takes is None:
+                known = ", ".join(CALLABLE)
+                raise UnknownFunctionError(
+                    f"unknown function '{shorten(str(name))}' at {where(self.source, _start(name))}"
+                    f" (functions: {known})",
+                    detail=show_position(self.source, _start(name)),
+                )
+            plural = "argument" if takes == "1" else "arguments"
             raise ArityError(
-                f"{name}() takes {op.arity} {plural}, got {len(args)}, at {where(self.source, _start(name))}",
+                f"{name}() takes {takes} {plural}, got {len(args)}, at {where(self.source, _start(name))}",
                 detail=show_position(self.source, _start(name)),
             )
         indices = tuple(a.node for a in args)

@@ -23,11 +23,15 @@ holds few arrays at once (fewer page faults, and memory that stays in cache),
 and returns an array it computed as it is, copying only an input, a number,
 an array of a smaller shape, or a node returned a second time (every result
 is a new array of the inputs' broadcast shape, never shared with another).
+
+About 400 lines: four languages, each an op table, its helpers and its printer,
+kept side by side so that a new op is added to all four at once.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 import gradcli
 
@@ -40,22 +44,77 @@ __all__ = ["python", "numpy", "c", "javascript"]
 
 # per op: how each language writes it, {0} and {1} its arguments (names or literals)
 _INFIX = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}", "neg": "-{0}"}
-_PYTHON = {**_INFIX, "pow": "math.pow({0}, {1})", "abs": "math.fabs({0})",
+#: (an entry may also be a function of the number of arguments: ``statements.template``)
+_Table = dict[str, "str | Callable[[int], str]"]
+_PYTHON: _Table = {**_INFIX, "pow": "math.pow({0}, {1})", "abs": "math.fabs({0})",
            **{f: f"math.{f}({{0}})" for f in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh")},
            **{f: f"_{f}({{0}})" for f in ("sigmoid", "relu", "step", "sign")},
            "max": "_max({0}, {1})", "min": "_min({0}, {1})"}
-_NUMPY = {**_INFIX, "pow": "np.power({0}, {1})", "abs": "np.abs({0})", "sign": "np.sign({0})",
+_NUMPY: _Table = {**_INFIX, "pow": "np.power({0}, {1})", "abs": "np.abs({0})", "sign": "np.sign({0})",
           **{f: f"np.{f}({{0}})" for f in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh")},
           "sigmoid": "_sigmoid({0})", "relu": "np.where({0} > 0, {0}, 0.0)", "step": "np.where({0} > 0, 1.0, 0.0)",
           "max": "np.where({0} >= {1}, {0}, {1})", "min": "np.where({0} <= {1}, {0}, {1})"}
-_C = {**_INFIX, "pow": "pow({0}, {1})", "abs": "fabs({0})",
+_C: _Table = {**_INFIX, "pow": "pow({0}, {1})", "abs": "fabs({0})",
       **{f: f"{f}({{0}})" for f in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh")},
       **{f: f"gc_{f}({{0}})" for f in ("sigmoid", "relu", "step", "sign")},
       "max": "gc_max({0}, {1})", "min": "gc_min({0}, {1})"}
-_JS = {**_INFIX, "pow": "Math.pow({0}, {1})", "abs": "Math.abs({0})",
+_JS: _Table = {**_INFIX, "pow": "Math.pow({0}, {1})", "abs": "Math.abs({0})",
        **{f: f"Math.{f}({{0}})" for f in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh")},
        **{f: f"gc_{f}({{0}})" for f in ("sigmoid", "relu", "step", "sign")},
        "max": "gc_max({0}, {1})", "min": "gc_min({0}, {1})"}
+
+# the fuller language (issue 14): each language's spelling of the newer ops. A template that is not
+# one call is parenthesized whole, and a sum's operands each, as ``statements`` writes operands inline
+_NEW = ("asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log10", "log2")
+_PYTHON.update({**{f: f"math.{f}({{0}})" for f in (*_NEW, "erf", "erfc")},
+                "exp2": "math.pow(2.0, {0})", "cbrt": "_cbrt({0})", "softplus": "_softplus({0})",
+                "floor": "float(math.floor({0}))", "ceil": "float(math.ceil({0}))", "round": "_round({0})",
+                "atan2": "math.atan2({0} + 0.0, {1})", "hypot": "math.hypot({0}, {1})",
+                "log_base": "(math.log({0}) / math.log({1}))"})
+_NUMPY.update({**{f: f"np.{'arc' + f[1:] if f.startswith('a') else f}({{0}})" for f in _NEW},
+               "erf": "_erf({0})", "erfc": "_erfc({0})", "exp2": "np.exp2({0})",
+               "cbrt": "np.cbrt({0})", "softplus": "_softplus({0})", "floor": "np.floor({0})",
+               "ceil": "np.ceil({0})", "round": "_round({0})", "atan2": "np.arctan2({0} + 0.0, {1})",
+               "hypot": "np.hypot({0}, {1})", "log_base": "(np.log({0}) / np.log({1}))"})
+_C.update({**{f: f"{f}({{0}})" for f in (*_NEW, "erf", "erfc", "exp2", "cbrt", "floor", "ceil", "round")},
+           "softplus": "gc_softplus({0})", "atan2": "atan2({0} + 0.0, {1})", "hypot": "hypot({0}, {1})",
+           "log_base": "(log({0}) / log({1}))"})  # C's round takes halves away from zero, as gradcli
+_JS.update({**{f: f"Math.{f}({{0}})" for f in (*_NEW, "cbrt", "floor", "ceil")},
+            "exp2": "Math.pow(2, {0})", "erf": "gc_erf({0})", "erfc": "gc_erfc({0})",
+            "softplus": "gc_softplus({0})", "round": "gc_round({0})", "atan2": "Math.atan2({0} + 0.0, {1})",
+            "hypot": "Math.hypot({0}, {1})", "log_base": "(Math.log({0}) / Math.log({1}))"})
+
+
+def _folded(two: str) -> Callable[[int], str]:
+    """max and min of n arguments from the template of two: max(max(a, b), c), a tie keeping the first."""
+    def template(n: int) -> str:
+        text = "{0}"
+        for k in range(1, n):
+            text = two.replace("{0}", "\0").replace("{1}", f"{{{k}}}").replace("\0", text)
+        return text
+    return template
+
+
+def _summed(n: int) -> str:
+    return "(" + " + ".join(f"({{{k}}})" for k in range(n)) + ")"  # left to right, as gradcli adds
+
+
+def _mean(n: int) -> str:
+    return f"({_summed(n)} / {float(n)!r})"
+
+
+for _table in (_PYTHON, _C, _JS):
+    _two_max, _two_min = _table["max"], _table["min"]
+    assert isinstance(_two_max, str) and isinstance(_two_min, str)
+    _table.update({"max": _folded(_two_max), "min": _folded(_two_min), "sum": _summed, "mean": _mean})
+_NUMPY.update({"max": lambda n: "np.where({0} >= {1}, {0}, {1})" if n == 2 else f"_max({_listed(n)})",
+               "min": lambda n: "np.where({0} <= {1}, {0}, {1})" if n == 2 else f"_min({_listed(n)})",
+               "sum": _summed, "mean": _mean})
+
+
+def _listed(n: int) -> str:
+    return ", ".join(f"{{{k}}}" for k in range(n))
+
 
 _KINKS = ("at kinks, as gradcli: relu'(0) = 0 (step(0) = 0), abs'(0) = 0 (sign(0) = 0); on a tie max and min"
           " send the whole gradient to their first argument")
@@ -110,6 +169,12 @@ _PYTHON_HELPERS = {
                 "    return z / (1.0 + z)",
     "_max": "def _max(x, y):\n    return x if x >= y else y",
     "_min": "def _min(x, y):\n    return x if x <= y else y",
+    "_cbrt": "def _cbrt(x):\n    r = math.copysign(abs(x) ** (1.0 / 3.0), x)  # the real cube root\n"
+             "    if r != 0 and math.isfinite(r):\n        r -= (r * r * r - x) / (3.0 * r * r)  # one Newton step\n"
+             "    return r",
+    "_softplus": "def _softplus(x):\n    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))  # never overflows",
+    "_round": "def _round(x):\n    t = float(math.trunc(x))  # halves away from zero\n"
+              "    return t + math.copysign(1.0, x) if abs(x - t) >= 0.5 else t",
 }
 _NUMPY_HELPERS = {
     "_sigmoid": "def _sigmoid(x):\n    z = np.exp(-np.abs(x))  # never overflows\n"
@@ -117,6 +182,16 @@ _NUMPY_HELPERS = {
     "_shaped": "def _shaped(v, shape):\n    # a new array of the inputs' shape (v may be an input, a number or another result);\n"
                "    # [()] makes a 0-d array a float (np.float64): floats in, floats out\n"
                "    return np.array(np.broadcast_to(v, shape), dtype=np.float64)[()]",
+    "_erf": "def _erf(x):\n    import math  # NumPy has no erf: Python's, point by point\n\n"
+            "    return np.vectorize(math.erf, otypes=[np.float64])(x)[()]",
+    "_erfc": "def _erfc(x):\n    import math\n\n    return np.vectorize(math.erfc, otypes=[np.float64])(x)[()]",
+    "_softplus": "def _softplus(x):\n    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))  # never overflows",
+    "_round": "def _round(x):\n    t = np.trunc(x)  # halves away from zero\n"
+              "    return np.where(np.abs(x - t) >= 0.5, t + np.copysign(1.0, x), t)",
+    "_max": "def _max(*xs):\n    best = xs[0]\n    for x in xs[1:]:\n        best = np.where(x > best, x, best)"
+            "  # a tie keeps the first\n    return best",
+    "_min": "def _min(*xs):\n    best = xs[0]\n    for x in xs[1:]:\n        best = np.where(x < best, x, best)"
+            "  # a tie keeps the first\n    return best",
     "_fresh": "def _fresh(v, shape):\n    # v was computed here and is returned once: kept as it is when it has the inputs' shape\n"
               "    return v[()] if isinstance(v, np.ndarray) and v.shape == shape else _shaped(v, shape)",
 }
@@ -206,6 +281,8 @@ _C_HELPERS = {
     "gc_min": "static inline double gc_min(double x, double y) { return x <= y ? x : y; }",
     "gc_sigmoid": "static inline double gc_sigmoid(double x) {\n    if (x >= 0) return 1.0 / (1.0 + exp(-x));\n"
                   "    double z = exp(x); /* two branches, so that exp never overflows */\n    return z / (1.0 + z);\n}",
+    "gc_softplus": "static inline double gc_softplus(double x) {\n"
+                   "    return (x > 0 ? x : 0.0) + log1p(exp(-fabs(x))); /* never overflows */\n}",
 }
 
 
@@ -272,6 +349,22 @@ _JS_HELPERS = {
     "gc_min": "function gc_min(x, y) { return x <= y ? x : y; }",
     "gc_sigmoid": "function gc_sigmoid(x) {\n  if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));\n"
                   "  const z = Math.exp(x); // two branches, so that exp never overflows\n  return z / (1.0 + z);\n}",
+    "gc_softplus": "function gc_softplus(x) { return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))); }",
+    "gc_round": "function gc_round(x) { // halves away from zero (Math.round takes -2.5 to -2)\n"
+                "  const t = Math.trunc(x);\n  return Math.abs(x - t) >= 0.5 ? t + Math.sign(x) : t;\n}",
+    # JavaScript has no erf: a series near 0, else a continued fraction, to a few units in the last place
+    "gc_erf": "function gc_erf(x) {\n  if (Math.abs(x) < 1) return gc_erf_series(x);\n"
+              "  const c = gc_erfc_cf(Math.abs(x));\n  return x > 0 ? 1 - c : c - 1;\n}",
+    "gc_erfc": "function gc_erfc(x) {\n  if (Math.abs(x) < 1) return 1 - gc_erf_series(x);\n"
+               "  return x > 0 ? gc_erfc_cf(x) : 2 - gc_erfc_cf(-x);\n}",
+    "gc_erf_series": "function gc_erf_series(x) { // |x| < 1: the Taylor series\n  const x2 = x * x;\n"
+                     "  let term = x, sum = x;\n  for (let n = 1; n < 100; n++) {\n    term *= -x2 / n;\n"
+                     "    const add = term / (2 * n + 1);\n    sum += add;\n"
+                     "    if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;\n  }\n"
+                     "  return sum * 2 / Math.sqrt(Math.PI);\n}",
+    "gc_erfc_cf": "function gc_erfc_cf(x) { // x >= 1: the continued fraction, from its tail\n  let t = 0.0;\n"
+                  "  for (let n = 200; n >= 1; n--) t = (n / 2) / (x + t);\n"
+                  "  return Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + t);\n}",
 }
 
 

@@ -16,7 +16,7 @@ can let go of it there instead of holding every array until the return.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
 from ..interpret.emit import IN, NUMBER, Emitted
 from ..language.ops import Op
@@ -46,15 +46,22 @@ def results(e: Emitted) -> list[int]:
     return found + [h for row in e.hessian or [] for h in row]
 
 
-def statements(e: Emitted, table: dict[str, str], params: list[str], literal: Callable[[float], str]
-               ) -> Statements:
+def template(table: Mapping[str, str | Callable[[int], str]], op: Op) -> str:
+    """How ``table`` writes ``op``: its entry, or for a function of any number of arguments
+    (``max(a, b, c)``), the entry's template for the op's number of arguments."""
+    entry = table[op.name]
+    return entry if isinstance(entry, str) else entry(op.arity)
+
+
+def statements(e: Emitted, table: Mapping[str, str | Callable[[int], str]], params: list[str],
+               literal: Callable[[float], str]) -> Statements:
     """The statements of ``e``'s function, each op written with ``table`` (``{0}``, ``{1}``: its arguments)."""
     returned = set(results(e))
     reads = [0] * len(e.nodes)  # how often the code reads each node (a template may read an argument twice)
     for node in e.nodes:
         if isinstance(node.op, Op):
             for k, a in enumerate(node.args):
-                reads[a] += table[node.op.name].count(f"{{{k}}}")
+                reads[a] += template(table, node.op).count(f"{{{k}}}")
     inline: dict[int, tuple[str, int]] = {}  # node -> (its text, its precedence)
     names: dict[int, str] = {}
     uses: dict[int, set[int]] = {}  # node written inline -> the temporaries its text reads
@@ -80,7 +87,7 @@ def statements(e: Emitted, table: dict[str, str], params: list[str], literal: Ca
         if not isinstance(node.op, Op):
             continue
         parts = [operand(a, node.op.name, k) for k, a in enumerate(node.args)]
-        text = table[node.op.name].format(*[t for t, _ in parts])
+        text = template(table, node.op).format(*[t for t, _ in parts])
         read = set().union(*[u for _, u in parts])
         if reads[n] == 1 and n not in returned and len(text) <= INLINE_LIMIT:
             inline[n], uses[n] = (text, _PRECEDENCE.get(node.op.name, _ATOM)), read
