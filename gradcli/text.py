@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 #: C0 and C1 controls, DEL, and the characters other than \n that some programs take for a
 #: line break or that reorder text on screen (U+2028/9, bidirectional overrides and isolates)
@@ -76,3 +77,11 @@ def listing(items: list[str], limit: int = 12) -> str:
 def superscript(n: int) -> str:
     """12 -> '¹²' (the marks of notes, the order of a derivative)."""
     return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal; False for None, a closed stream, or one that cannot say."""
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):
+        return False

@@ -22,7 +22,7 @@ from ..errors import GradcliError
 from ..language.ops import CALLABLE, CONSTANTS, signature
 from ..language.parser import is_name, parse_count, parse_number
 from ..limits import LIMITS, Limits, amount, parse_limit
-from ..text import printable, safe_message
+from ..text import is_terminal, printable, safe_message
 from ..views.numbers import DEFAULT_PRECISION
 from .inputs import over_input, read_file
 from .outputs import Outputs
@@ -204,7 +204,7 @@ def _read_program(program: str | None, file: str | None, limits: Limits,
         file = "-"
     if file == "-" and sys.stdin is None:
         raise click.UsageError("-f -: standard input is closed")
-    if file == "-" and _isatty(sys.stdin):
+    if file == "-" and is_terminal(sys.stdin):
         _say("reading the program from standard input; end it with Ctrl-D")
     return read_file(file, limits)
 
@@ -354,13 +354,13 @@ class _Terminal:
         return shutil.get_terminal_size().lines
 
     def stdout_is_terminal(self) -> bool:
-        return _isatty(sys.stdout)
+        return is_terminal(sys.stdout)
 
     def colour(self) -> bool:
-        return _isatty(sys.stdout) and not os.environ.get("NO_COLOR")  # https://no-color.org
+        return is_terminal(sys.stdout) and not os.environ.get("NO_COLOR")  # https://no-color.org
 
     def stderr_is_terminal(self) -> bool:
-        return _isatty(sys.stderr)
+        return is_terminal(sys.stderr)
 
     def stderr_console(self) -> Any:
         return _stderr_console()
@@ -370,13 +370,6 @@ class _Terminal:
 
     def gone(self) -> bool:
         return _GONE
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return stream is not None and stream.isatty()
-    except (ValueError, OSError):
-        return False
 
 
 def _stderr_console() -> Any:

@@ -31,7 +31,7 @@ from ..errors import GradcliError
 from ..interpret.program import Result, differentiate
 from ..language.parser import ASSIGN, NAME, Program, parse, parse_count
 from ..limits import Limits, amount, exceeded
-from ..text import printable
+from ..text import is_terminal, printable
 from .dispatch import Terminal, answer
 from .outputs import Outputs, file_identity
 from .request import Request
@@ -412,7 +412,7 @@ def run_session(request: Request, source: str, identity: tuple[int, int] | None,
     """Run a session on standard input; the exit code (1 when an entry of a scripted session failed)."""
     session = Session(request, limits, out, say)
     session.start(source, identity)  # a broken starting program is the command's error (exit 2)
-    terminal = _isatty(sys.stdin) and _isatty(sys.stdout)
+    terminal = is_terminal(sys.stdin) and is_terminal(sys.stdout)
     if terminal:
         out.write("type a statement (x = 2, then y = x**2 * sin(x)) or a command (:help lists them);"
                   " Ctrl-D ends\n")
@@ -429,7 +429,7 @@ def run_session(request: Request, source: str, identity: tuple[int, int] | None,
             if isinstance(line, GradcliError):
                 session.fail(line.message)
                 continue
-            if not _isatty(sys.stdin):
+            if not is_terminal(sys.stdin):
                 out.write(PROMPT + printable(line) + "\n")
             if not session.handle(line):
                 break
@@ -468,8 +468,3 @@ def _lines(limit: int) -> Iterator[str | GradcliError]:
         yield text
 
 
-def _isatty(stream: Any) -> bool:
-    try:
-        return stream is not None and stream.isatty()
-    except (ValueError, OSError):
-        return False
