@@ -117,7 +117,8 @@ def _listed(n: int) -> str:
 
 
 _KINKS = ("at kinks, as gradcli: relu'(0) = 0 (step(0) = 0), abs'(0) = 0 (sign(0) = 0); on a tie max and min"
-          " send the whole gradient to their first argument")
+          " send the whole gradient to their first argument; floor, ceil and round are flat (derivative 0,"
+          " at their jumps too)")
 _ERRORS = {
     "python": "domain errors raise, as gradcli reports them: ZeroDivisionError, ValueError (math.log of 0,"
               " math.pow(0, -1)), OverflowError (math.exp); an overflowing product gives inf",

@@ -3,7 +3,7 @@
 #   x = 0.5; w = 2; y = tanh(w * x) + x**2
 # output: y
 # parameters, in order: x, w
-# at kinks, as gradcli: relu'(0) = 0 (step(0) = 0), abs'(0) = 0 (sign(0) = 0); on a tie max and min send the whole gradient to their first argument
+# at kinks, as gradcli: relu'(0) = 0 (step(0) = 0), abs'(0) = 0 (sign(0) = 0); on a tie max and min send the whole gradient to their first argument; floor, ceil and round are flat (derivative 0, at their jumps too)
 # domain errors give NaN (log of a negative number, sqrt(-1)) or inf (division by zero), with NumPy's RuntimeWarning
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 # output: y
 # parameters, in order: x, w
 # order 2: also the Hessian, row-major over the parameters
-# at kinks, as gradcli: relu'(0) = 0 (step(0) = 0), abs'(0) = 0 (sign(0) = 0); on a tie max and min send the whole gradient to their first argument
+# at kinks, as gradcli: relu'(0) = 0 (step(0) = 0), abs'(0) = 0 (sign(0) = 0); on a tie max and min send the whole gradient to their first argument; floor, ceil and round are flat (derivative 0, at their jumps too)
 # domain errors raise, as gradcli reports them: ZeroDivisionError, ValueError (math.log of 0, math.pow(0, -1)), OverflowError (math.exp); an overflowing product gives inf
 
 from __future__ import annotations
