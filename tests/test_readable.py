@@ -87,3 +87,16 @@ def test_sweep_tables_and_csv_write_partials_as_every_other_view_does() -> None:
                        capture_output=True, text=True, timeout=60)
     header = r.stdout.splitlines()[0].split(",")
     assert header[:2] == ["x", "y"] and sorted(header[2:]) == ["∂y/∂w", "∂y/∂x"]
+
+
+def test_plot_ticks_never_read_minus_zero() -> None:
+    from gradcli.views.plot import _ticks
+
+    ticks = _ticks([-7.637, 7.637])
+    assert ticks is not None
+    values, labels = ticks
+    assert labels == ["-7.6", "-3.8", "0.0", "3.8", "7.6"] and values[2] == pytest.approx(0.0, abs=1e-12)
+    assert _ticks([1.0, 1.0]) is None and _ticks([]) is None
+    r = subprocess.run([str(SCRIPT), "y = x**2 * sin(x) + w*x", "--set", "w=2", "--sweep", "x=-2:2:41", "--plot"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and " 0.0┤" in r.stdout and "-0.0" not in r.stdout

@@ -120,10 +120,27 @@ def terminal_plot(result: "SweepResult", width: int | None = None, height: int |
         # None: a gap where NaN
         plt.plot(x, [v if v == v else None for v in y.tolist()], label=label, marker=MARKERS[k % len(MARKERS)],
                  color=COLOURS[k % len(COLOURS)] if colour else "default")
+    ticks = _ticks([v for _, y in data.curves for v in y.tolist() if math.isfinite(v)])
+    if ticks:
+        plt.yticks(*ticks)
     plt.xlabel(data.x_label())
     plt.title(data.title(result.output_name))
     text = plt.build()
     return str(text if colour else plt.uncolorize(text)).rstrip("\n")
+
+
+def _ticks(values: list[float], count: int = 5) -> tuple[list[float], list[str]] | None:
+    """Evenly spaced ticks over ``values`` and their labels, to as many decimals as the spacing
+    needs; a tick that rounds to zero reads 0, never -0.0 (plotext's own labels can)."""
+    if not values:
+        return None
+    lo, hi = min(values), max(values)
+    if lo == hi:
+        return None
+    step = (hi - lo) / (count - 1)
+    decimals = max(0, 1 - math.floor(math.log10(step)))
+    ticks = [lo + step * k for k in range(count)]
+    return ticks, [f"{round(t, decimals) + 0.0:.{decimals}f}" for t in ticks]
 
 
 def file_plot(result: "SweepResult", path: str) -> bytes:
