@@ -87,6 +87,7 @@ class _Command(click.Command):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        out_of_memory = False
         try:
             code = super().main(args, prog_name or "gradcli", complete_var, standalone_mode=False, **extra)
         except click.UsageError as e:
@@ -99,14 +100,33 @@ class _Command(click.Command):
         except GradcliError as e:
             _fail(e.message, e.exit_code, e.detail)
         except MemoryError:
-            _fail("out of memory; a smaller program or smaller --limit values keep a call within the machine", 1)
+            out_of_memory = True  # said below, once this block has let go of the failed call's frames
         except RecursionError:
             _fail("the input is nested too deeply", 2)
         except OSError as e:  # what is left: writing standard output (help, version) failed
             _fail(OutputError(e).message, OutputError.exit_code)
         except Exception as e:  # noqa: BLE001 - a bug: one line, never a traceback
             _fail(f"internal error ({type(e).__name__}: {e}); please report it", 1)
+        if out_of_memory:
+            _out_of_memory()
         sys.exit(code if isinstance(code, int) else 0)
+
+
+OUT_OF_MEMORY = b"error: out of memory; a smaller program or smaller --limit values keep a call within the machine\n"
+
+
+def _out_of_memory() -> None:
+    """Say that memory ran out: the failed call's memory freed first, then a fixed line written
+    as bytes (formatting it, as _say does, may itself need memory that is not there)."""
+    import gc
+
+    gc.collect()
+    try:
+        sys.stderr.flush()
+        os.write(2, OUT_OF_MEMORY)
+    except (OSError, ValueError, AttributeError):
+        pass  # standard error is closed: there is nowhere left to say it
+    sys.exit(1)
 
 
 def _fail(message: str, code: int, detail: str = "") -> None:
