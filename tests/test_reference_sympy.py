@@ -133,6 +133,7 @@ class _Translator:
         self.order: list[sympy.Symbol] = []
         self.magnitude = 1.0
         self.kink_margin = math.inf
+        self.at = 0  # the statement being translated
         #: float64 rounding decides the answer (a near-tie at a kink, sin of a huge number): no reference
         self.unreliable = False
         self.given = dict(values)
@@ -153,7 +154,10 @@ class _Translator:
         s = sympy.Symbol(f"s{len(self.order)}")
         self.order.append(s)
         self.definition[s], self.f[s] = term.expr, term.f
-        value = term.expr.evalf(DIGITS, subs=self.hp)
+        try:
+            value = term.expr.evalf(DIGITS, subs=self.hp)
+        except (OverflowError, ValueError, ZeroDivisionError) as e:  # mpmath cannot: erfc(2e222), say
+            raise Undefined(f"{term.expr}: {e}") from None
         if not (value.is_real and value.is_finite):
             raise Undefined(f"{term.expr} = {value}")  # 0 ** x at x = 0, say
         self.hp[s] = sympy.Float(value, DIGITS)
@@ -162,7 +166,7 @@ class _Translator:
     # ----- statements ------------------------------------------------------------
     def run(self, source: str, output: str | None) -> sympy.Symbol:
         last = None
-        for statement in ast.parse(to_python(source)).body:
+        for self.at, statement in enumerate(ast.parse(to_python(source)).body):
             if isinstance(statement, ast.Assign):
                 assert len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)
                 target: str | None = statement.targets[0].id
@@ -238,6 +242,11 @@ class _Translator:
         self.kink_margin = min(self.kink_margin, margin)
         self.unreliable = self.unreliable or 0.0 < margin <= 1e-9  # a near-tie: float rounding picks the side
 
+    def singular(self, distance: float, scale: float) -> None:
+        """A point where the slope is unbounded or has a corner, ``distance`` away: finite
+        differences must not straddle it (unlike a near-tie, float rounding picks no side here)."""
+        self.kink_margin = min(self.kink_margin, abs(distance) / max(1.0, abs(scale)))
+
     def _term(self, node: ast.expr) -> Term:
         if isinstance(node, ast.Constant):
             x = float(node.value)
@@ -306,6 +315,7 @@ class _Translator:
             return Term(sympy.atan2(y.expr, x.expr), math.atan2(y.f + 0.0, x.f))
         if fn == "hypot":
             a, b = args
+            self.singular(math.hypot(a.f, b.f), max(abs(a.f), abs(b.f)))  # a cone's tip at the origin
             return Term(sympy.sqrt(a.expr**2 + b.expr**2), _f_call(lambda: math.hypot(a.f, b.f), None))
         (a,) = args
         u, x = a.expr, a.f
@@ -330,6 +340,7 @@ class _Translator:
                         "atanh": (sympy.atanh, math.atanh), "acosh": (sympy.acosh, math.acosh)}[fn]
             return Term(sym(u), flt(x))
         if fn == "cbrt":  # the real cube root
+            self.singular(x, x)  # an infinite slope at 0
             root = sympy.Rational(1, 3)
             return Term(u**root if x >= 0 else -((-u) ** root), math.copysign(abs(x) ** (1 / 3), x))
         if fn == "softplus":
@@ -397,10 +408,27 @@ class _Translator:
         return Reference(float(value), {name: float(grad[s]) for name, s in wrt.items()}, self.magnitude, magnitude)
 
 
-def _given_computed_over(source: str, values: dict[str, float]) -> bool:
-    """Whether the program computes a given name before it reads the given value (names only)."""
+def _folding_fails(tr: _Translator, source: str) -> bool:
+    """Whether the statement translation failed at has a part of numbers only (``log(-1)``) that
+    fails: gradcli folds such parts as it binds the program, statement by statement, so that
+    error comes at its statement, before any given value is checked further on."""
+    statement = ast.parse(to_python(source)).body[tr.at]
+    for node in ast.walk(statement.value):  # type: ignore[attr-defined]
+        if isinstance(node, (ast.Call, ast.BinOp, ast.UnaryOp)) and tr.numbers_only(node):
+            try:
+                _Translator({}).term(node)
+            except ExpectedMathError:
+                return True
+    return False
+
+
+def _given_computed_over(source: str, values: dict[str, float], before: int | None = None) -> bool:
+    """Whether the program computes a given name before it reads the given value (names only),
+    in its statements before ``before`` (all of them: None)."""
     unread, bound = set(values), set(values)
-    for statement in ast.parse(to_python(source)).body:
+    for index, statement in enumerate(ast.parse(to_python(source)).body):
+        if before is not None and index >= before:
+            break
         rhs = statement.value  # type: ignore[attr-defined]
         calls = {id(n.func) for n in ast.walk(rhs) if isinstance(n, ast.Call)}
         names = {n.id for n in ast.walk(rhs) if isinstance(n, ast.Name) and id(n) not in calls}
@@ -439,11 +467,15 @@ def _bits(x: float) -> bytes:
 def test_value_and_gradients_match_sympy(program: GeneratedProgram) -> None:
     """The program's output, and then each named variable taken as the output (--of)."""
     source, values = program.source, program.values
+    tr = _Translator(values)
     try:
-        tr, default_out = translate(program)
+        default_out = tr.run(source, program.output)
     except ExpectedMathError as e:
         note(f"float64 evaluation fails: {e}")
-        if _given_computed_over(source, values):  # found before anything is computed: that error first
+        # found before anything is computed, that error first; but a part of numbers only that fails is
+        # found as the program is bound, so a given value computed over after it comes second
+        before = tr.at if _folding_fails(tr, source) else None
+        if _given_computed_over(source, values, before):
             with pytest.raises(GradcliError, match="before it uses the given value"):
                 evaluate(source, values, program.output)
             return
