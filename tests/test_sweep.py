@@ -58,11 +58,17 @@ def assert_matches_evaluate(source: str, grid: dict[str, list[float]], values: d
             assert math.isnan(res.values[index]), (source, point)
             assert all(math.isnan(g[index]) for g in res.gradients.values()), (source, point)
             continue
-        assert close(float(res.values[index]), r.value, rel), (source, point, res.values[index], r.value)
+        # NumPy's functions and math's may differ by an ulp; an ulp of a node's value reaches the output
+        # times the node's gradient, so the two agree to this first-order rounding bound, however
+        # ill-conditioned the program (atanh(tanh(8.07)) amplifies tanh's last bit 5e6 times)
+        slack = 2.0**-52 * sum(abs(v.grad * v.data) for v in r.nodes if math.isfinite(v.grad * v.data))
+        value = float(res.values[index])
+        assert close(value, r.value, rel) or abs(value - r.value) <= 4 * slack, (source, point, value, r.value)
         assert list(res.gradients) == list(r.inputs)  # a gradient for every input, as evaluate() gives
         for name, g in res.gradients.items():
-            expected = r.gradients[name]
-            assert close(float(g[index]), expected, rel), (source, point, name, g[index], expected)
+            expected, per = r.gradients[name], max(1.0, abs(r.inputs[name].data))
+            assert close(float(g[index]), expected, rel) or abs(float(g[index]) - expected) <= 16 * slack / per, (
+                source, point, name, g[index], expected)
     assert res.undefined == undefined
     return undefined
 
@@ -335,3 +341,8 @@ def test_random_programs_match_evaluate(generated) -> None:  # type: ignore[no-u
         # an input the program computes before reading it (w1 = 1; w1 = relu(y)) cannot be swept,
         # as it cannot be given with --set: the input rule, tested in tests/test_binding.py
         assert "before it uses the given value" in e.message, e.message
+
+
+def test_a_log_to_a_base_of_zero_is_undefined_in_a_sweep_as_in_evaluate() -> None:
+    # the vector form once gave log(2) / log(0) = -0.0 where the forward refuses the base
+    assert assert_matches_evaluate("y = log(2, b)", {"b": [-1.0, 0.0, 0.5, 1.0, 2.0]}) == 3

@@ -371,7 +371,9 @@ _ROWS += [
     Op("log_base", "log", 2, _log_base,
        (lambda o, x, b: 1.0 / (x * math.log(b)), lambda o, x, b: -o / (b * math.log(b))),
        ("1 / (x * log(y))", "-log(x) / (y * log(y)**2)"), callable=True, called="log",
-       latex="\\log_{{{1}}}\\left({0}\\right)", vector=lambda np, x, b: np.log(x) / np.log(b),
+       latex="\\log_{{{1}}}\\left({0}\\right)",
+       # undefined (NaN) where the forward refuses: a base of 0 would give log(x) / -inf = -0.0
+       vector=lambda np, x, b: np.where(b > 0, np.log(x) / np.log(b), np.nan),
        edges=(Edge("singularity", 0, _zero_point),
               Edge("singularity", 1, lambda x, b: 1.0 if b > 0.5 else 0.0, "{y} = {p}")),
        operands=("number", "base")),
