@@ -52,6 +52,9 @@ def fit(wide: "RenderableType", narrow: "RenderableType") -> "RenderableType":
 
     class Fit:
         def __rich_console__(self, console: Any, options: Any) -> Any:
+            if not console.is_terminal:  # measuring first would cost as much again as drawing
+                yield wide
+                return
             needed = Measurement.get(console, options.update(width=10**6), wide).maximum
             yield wide if needed <= options.max_width else narrow
 
