@@ -120,7 +120,7 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
 
             format = draw.picture_format(request.graph)
             if format == "html":
-                outputs.stage("--graph", request.graph, _page(request, result))
+                outputs.stage("--graph", request.graph, _page(request, result, report.steps))
             else:
                 where = f"warning: --graph {request.graph}"
                 picture = draw.picture_bytes(result, format, request.precision, request.max_nodes, request.rankdir,
@@ -130,15 +130,17 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
     _fail_if_check_failed(report.check)
 
 
-def _page(request: Request, result: Result) -> bytes:
-    """--graph FILE.html: the picture as SVG in a page that replays the backward pass."""
+def _page(request: Request, result: Result, known: "list[Step] | None") -> bytes:
+    """--graph FILE.html: the picture as SVG in a page that replays the backward pass (its steps
+    those --explain computed, when it did)."""
     from ..interpret.explain import steps
     from ..views import drawing as draw
     from ..views.page import page
 
     dot, drawn, folded = draw.drawn_picture(result, "svg", request.precision, request.max_nodes, request.rankdir)
     svg = draw.render(dot.source, "svg").decode("utf-8")
-    return page(result, steps(result), svg, drawn, folded, request.precision).encode("utf-8")
+    shown = known if known is not None else steps(result)
+    return page(result, shown, svg, drawn, folded, request.precision).encode("utf-8")
 
 
 def _numbers(request: Request, result: Result, limits: Limits, report: Report) -> None:
