@@ -228,12 +228,6 @@ def batch_json(row: "LineResult") -> dict[str, Any]:
 SWEEP_ROWS = 20  # a sweep table longer than this shows its first and last rows
 
 
-def sweep_table(result: "SweepResult", precision: int = DEFAULT_PRECISION) -> "RenderableType":
-    """The sweep as a table: one row per point, the middle elided when long (--format csv has all)."""
-    ends = {name: (float(a[0]), float(a[-1]), len(a)) for name, a in result.axes.items()}
-    return sweep_table_of(result.output_name, result.header(), ends, result.rows(), result.values.size, precision)
-
-
 def sweep_table_of(output_name: str, header: list[str], ends: "dict[str, tuple[float, float, int]]",
                    rows: "Iterable[tuple[float, ...]]", size: int, precision: int = DEFAULT_PRECISION
                    ) -> "RenderableType":
