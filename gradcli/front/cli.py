@@ -247,7 +247,9 @@ def _limit_help() -> str:
               show_default=True, help="How to print the result (latex: the symbolic derivatives; csv: a sweep).")
 @click.option("--precision", type=_Count(0, 17), default=DEFAULT_PRECISION, show_default=True,
               metavar="N", help="Decimals in tables, trees and pictures.")
-@click.option("-g", "--graph", metavar="PATH", help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv; or .html, a page that replays the backward pass.")
+@click.option("-g", "--graph", metavar="PATH",
+              help="Write a picture of the graph: .svg, .png, .pdf, .dot or .gv; or .html, a page that replays"
+                   " the backward pass.")
 @click.option("--max-nodes", type=_Count(1), default=500, show_default=True, metavar="N",
               help="Values a picture draws before it folds unnamed intermediates into its edges.")
 @click.option("--rankdir", type=click.Choice(["TB", "LR"], case_sensitive=False), default=None,

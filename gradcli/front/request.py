@@ -18,8 +18,8 @@ FORMATS = ("table", "json", "tree", "latex", "csv")
 
 #: the options as users write them; "--of (repeated)" is the Jacobian, "--plot FILE" a plot to a file
 OPTIONS = ("--set", "--values", "--of", "--of (repeated)", "--precision", "--limit", "--graph", "--max-nodes",
-           "--rankdir", "--sweep", "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--expand", "--order",
-           "--check", "--atol", "--rtol", "--emit", "--jobs", "--scheduler", "--interactive")
+           "--rankdir", "--sweep", "--plot", "--plot FILE", "--each-line", "--explain", "--symbolic", "--expand",
+           "--order", "--check", "--atol", "--rtol", "--emit", "--jobs", "--scheduler", "--interactive")
 FEATURES = OPTIONS + tuple(f"--format {f}" for f in FORMATS if f != "table")
 
 #: an option that does nothing without another: it needs one of these
@@ -38,24 +38,26 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "--precision": ("--format table", "--format tree", "--graph"),
 }
 
+#: the options a sweep, a batch and their processes take from the rest: the values, the output,
+#: the decimals and the budgets
+_VALUES = {"--set", "--values", "--of", "--precision", "--limit"}
+#: what --jobs and --scheduler go with: the work they share out, and what that work goes with
+_SHARED = _VALUES | {"--sweep", "--each-line", "--plot", "--plot FILE", "--format table", "--format json",
+                     "--format csv"}
+
 #: what each option that limits its company goes with, and why
 _ONLY = {
-    "--sweep": ({"--set", "--values", "--of", "--precision", "--limit", "--plot", "--plot FILE", "--format table", "--format json",
-                 "--format csv", "--jobs", "--scheduler"}, "a sweep gives the output and its gradients at every point"),
-    "--each-line": ({"--set", "--values", "--of", "--precision", "--limit", "--format table", "--format json", "--jobs",
-                     "--scheduler"},
+    "--sweep": (_VALUES | {"--plot", "--plot FILE", "--format table", "--format json", "--format csv", "--jobs",
+                           "--scheduler"}, "a sweep gives the output and its gradients at every point"),
+    "--each-line": (_VALUES | {"--format table", "--format json", "--jobs", "--scheduler"},
                     "each line gives one row: its value and gradients"),
-    "--jobs": ({"--sweep", "--each-line", "--set", "--values", "--of", "--precision", "--limit", "--plot", "--plot FILE",
-                "--format table", "--format json", "--format csv"},
-               "--jobs shares out the points of a sweep or the lines of --each-line"),
-    "--scheduler": ({"--sweep", "--each-line", "--set", "--values", "--of", "--precision", "--limit", "--plot", "--plot FILE",
-                     "--format table", "--format json", "--format csv"},
-                    "--scheduler sends the points of a sweep or the lines of --each-line to a Dask cluster"),
+    "--jobs": (_SHARED, "--jobs shares out the points of a sweep or the lines of --each-line"),
+    "--scheduler": (_SHARED, "--scheduler sends the points of a sweep or the lines of --each-line to a Dask cluster"),
     "--of (repeated)": ({"--set", "--values", "--precision", "--limit", "--check", "--atol", "--rtol", "--symbolic",
                          "--emit", "--expand", "--format table", "--format json", "--format latex"},
                         "the Jacobian has one gradient per output, not one graph"),
-    "--format latex": ({"--set", "--values", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes", "--rankdir",
-                        "--symbolic", "--expand", "--order"}, "LaTeX writes the derivatives as formulas"),
+    "--format latex": ({"--set", "--values", "--of", "--of (repeated)", "--limit", "--graph", "--max-nodes",
+                        "--rankdir", "--symbolic", "--expand", "--order"}, "LaTeX writes the derivatives as formulas"),
     "--emit": ({"--of", "--of (repeated)", "--order", "--limit"},
                "--emit writes the gradient function's source code, whose inputs are its parameters"),
     # what a session starts with; its views are its commands (:table, :tree, :explain, :graph FILE, ...)
@@ -168,7 +170,8 @@ class Request:
     def features(self) -> set[str]:
         """The request as the features of the combination table."""
         found = {option for option, on in (
-            ("--set", "--set" in self.sources.values()), ("--values", self.values_file is not None), ("--of", len(self.outputs) == 1), ("--of (repeated)", self.jacobian),
+            ("--set", "--set" in self.sources.values()), ("--values", self.values_file is not None),
+            ("--of", len(self.outputs) == 1), ("--of (repeated)", self.jacobian),
             ("--precision", "--precision" in self.given), ("--limit", bool(self.limit_texts)),
             ("--graph", self.graph is not None), ("--max-nodes", "--max-nodes" in self.given),
             ("--rankdir", self.rankdir is not None), ("--sweep", bool(self.sweeps)), ("--plot", self.plot == "-"),
