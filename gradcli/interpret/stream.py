@@ -28,6 +28,7 @@ from .sweep import (
     evaluate_on_grid,
     header,
     memory_needed,
+    refuse_given,
     run_tape,
 )
 from .tape import Tape, compile_tape
@@ -137,9 +138,7 @@ def plan_sweep(program: Program, specs: Sequence[SweepSpec], values: Mapping[str
     for spec in specs:
         if spec.name in grid:
             raise GradcliError(f"invalid value for --sweep: {spec.name} is swept twice")
-        if spec.name in (values or {}):
-            given = option if isinstance(option, str) else option.get(spec.name, "--set")
-            raise GradcliError(f"--sweep {spec.name}: {spec.name} is also given with {given}; give it one way")
+        refuse_given(spec.name, values, option)
         spec.check()
         grid[spec.name] = spec
     tape = compile_tape(evaluate_on_grid(program, grid, values, output, option))

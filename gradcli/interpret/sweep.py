@@ -347,6 +347,13 @@ def memory_needed(tape: Tape, points: int, as_json: bool = False) -> int:
 JSON_POINT, JSON_NUMBER = 500, 100
 
 
+def refuse_given(name: str, values: Mapping[str, float] | None, option: str | Mapping[str, str] = "--set") -> None:
+    """A name both swept and given a value is refused: one of the two would be dropped."""
+    if name in (values or {}):
+        given = option if isinstance(option, str) else option.get(name, "--set")
+        raise GradcliError(f"--sweep {name}: {name} is also given with {given}; give it one way")
+
+
 def run_sweep(program: Program, grid: Mapping[str, Any], values: Mapping[str, float] | None = None,
               output: str | None = None, limits: Limits | None = None, as_json: bool = False,
               option: str | Mapping[str, str] = "--set") -> SweepResult:
@@ -356,7 +363,5 @@ def run_sweep(program: Program, grid: Mapping[str, Any], values: Mapping[str, fl
     A name both swept and given a value is refused: one of the two would be dropped.
     """
     for name in grid:
-        if name in (values or {}):
-            given = option if isinstance(option, str) else option.get(name, "--set")
-            raise GradcliError(f"--sweep {name}: {name} is also given with {given}; give it one way")
+        refuse_given(name, values, option)
     return sweep(evaluate_on_grid(program, grid, values, output, option), grid, limits, as_json)
