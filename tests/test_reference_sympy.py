@@ -336,6 +336,9 @@ class _Translator:
             inside = {"asin": -1 <= x <= 1, "acos": -1 <= x <= 1, "atanh": -1 < x < 1, "acosh": x >= 1}[fn]
             if not inside:
                 raise ExpectedMathError(f"{fn}({x})")
+            edge = x - 1 if fn == "acosh" else 1 - abs(x)
+            if edge < 1e-6:  # ill-conditioned: x's last bit moves atanh(tanh(15.6)), or asin's slope, by over 1e-9
+                self.unreliable = True
             sym, flt = {"asin": (sympy.asin, math.asin), "acos": (sympy.acos, math.acos),
                         "atanh": (sympy.atanh, math.atanh), "acosh": (sympy.acosh, math.acosh)}[fn]
             return Term(sym(u), flt(x))
