@@ -177,6 +177,7 @@ class _Walk:
         add_op, add_args, add_value = ops.append, b.args.append, values.append
         add_label, add_origin, add_variable = b.labels.append, b.origins.append, variable.append
         add_at = at.append
+        within = called_from(program)  # per instruction of a call's body: the call (None: no calls)
         #: per instruction: the first node of its expression when that is of numbers and constants
         #: only (its nodes end the node list), else -1
         constant_from: list[int] = []
@@ -189,11 +190,14 @@ class _Walk:
                 if len(inputs) == 2:  # most ops: spelled out, the generic way costs a third more
                     x, y = at[inputs[0]], at[inputs[1]]
                     args: tuple[int, ...] = (x, y)
-                    start = constant_from[inputs[0]] if constant_from[inputs[1]] >= 0 else -1
+                    start = constant_from[inputs[0]]
+                    if start >= 0:  # (a call's body may read its arguments in any order: the earliest)
+                        start = -1 if constant_from[inputs[1]] < 0 else min(start, constant_from[inputs[1]])
                     depends = variable[x] or variable[y]
                 else:
                     args = tuple([at[j] for j in inputs])
-                    start = constant_from[inputs[0]] if all(constant_from[j] >= 0 for j in inputs) else -1
+                    starts = [constant_from[j] for j in inputs]
+                    start = min(starts) if min(starts) >= 0 else -1
                     depends = any([variable[a] for a in args])
                 if start >= 0:  # numbers and constants only: folded here, once
                     try:
@@ -207,7 +211,11 @@ class _Walk:
                 add_op(ins.payload)
                 add_args(args)
                 add_value(value)
-                add_label(_clip(source, ins.start, ins.end, LABEL_WIDTH))
+                if within is None or not within[i]:
+                    add_label(_clip(source, ins.start, ins.end, LABEL_WIDTH))
+                else:
+                    add_label(shorten(within[i] + ": " + _clip(source, ins.start, ins.end, LABEL_WIDTH),
+                                      LABEL_WIDTH))
                 add_origin(i)
             elif kind == NAME:
                 name = ins.payload
@@ -224,8 +232,11 @@ class _Walk:
                     read.add(n)
                     self.named.add(n)
                 else:
+                    calls = program.calls_at(i)
+                    called = (f", in the call {call_text(program, calls)} at {where(source, calls[-1].start)}"
+                              if calls else "")
                     raise UnknownNameError(
-                        f"unknown name '{shorten(name)}' at {where(source, ins.start)}"
+                        f"unknown name '{shorten(name)}' at {where(source, ins.start)}{called}"
                         f" (assign it earlier in the program, or give it with --set {shorten(name)}=VALUE)",
                         detail=show_position(source, ins.start),
                     )
@@ -265,6 +276,8 @@ class _Walk:
         names, inputs = b.names, b.inputs
         current = names.get(name, -1)
         unread_input = current >= 0 and inputs.get(name) == current and current not in self.read
+        if constant_from >= 0 and any(b.variable[constant_from:]):
+            constant_from = -1  # a call's unused argument that reads a name sits among the numbers
         if constant_from >= 0 and (current < 0 or unread_input):
             if unread_input and name in b.given:
                 b.truncate(constant_from)  # the given value overrides the program's number
@@ -328,12 +341,32 @@ def output_of(b: Bindings, name: str | None, last: tuple[str, int] | None) -> tu
 
 def expression(b: Bindings, n: int) -> str:
     """Node ``n`` as the program writes it (``log(x)``, shortened as labels are), though a name
-    now labels it; a leaf's label."""
+    now labels it; a leaf's label. A node of a function's body says which call it is in
+    (``f(a, b): x*y``)."""
     i = b.origins[n]
     if i < 0 or not b.args[n]:
         return b.labels[n]
     ins = b.program.code[i]
-    return _clip(b.program.source, ins.start, ins.end, LABEL_WIDTH)
+    text = _clip(b.program.source, ins.start, ins.end, LABEL_WIDTH)
+    calls = b.program.calls_at(i)
+    return shorten(call_text(b.program, calls) + ": " + text, LABEL_WIDTH) if calls else text
+
+
+def called_from(program: Program) -> list[str] | None:
+    """Per instruction, the calls whose body it is in (``f(a, b)``, ``g(a) › f(x, 2)``; '' for
+    none), or None when the program calls no function of its own."""
+    if not program.calls:
+        return None
+    calls: list[list] = [[] for _ in program.code]
+    for call in program.calls:  # the innermost first
+        for i in range(call.lo, call.hi):
+            calls[i].append(call)
+    return [call_text(program, c) if c else "" for c in calls]
+
+
+def call_text(program: Program, calls: list) -> str:
+    """Calls, given innermost first, as their texts from the outermost in: ``g(a) › f(x, 2)``."""
+    return " › ".join(_clip(program.source, c.start, c.end, LABEL_WIDTH) for c in reversed(calls))
 
 
 def _clip(source: str, start: int, end: int, width: int) -> str:
@@ -374,7 +407,11 @@ def located(program: Program, i: int, e: MathError, value_of: Callable[[int], fl
                          f"{format_number(value_of(ins.inputs[k]))}")
     if shown:
         message += f" ({', '.join(shown)})"
-    error = MathError(f"{message} at {where(program.source, ins.start)}", e.argument)
+    message += f" at {where(program.source, ins.start)}"
+    calls = program.calls_at(i)
+    if calls:  # the body of a function: and the call that ran it
+        message += f", in the call {call_text(program, calls)} at {where(program.source, calls[-1].start)}"
+    error = MathError(message, e.argument)
     error.detail = show_position(program.source, ins.start)
     return error
 

@@ -38,6 +38,7 @@ NAME = "name"  # payload: the name read
 APPLY = "apply"  # payload: the Op; inputs: its operands
 ASSIGN = "assign"  # payload: the name assigned; inputs: (expression,)
 EXPR = "expr"  # a bare expression statement; inputs: (expression,)
+PARAM = "param"  # only in a function's body: payload the parameter's position
 
 NO_LIMIT = 1 << 62  # parse(): no limit on the instructions of a program
 
@@ -50,9 +51,47 @@ class Instr(NamedTuple):
     end: int
 
 
+class Call(NamedTuple):
+    """A call of a function of the program's own: its body's instructions are ``code[lo:hi]``.
+
+    A call inside a body is recorded before the call of that body (the innermost first).
+    """
+
+    name: str
+    lo: int
+    hi: int
+    start: int  # offsets of the call's text in the source: f(a, b)
+    end: int
+
+
+class Function(NamedTuple):
+    """A function the program defines: ``name(params) = body``.
+
+    ``body`` is the body's instructions with their inputs counted from its first
+    one, a parameter read as PARAM; ``result`` is the body's value among them;
+    ``calls`` are the calls inside the body, counted likewise.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    body: tuple[Instr, ...]
+    result: int
+    calls: tuple[Call, ...]
+    start: int  # offsets of the whole definition in the source
+    end: int
+
+
 class Program(NamedTuple):
     source: str
     code: list[Instr]
+    #: every call of a function of the program's own, each one's body spelled out in ``code``
+    calls: tuple[Call, ...] = ()
+    #: the functions the program defines, by name (a later definition replaces an earlier one)
+    functions: tuple[Function, ...] = ()
+
+    def calls_at(self, index: int) -> list[Call]:
+        """The calls whose body holds instruction ``index``, the innermost first."""
+        return [c for c in self.calls if c.lo <= index < c.hi]
 
     def text(self, index: int) -> str:
         """The source text of instruction ``index``."""
@@ -132,6 +171,15 @@ class _Emitter(Transformer):
         self.code: list[Instr] = []
         self.source = ""
         self.max_code = NO_LIMIT
+        self.reset()
+
+    def reset(self) -> None:
+        self.calls: list[Call] = []
+        self.functions: dict[str, Function] = {}
+        #: the function whose body is being read: (its name, its parameters, its first instruction, its start)
+        self.defining: tuple[str, tuple[str, ...], int, int] | None = None
+        #: instructions before this one are no literal of their own (a call's body ends here)
+        self.fence = 0
 
     def _emit(self, kind: str, payload: object, inputs: tuple[int, ...], start: int, end: int) -> _Operand:
         code = self.code
@@ -161,14 +209,25 @@ class _Emitter(Transformer):
 
     def call(self, children: list) -> _Operand:
         name, lpar, args, rpar = children
+        function = self.functions.get(str(name))
+        if function is not None and call(str(name), len(args)) is None:
+            return self._expand(function, name, args, rpar)
+        if self.defining is not None and self.defining[0] == str(name):
+            raise GradcliSyntaxError(
+                f"{name}() calls itself at {where(self.source, _start(name))}: a function cannot be"
+                " recursive (its body may call functions defined before it)",
+                *location(self.source, _start(name)),
+                detail=show_position(self.source, _start(name)),
+            )
         op = call(str(name), len(args))
         if op is None:
             takes = arities(str(name))
             if takes is None:
                 known = ", ".join(CALLABLE)
+                yours = f"; yours: {', '.join(self.functions)}" if self.functions else ""
                 raise UnknownFunctionError(
                     f"unknown function '{shorten(str(name))}' at {where(self.source, _start(name))}"
-                    f" (functions: {known})",
+                    f" (functions: {known}{yours})",
                     detail=show_position(self.source, _start(name)),
                 )
             plural = "argument" if takes == "1" else "arguments"
@@ -178,6 +237,86 @@ class _Emitter(Transformer):
             )
         indices = tuple(a.node for a in args)
         return self._emit(APPLY, op, indices, _start(name), _end(rpar))
+
+    def _expand(self, function: Function, name: Token, args: list[_Operand], rpar: Token) -> _Operand:
+        """A call of the program's own function: its body, spelled out with the arguments' nodes."""
+        if len(args) != len(function.params):
+            takes = len(function.params)
+            raise ArityError(
+                f"{name}() takes {takes} argument{'' if takes == 1 else 's'}, got {len(args)},"
+                f" at {where(self.source, _start(name))}",
+                detail=show_position(self.source, _start(name)),
+            )
+        code = self.code
+        at: list[int] = []  # the node each instruction of the body means
+        placed: list[int] = []  # where each instruction of the body starts in the code
+        for ins in function.body:
+            placed.append(len(code))
+            if ins.kind == PARAM:
+                at.append(args[ins.payload].node)
+            else:
+                inputs = tuple([at[j] for j in ins.inputs])
+                at.append(self._emit(ins.kind, ins.payload, inputs, ins.start, ins.end).node)
+        placed.append(len(code))
+        for inner in function.calls:
+            self.calls.append(inner._replace(lo=placed[inner.lo], hi=placed[inner.hi]))
+        self.calls.append(Call(function.name, placed[0], len(code), _start(name), _end(rpar)))
+        self.fence = len(code)
+        return _Operand(at[function.result], _start(name), _end(rpar))
+
+    def head(self, children: list) -> tuple[Token, tuple[str, ...]]:
+        """``f(x, y) =``: the parameters (read as expressions: each must be a name alone)."""
+        name, lpar, args, rpar = children
+        text = str(name)
+        if call(text, 1) is not None or arities(text) is not None:
+            raise GradcliSyntaxError(
+                f"{text}() is a function of the language at {where(self.source, _start(name))}:"
+                " a function of your own needs another name",
+                *location(self.source, _start(name)),
+                detail=show_position(self.source, _start(name)),
+            )
+        code = self.code
+        params: list[str] = []
+        for arg in args:
+            ins = code[arg.node]
+            if ins.kind != NAME or arg.node < len(code) - len(args):
+                raise GradcliSyntaxError(
+                    f"a parameter of {text}() must be a name, not '{shorten(self.source[arg.start:arg.end])}',"
+                    f" at {where(self.source, arg.start)}",
+                    *location(self.source, arg.start),
+                    detail=show_position(self.source, arg.start),
+                )
+            if ins.payload in params:
+                raise GradcliSyntaxError(
+                    f"{text}() has two parameters named '{shorten(ins.payload)}', at {where(self.source, arg.start)}",
+                    *location(self.source, arg.start),
+                    detail=show_position(self.source, arg.start),
+                )
+            params.append(ins.payload)
+        del code[len(code) - len(args):]  # a parameter is no name read
+        self.defining = (text, tuple(params), len(code), _start(name))
+        self.fence = len(code)
+        return name, tuple(params)
+
+    def define(self, children: list) -> None:
+        """``f(x, y) = body``: the body's instructions move out of the program into the function."""
+        _head, body = children
+        assert self.defining is not None
+        name, params, first, start = self.defining
+        code = self.code
+        kept = []
+        for ins in code[first:]:
+            if ins.kind == NAME and ins.payload in params:
+                kept.append(Instr(PARAM, params.index(ins.payload), (), ins.start, ins.end))
+            else:
+                kept.append(ins._replace(inputs=tuple([j - first for j in ins.inputs])))
+        inner = tuple(c._replace(lo=c.lo - first, hi=c.hi - first) for c in self.calls if c.lo >= first)
+        self.calls = [c for c in self.calls if c.lo < first]
+        del code[first:]
+        self.functions.pop(name, None)  # a later definition replaces the earlier (and comes last)
+        self.functions[name] = Function(name, params, tuple(kept), body.node - first, inner, start, body.end)
+        self.defining = None
+        self.fence = len(code)
 
     def args(self, children: list[_Operand]) -> list[_Operand]:
         return children
@@ -189,7 +328,7 @@ class _Emitter(Transformer):
     def neg(self, children: list) -> _Operand:
         minus, x = children
         last = self.code[x.node]
-        if last.kind == NUM and x.node == len(self.code) - 1:
+        if last.kind == NUM and x.node == len(self.code) - 1 and x.node >= self.fence:
             # a negative literal (-2) is one number, not neg(2)
             self.code[-1] = Instr(NUM, -last.payload, (), _start(minus), x.end)
             return _Operand(x.node, _start(minus), x.end)
@@ -279,13 +418,16 @@ def parse(source: str, max_code: int = NO_LIMIT) -> Program:
         _emitter.code = []
         _emitter.source = source
         _emitter.max_code = max_code
+        _emitter.reset()
         try:
             parser.parse(source)
+            calls, functions = tuple(_emitter.calls), tuple(_emitter.functions.values())
         except UnexpectedInput as e:
             raise _syntax_error(source, e) from None
         finally:
             code, _emitter.code, _emitter.source = _emitter.code, [], ""
-    return Program(source, code)
+            _emitter.reset()
+    return Program(source, code, calls, functions)
 
 
 @lru_cache(maxsize=1)

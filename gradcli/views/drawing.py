@@ -83,6 +83,7 @@ EDGE_FONTSIZE = 11
 def digraph(
     nodes: Sequence[Value], output: Value | None = None, precision: int = DEFAULT_PRECISION,
     folded: Sequence[tuple[int, int]] | None = None, rankdir: str | None = None, wrap: bool = True,
+    clusters: Sequence[layout.Cluster] = (),
 ) -> "graphviz.Digraph":
     """The graph of ``nodes`` (inputs before users); node names are their positions.
 
@@ -90,7 +91,8 @@ def digraph(
     of op nodes. ``rankdir`` 'LR' or 'TB'; None chooses by the graph's shape
     (layout.direction). A picture too long to read whole wraps (layout.bands) unless ``wrap``
     is False. An operand whose order matters gets its name on its edge
-    (``a / b``: dividend, divisor), from the op table.
+    (``a / b``: dividend, divisor), from the op table. ``clusters`` (of positions in
+    ``nodes``) box each call of a function of the program's own, labelled with the call.
     """
     import graphviz
 
@@ -98,6 +100,10 @@ def digraph(
         raise ValueError(f"rankdir is one of {', '.join(layout.DIRECTIONS)}, not {rankdir!r}")
     ids = {v: i for i, v in enumerate(nodes)}
     records = [_record_fields(v, precision) for v in nodes]
+    for n in (n for cluster in clusters for n in _all_members(cluster)):  # the box says which call
+        label = nodes[n].label or ""
+        if ": " in label:
+            records[n][0] = record_escape(label.rsplit(": ", 1)[1])
     boxes, box_edges = _boxes(nodes, records, folded)
     if rankdir is None:
         rankdir = layout.direction(boxes, box_edges)
@@ -145,7 +151,35 @@ def digraph(
         # (TB), or bottom to top once turned (LR), so there the last comes first
         for b in sorted(statements, reverse=rankdir == "LR"):
             dot.body += statements[b]
+    bands, op_node, count = [band[at[v]] for v in nodes], [bool(v.inputs) and folded is None for v in nodes], [0]
+    for cluster in clusters:
+        _cluster(dot, cluster, bands, op_node, count)
     return dot
+
+
+def _cluster(dot: "graphviz.Digraph", cluster: layout.Cluster, bands: list[int], op_node: list[bool],
+             count: list[int]) -> None:
+    """A call's box: its values (and their op nodes), and the boxes of the calls inside it.
+    A call drawn across two bands of a wrapped picture gets no box (dot would stretch it
+    across the gap); the calls inside it may."""
+    if len({bands[n] for n in _all_members(cluster)}) > 1:
+        for inner in cluster.inner:
+            _cluster(dot, inner, bands, op_node, count)
+        return
+    count[0] += 1
+    with dot.subgraph(name=f"cluster_{count[0]}") as box:
+        box.attr(label=cluster.label, style="dashed,rounded", color="gray45", fontcolor="gray25",
+                 fontname="Helvetica", fontsize=str(EDGE_FONTSIZE), labeljust="l")
+        for n in cluster.members:
+            box.node(f"n{n}")
+            if op_node[n]:
+                box.node(f"n{n}op")
+        for inner in cluster.inner:
+            _cluster(box, inner, bands, op_node, count)
+
+
+def _all_members(cluster: layout.Cluster) -> list[int]:
+    return cluster.members + [n for inner in cluster.inner for n in _all_members(inner)]
 
 
 def _add(dot: "graphviz.Digraph", statements: dict[int, list[str]], band: int, kind: str, name: str,
@@ -218,8 +252,9 @@ def drawn_picture(result: "Result", format: str, precision: int = DEFAULT_PRECIS
     (``n5``), and the dashed edges of a folded picture as pairs of node ids (None: whole)."""
     nodes = result.nodes
     if format == "dot" or len(nodes) <= max_nodes:
-        return (digraph(nodes, result.output, precision, rankdir=rankdir), {i: f"n{i}" for i in range(len(nodes))},
-                None)
+        boxes = layout.clusters(result.bindings.program, result.bindings.origins)
+        return (digraph(nodes, result.output, precision, rankdir=rankdir, clusters=boxes),
+                {i: f"n{i}" for i in range(len(nodes))}, None)
     named = _named(result)
     if len(named) > max_nodes:
         raise GradcliError(

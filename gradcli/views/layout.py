@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from ..language.parser import Program
 
 #: the directions dot knows that gradcli draws in (graph attribute rankdir)
 DIRECTIONS = ("LR", "TB")
@@ -116,3 +119,42 @@ def bands(boxes: Sequence[tuple[float, float]], edges: Sequence[tuple[int, int]]
     crossings = Counter(band[i] for i, j in edges if band[i] != band[j])
     skips = any(band[j] not in (band[i], band[i] + 1) for i, j in edges)
     return None if skips or max(crossings.values(), default=0) > WRAP_CROSSINGS else band
+
+
+class Cluster:
+    """The values of one call of a function of the program's own, drawn inside a box labelled
+    with the call (``f(a, b)``); a call inside a body is a box inside the body's box."""
+
+    __slots__ = ("label", "members", "inner")
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.members: list[int] = []  # node ids directly inside (not inside an inner call)
+        self.inner: list[Cluster] = []
+
+
+def clusters(program: "Program", origins: Sequence[int]) -> list[Cluster]:
+    """The outermost calls of ``program`` as clusters of node ids (``origins[n]``: the
+    instruction node n comes from, -1 for none), inner calls nested inside; a call that
+    made no node of its own (``id(x) = x``) has no box."""
+    from ..bindings import call_text
+
+    calls = program.calls
+    # outer calls before the calls inside them (the same span: the later call is the outer)
+    order = sorted((k for k, c in enumerate(calls) if c.lo < c.hi),
+                   key=lambda k: (calls[k].lo, -calls[k].hi, -k))
+    boxes = {k: Cluster(call_text(program, [calls[k]])) for k in order}
+    owner = [-1] * len(program.code)  # the innermost call of each instruction
+    top: list[Cluster] = []
+    open_calls: list[int] = []  # the calls holding the one at hand, the outermost first
+    for k in order:
+        c = calls[k]
+        while open_calls and calls[open_calls[-1]].hi < c.hi:
+            open_calls.pop()
+        (boxes[open_calls[-1]].inner if open_calls else top).append(boxes[k])
+        open_calls.append(k)
+        owner[c.lo:c.hi] = [k] * (c.hi - c.lo)
+    for n, i in enumerate(origins):
+        if i >= 0 and owner[i] >= 0:
+            boxes[owner[i]].members.append(n)
+    return top
