@@ -178,6 +178,11 @@ class _Walk:
         add_label, add_origin, add_variable = b.labels.append, b.origins.append, variable.append
         add_at = at.append
         within = called_from(program)  # per instruction of a call's body: the call (None: no calls)
+        ends: dict[int, list] | None = None  # the calls whose last instruction (or argument's) is i
+        if program.calls:
+            ends = {}
+            for call in program.calls:
+                ends.setdefault(call.hi - 1, []).append(call)
         #: per instruction: the first node of its expression when that is of numbers and constants
         #: only (its nodes end the node list), else -1
         constant_from: list[int] = []
@@ -260,6 +265,10 @@ class _Walk:
                 last = (_clip(source, inner.start, inner.end, LABEL_WIDTH), n)
             add_at(n)
             add_constant_from(start)
+            if ends is not None and i in ends:  # a call reading a name is no number, though its body may be
+                for call in ends[i]:
+                    if any([constant_from[a] < 0 for a in call.args]):
+                        constant_from[call.result] = -1
         if strict:
             self.check_given()
         b.output_name, b.output = output_of(b, output, last)

@@ -7,7 +7,9 @@ every operator and function, the precedence traps (``-x**2``, ``2**-1``,
 shadowed constants and function names used as variables (``e = 2``,
 ``sin = 3``), reuse and reassignment (``x = x * 2``), values given from
 outside that override ``x = 1`` in the program, ``;`` and newlines (also
-``\\r\\n``), blank statements, comments and odd spacing.
+``\\r\\n``), blank statements, comments and odd spacing, and functions of the program's own
+(``f1(p, q) = ...``) called with arguments of every kind, a body calling the
+functions before it.
 
 Domains are kept safe so that most programs evaluate: log, sqrt, divisors and
 the bases of non-integer or variable powers are built to be positive
@@ -102,6 +104,20 @@ class Expr:
     leaf_constant: bool = False
 
 
+@dataclass(frozen=True)
+class Function:
+    """A function the program defines: ``name(params) = ...``; each parameter wants a positive
+    argument or any, and the value is known positive or not."""
+
+    name: str
+    positive_params: tuple[bool, ...]
+    positive: bool
+
+
+#: parameter names of a function of the program's own: plain, and one that shadows the constant e
+PARAMS = ["p", "q", "e"]
+
+
 @dataclass
 class GeneratedProgram:
     source: str
@@ -117,11 +133,17 @@ def _at(e: Expr, prec: int) -> str:
 class _Builder:
     """Draws expressions over the names defined so far (``scope``: name -> positive)."""
 
-    def __init__(self, draw: st.DrawFn, scope: dict[str, bool], known: dict[str, float]) -> None:
+    def __init__(self, draw: st.DrawFn, scope: dict[str, bool], known: dict[str, float],
+                 functions: list[Function] | None = None) -> None:
         self.draw = draw
         self.scope = scope
         #: names whose exact value the generator knows (given, or `name = number`)
         self.known = known
+        #: the functions of the program's own defined so far
+        self.functions = functions if functions is not None else []
+        #: pi and e may be read (not in a function's body, which reads only its parameters:
+        #: there they would mean a variable of that name, should the program have one by then)
+        self.constants = True
 
     def choice(self, options: list):  # type: ignore[no-untyped-def]
         return self.draw(st.sampled_from(options))
@@ -143,7 +165,7 @@ class _Builder:
 
     def leaf(self, positive: bool) -> Expr:
         names = [n for n, pos in self.scope.items() if pos or not positive]
-        constants = [c for c in CONSTANTS if c not in self.scope]
+        constants = [c for c in CONSTANTS if c not in self.scope] if self.constants else []
         kinds = ["literal"] * 2 + ["name"] * 8 * bool(names) + ["constant"] * bool(constants) + ["trap"]
         kind = self.choice(kinds)
         if kind == "name":
@@ -171,7 +193,9 @@ class _Builder:
             "int_power", "int_power", "positive_power", "negative_power", "call1", "call1", "call1",
             "pow_call", "maxmin", "maxmin_tie", "paren", "positive", "risky", "call1", "call1", "call1", "call2", "call2",
             "variadic", "variadic_tie",
-        ] + ["kink"] * 2 * bool(self.known))
+        ] + ["kink"] * 2 * bool(self.known) + ["usercall"] * 8 * bool(self.functions))
+        if kind == "usercall":
+            return self.usercall(d)
         if kind == "neg":  # -x**2 comes out when the operand is a power
             a = self.expr(d)
             folded = a.number  # gradcli folds -2 (and --2, -(2)) into one number
@@ -278,6 +302,12 @@ class _Builder:
             return Expr(text.format(a=a.text, b=b.text, pa=_at(a, ATOM), pb=_at(b, ATOM)), PRODUCT)
         return self._positive(d)
 
+    def usercall(self, d: int) -> Expr:
+        """A call of a function of the program's own, with arguments as its parameters want."""
+        fn = self.choice(self.functions)
+        args = [self.expr(d, positive=pos) for pos in fn.positive_params]
+        return Expr(f"{fn.name}({', '.join(a.text for a in args)})", ATOM, positive=fn.positive)
+
     def _positive(self, d: int) -> Expr:
         kind = self.choice([
             "square_plus", "shifted_trig", "exp", "sigmoid", "sqrt", "mul", "add", "div",
@@ -325,8 +355,10 @@ _COMMENT_TEXT = st.text(st.characters(blacklist_characters="\n", blacklist_categ
 
 
 @st.composite
-def programs(draw: st.DrawFn, max_statements: int = 8, max_depth: int = 4) -> GeneratedProgram:
-    """A random valid gradcli program, the values to give it, and maybe an output name."""
+def programs(draw: st.DrawFn, max_statements: int = 8, max_depth: int = 4, functions_first: bool = False) -> GeneratedProgram:
+    """A random valid gradcli program, the values to give it, and maybe an output name.
+    ``functions_first``: the program starts by defining one to three functions of its own,
+    and its last statement calls one."""
     values: dict[str, float] = {}
     scope: dict[str, bool] = {}  # name -> known positive
     known: dict[str, float] = {}  # name -> its exact value, when the generator knows it
@@ -335,16 +367,30 @@ def programs(draw: st.DrawFn, max_statements: int = 8, max_depth: int = 4) -> Ge
         scope[name] = values[name] >= 0.1
         known[name] = values[name]
     assigned: set[str] = set()
-    b = _Builder(draw, scope, known)
+    functions: list[Function] = []
+    b = _Builder(draw, scope, known, functions)
 
     statements: list[str] = []
+    for _ in range(draw(st.integers(1, 3)) if functions_first else 0):
+        statements.append(_definition(draw, functions, draw(st.integers(1, max_depth))))
     for _ in range(draw(st.integers(1, max_statements))):
         depth = draw(st.integers(0, max_depth))
         free = [n for n in NAMES if n not in scope]
         overridable = [n for n in values if n not in assigned]
         kinds = ["assign"] * 4 + ["input"] * 2 + ["reassign"] * 2 * bool(scope) + ["bare"] + ["alias"] * bool(scope)
-        kinds += ["override"] * bool(overridable)
-        kind = draw(st.sampled_from(kinds)) if scope else "input"
+        kinds += ["override"] * bool(overridable) + ["define"] * 2 * (len(functions) < 3) + ["call"] * 3 * bool(functions)
+        if not scope:  # a variable first, or a definition
+            kind = "define" if not functions and draw(st.integers(0, 3)) == 0 else "input"
+        else:
+            kind = draw(st.sampled_from(kinds))
+        if kind == "define":
+            statements.append(_definition(draw, functions, depth))
+            continue
+        if kind == "call":  # name = f1(...): a new name, or one reassigned
+            kind = "assign" if free and draw(st.booleans()) else "reassign"
+            e = b.usercall(depth)
+        else:
+            e = None
         if kind in ("assign", "input", "alias") and not free:
             kind = "reassign"
         if kind == "bare":
@@ -372,7 +418,7 @@ def programs(draw: st.DrawFn, max_statements: int = 8, max_depth: int = 4) -> Ge
                 known.pop(name, None)
         else:  # assign a new name, or reassign one (x = x * 2 uses the old x)
             name = draw(st.sampled_from(free if kind == "assign" else sorted(scope)))
-            e = b.expr(depth)
+            e = e or b.expr(depth)
             given_wins = name in values and name not in assigned and e.leaf_constant
             positive = scope[name] if given_wins else e.positive
             if not given_wins:
@@ -381,7 +427,15 @@ def programs(draw: st.DrawFn, max_statements: int = 8, max_depth: int = 4) -> Ge
         scope[name] = positive
         assigned.add(name)
 
-    if scope and draw(st.booleans()):  # a last statement that uses what came before
+    if len(statements) == len(functions):  # only definitions: a program needs a statement to differentiate
+        name = draw(st.sampled_from(NAMES))
+        e = b.literal(positive=True)
+        statements.append(f"{name} = {e.text}")
+        scope[name], known[name] = True, float(e.text)
+    if functions_first:
+        statements.append(f"out = {b.usercall(draw(st.integers(0, max_depth))).text}")
+        scope["out"] = False
+    elif scope and draw(st.booleans()):  # a last statement that uses what came before
         used = draw(st.lists(st.sampled_from(sorted(scope)), min_size=1, max_size=4))
         terms = [b.choice(["{}", "{}", "sin({})", "tanh({})", "{} ** 2", "sigmoid({})", "relu({})", "atan({})",
                            "erf({})", "softplus({})", "asinh({})", "atanh(tanh({}))", "log2(1 + {} ** 2)",
@@ -403,9 +457,30 @@ def programs(draw: st.DrawFn, max_statements: int = 8, max_depth: int = 4) -> Ge
     return GeneratedProgram(source, values, output)
 
 
+def _definition(draw: st.DrawFn, functions: list[Function], depth: int) -> str:
+    """``f1(p, q) = body``: parameters local to the body, which may call the functions before it.
+    The body reads only its parameters, numbers and constants, and is never a parameter alone
+    (``id(x) = x`` makes ``y = id(a)`` another name for a: tested on its own)."""
+    params = draw(st.lists(st.sampled_from(PARAMS), min_size=1, max_size=3, unique=True))
+    positive = tuple(draw(st.booleans()) for _ in params)
+    body_builder = _Builder(draw, dict(zip(params, positive)), {}, functions)
+    body_builder.constants = False
+    body = body_builder.expr(max(depth, 1))
+    if body.text.strip("()+ \t") in params:
+        body = Expr(f"{_at(body, PRODUCT)} * 2", PRODUCT, positive=body.positive)
+    name = f"f{len(functions) + 1}" if draw(st.integers(0, 3)) else f"ƒ_{len(functions) + 1}"
+    functions.append(Function(name, positive, body.positive))
+    space = body_builder.space()
+    return f"{name}({', '.join(params)}){space}={space}{body.text}"
+
+
+_DEFINITIONS = re.compile(r"(?m)(?:^|(?<=;))[ \t]*\w+\([\w ,]*\)[ \t]*=[^\n;]*")
+
+
 def _mentions(source: str, name: str) -> bool:
     """Whether ``name`` is a variable anywhere in ``source``: a word outside comments, not a call."""
     code = re.sub(r"#[^\n]*", "", source)
+    code = _DEFINITIONS.sub("", code)  # a parameter is no variable, and a body reads nothing else
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)(?![ \t\f\r]*\()", code) is not None
 
 

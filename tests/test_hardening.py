@@ -141,7 +141,7 @@ def test_endless_and_huge_input_stops_at_the_input_limit(tmp_path: Path) -> None
 def test_a_program_with_too_many_parts_stops_while_it_is_parsed() -> None:
     program = "x = 1; y = " + " + ".join(["x"] * 2000)
     err = one_error_line(gradcli("--limit", "nodes=1000", program), 2)
-    assert err == ("error: the program has more than 1,000 parts (numbers, names, operations), the limit"
+    assert err == ("error: the program has more than 1,000 parts (numbers, names, operations, calls), the limit"
                    " (raise it with --limit nodes=N)\n")
     assert gradcli("--limit", "nodes=5000", "--format", "json", program).returncode == 0
     done = gradcli("--each-line", "--limit", "nodes=10", input="x = 1\ny = 1 + 2 + 3 + 4 + 5 + 6 + 7\n")

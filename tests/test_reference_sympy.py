@@ -68,9 +68,12 @@ class Undefined(Exception):
 
 
 def to_python(source: str) -> str:
-    """gradcli text -> Python text with the same meaning."""
+    """gradcli text -> Python text with the same meaning (``f(p, q) = body`` is ``def f(p, q): return body``)."""
     text = re.sub(r"#[^\n]*", "", source).replace("^", "**").replace(";", "\n")
-    return "\n".join(line.strip() for line in text.split("\n"))
+    return "\n".join(_DEFINITION.sub(r"def \1(\2): return ", line.strip()) for line in text.split("\n"))
+
+
+_DEFINITION = re.compile(r"^(\w+)\s*\(([\w\s,]*)\)\s*=(?!=)\s*")
 
 
 def _finite(x: float) -> float:
@@ -140,6 +143,10 @@ class _Translator:
         #: every input by name: a given value, or a name's first binding to numbers only (folded)
         self.inputs: dict[str, sympy.Symbol] = {}
         self.read: set[sympy.Symbol] = set()  # inputs read so far
+        #: the program's own functions: parameters and body (read at each call, as gradcli spells it out)
+        self.functions: dict[str, ast.FunctionDef] = {}
+        #: the parameters of the calls being translated, the innermost last
+        self.frames: list[dict[str, Term]] = []
         self._partials: dict[sympy.Symbol, list[tuple[sympy.Symbol, sympy.Expr]]] = {}
         for name, x in values.items():
             self.env[name] = self.inputs[name] = self.leaf(float(x))
@@ -167,6 +174,9 @@ class _Translator:
     def run(self, source: str, output: str | None) -> sympy.Symbol:
         last = None
         for self.at, statement in enumerate(ast.parse(to_python(source)).body):
+            if isinstance(statement, ast.FunctionDef):
+                self.functions[statement.name] = statement  # a later definition replaces an earlier
+                continue
             if isinstance(statement, ast.Assign):
                 assert len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)
                 target: str | None = statement.targets[0].id
@@ -209,18 +219,24 @@ class _Translator:
         current = self.env.get(name)
         return current is not None and self.inputs.get(name) is current and current not in self.read
 
-    def numbers_only(self, node: ast.expr) -> bool:
-        """An expression of numbers and the constants pi and e only (no variable, by any name)."""
+    def numbers_only(self, node: ast.expr, params: frozenset[str] = frozenset()) -> bool:
+        """An expression of numbers and the constants pi and e only (no variable, by any name);
+        in a function's body, its ``params`` are numbers when the call's arguments are."""
         if isinstance(node, ast.Constant):
             return True
         if isinstance(node, ast.Name):
-            return node.id in ("pi", "e") and node.id not in self.env
+            return node.id in params or node.id in ("pi", "e") and node.id not in self.env
         if isinstance(node, ast.UnaryOp):
-            return self.numbers_only(node.operand)
+            return self.numbers_only(node.operand, params)
         if isinstance(node, ast.BinOp):
-            return self.numbers_only(node.left) and self.numbers_only(node.right)
+            return self.numbers_only(node.left, params) and self.numbers_only(node.right, params)
         assert isinstance(node, ast.Call), ast.dump(node)
-        return all(self.numbers_only(a) for a in node.args)
+        args = all(self.numbers_only(a, params) for a in node.args)
+        function = self.functions.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        if function is None:
+            return args
+        body = function.body[0].value  # type: ignore[attr-defined]  # def f(...): return body
+        return args and self.numbers_only(body, frozenset(a.arg for a in function.args.args))
 
     def alias(self, node: ast.expr) -> sympy.Symbol | None:
         """`y = x` and `y = +(x)` name the node x already is."""
@@ -252,6 +268,8 @@ class _Translator:
             x = float(node.value)
             return Term(_number(x), x)
         if isinstance(node, ast.Name):
+            if self.frames and node.id in self.frames[-1]:  # a parameter: the call's argument
+                return self.frames[-1][node.id]
             if node.id in self.env:
                 s = self.env[node.id]
                 self.read.add(s)
@@ -266,6 +284,13 @@ class _Translator:
             return self.binary(type(node.op), a, b)
         assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name), ast.dump(node)
         args = [self.term(a) for a in node.args]
+        function = self.functions.get(node.func.id)
+        if function is not None:  # every argument first, then the body over them
+            self.frames.append({p.arg: t for p, t in zip(function.args.args, args, strict=True)})
+            try:
+                return self.term(function.body[0].value)  # type: ignore[attr-defined]
+            finally:
+                self.frames.pop()
         return self.call(node.func.id, args)
 
     def binary(self, op: type, a: Term, b: Term) -> Term:
@@ -354,7 +379,9 @@ class _Translator:
             # flat: a constant here (derivative 0); jumps at the integers, round's at the halves
             jump = math.floor(x) + 0.5 if fn == "round" else math.floor(x + 0.5)
             self.kink(x - jump, x)
-            if fn == "round":  # halves away from zero, computed exactly
+            if abs(x) >= 2**52:  # a whole number already (Decimal's 28 digits cannot quantize 1e130)
+                value = x
+            elif fn == "round":  # halves away from zero, computed exactly
                 value = float(decimal.Decimal(x).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
             else:
                 value = float(math.floor(x) if fn == "floor" else math.ceil(x))
@@ -418,8 +445,10 @@ def _folding_fails(tr: _Translator, source: str) -> bool:
     statement = ast.parse(to_python(source)).body[tr.at]
     for node in ast.walk(statement.value):  # type: ignore[attr-defined]
         if isinstance(node, (ast.Call, ast.BinOp, ast.UnaryOp)) and tr.numbers_only(node):
+            alone = _Translator({})
+            alone.functions = tr.functions
             try:
-                _Translator({}).term(node)
+                alone.term(node)
             except ExpectedMathError:
                 return True
     return False
@@ -432,6 +461,8 @@ def _given_computed_over(source: str, values: dict[str, float], before: int | No
     for index, statement in enumerate(ast.parse(to_python(source)).body):
         if before is not None and index >= before:
             break
+        if isinstance(statement, ast.FunctionDef):
+            continue
         rhs = statement.value  # type: ignore[attr-defined]
         calls = {id(n.func) for n in ast.walk(rhs) if isinstance(n, ast.Call)}
         names = {n.id for n in ast.walk(rhs) if isinstance(n, ast.Name) and id(n) not in calls}
@@ -469,6 +500,18 @@ def _bits(x: float) -> bytes:
 @given(programs())
 def test_value_and_gradients_match_sympy(program: GeneratedProgram) -> None:
     """The program's output, and then each named variable taken as the output (--of)."""
+    _check_against_sympy(program)
+
+
+@fuzz_settings(300)
+@given(programs(functions_first=True))
+def test_functions_of_ones_own_match_sympy(program: GeneratedProgram) -> None:
+    """Programs that define functions (``f1(p, q) = ...``, bodies calling earlier ones) and call
+    them: SymPy reads each call as the body over the arguments, from the text alone."""
+    _check_against_sympy(program)
+
+
+def _check_against_sympy(program: GeneratedProgram) -> None:
     source, values = program.source, program.values
     tr = _Translator(values)
     try:
@@ -519,6 +562,8 @@ def test_value_and_gradients_match_sympy(program: GeneratedProgram) -> None:
         checked += 1
         if output == program.output:
             event("checked against sympy")
+            if any(c.lo < c.hi for c in result.bindings.program.calls):
+                event("checked against sympy: calls a function of its own")
             _check_finite_differences(program, tr, result.gradients, ref.magnitude)
     event(f"outputs checked: {min(checked, 5)}{'+' if checked >= 5 else ''}")
 

@@ -62,6 +62,10 @@ class Call(NamedTuple):
     hi: int
     start: int  # offsets of the call's text in the source: f(a, b)
     end: int
+    #: the instructions of the arguments' values, and of the call's value (an argument's,
+    #: when the body is a parameter alone)
+    args: tuple[int, ...] = ()
+    result: int = -1
 
 
 class Function(NamedTuple):
@@ -180,14 +184,19 @@ class _Emitter(Transformer):
         self.defining: tuple[str, tuple[str, ...], int, int] | None = None
         #: instructions before this one are no literal of their own (a call's body ends here)
         self.fence = 0
+        #: the instructions the functions' bodies hold: parts of the program too, within its limit
+        self.held = 0
 
     def _emit(self, kind: str, payload: object, inputs: tuple[int, ...], start: int, end: int) -> _Operand:
         code = self.code
         code.append(Instr(kind, payload, inputs, start, end))
-        if len(code) > self.max_code:
-            raise exceeded("nodes", f"the program has more than {self.max_code:,} parts (numbers, names,"
-                                    " operations), the limit")
+        if len(code) + self.held > self.max_code:
+            raise self._too_many()
         return _Operand(len(code) - 1, start, end)
+
+    def _too_many(self) -> Exception:
+        return exceeded("nodes", f"the program has more than {self.max_code:,} parts (numbers, names,"
+                                 " operations, calls), the limit")
 
     def _binary(self, op: Op, x: _Operand, y: _Operand) -> _Operand:
         return self._emit(APPLY, op, (x.node, y.node), x.start, y.end)
@@ -258,9 +267,15 @@ class _Emitter(Transformer):
                 inputs = tuple([at[j] for j in ins.inputs])
                 at.append(self._emit(ins.kind, ins.payload, inputs, ins.start, ins.end).node)
         placed.append(len(code))
-        for inner in function.calls:
-            self.calls.append(inner._replace(lo=placed[inner.lo], hi=placed[inner.hi]))
-        self.calls.append(Call(function.name, placed[0], len(code), _start(name), _end(rpar)))
+        calls = self.calls
+        self.held += len(function.calls) + 1  # a call is a part of the program too
+        if len(code) + self.held > self.max_code:
+            raise self._too_many()
+        for c in function.calls:  # a call in the body: its arguments are the body's instructions
+            calls.append(Call(c.name, placed[c.lo], placed[c.hi], c.start, c.end, tuple([at[j] for j in c.args]),
+                              at[c.result]))
+        calls.append(Call(function.name, placed[0], len(code), _start(name), _end(rpar),
+                          tuple([a.node for a in args]), at[function.result]))
         self.fence = len(code)
         return _Operand(at[function.result], _start(name), _end(rpar))
 
@@ -308,12 +323,20 @@ class _Emitter(Transformer):
         for ins in code[first:]:
             if ins.kind == NAME and ins.payload in params:
                 kept.append(Instr(PARAM, params.index(ins.payload), (), ins.start, ins.end))
+            elif ins.inputs:
+                kept.append(Instr(ins.kind, ins.payload, tuple([j - first for j in ins.inputs]), ins.start, ins.end))
             else:
-                kept.append(ins._replace(inputs=tuple([j - first for j in ins.inputs])))
-        inner = tuple(c._replace(lo=c.lo - first, hi=c.hi - first) for c in self.calls if c.lo >= first)
-        self.calls = [c for c in self.calls if c.lo < first]
+                kept.append(ins)
+        calls = self.calls
+        outside = len(calls)  # the calls in the body were recorded last
+        while outside and calls[outside - 1].lo >= first:
+            outside -= 1
+        inner = tuple([Call(c.name, c.lo - first, c.hi - first, c.start, c.end, tuple([j - first for j in c.args]),
+                            c.result - first) for c in calls[outside:]])
+        del calls[outside:]
         del code[first:]
-        self.functions.pop(name, None)  # a later definition replaces the earlier (and comes last)
+        replaced = self.functions.pop(name, None)  # a later definition replaces the earlier (and comes last)
+        self.held += len(kept) - (len(replaced.body) + len(replaced.calls) if replaced is not None else 0)
         self.functions[name] = Function(name, params, tuple(kept), body.node - first, inner, start, body.end)
         self.defining = None
         self.fence = len(code)
