@@ -110,19 +110,20 @@ def test_python_examples() -> None:
         assert out.getvalue().splitlines() == expected
 
 
-def test_readme_picture_is_current() -> None:
-    # examples/neuron.svg shows what gradcli draws for examples/neuron.grad today
+@pytest.mark.parametrize("example", ["neuron", "layer"])
+def test_readme_picture_is_current(example: str) -> None:
+    # examples/neuron.svg (and layer.svg) show what gradcli draws for the example today
     import xml.etree.ElementTree as ET
 
     from gradcli import evaluate
-    from gradcli.views.drawing import digraph, render
+    from gradcli.views.drawing import picture, render
 
     def texts(svg: bytes) -> list[str]:
         return sorted(t.text or "" for t in ET.fromstring(svg).iter() if t.tag.endswith("text"))
 
-    r = evaluate((ROOT / "examples" / "neuron.grad").read_text(encoding="utf-8"))
-    fresh = render(digraph(r.nodes, r.output).source, "svg", renderer="embedded")
-    assert texts((ROOT / "examples" / "neuron.svg").read_bytes()) == texts(fresh)
+    r = evaluate((ROOT / "examples" / f"{example}.grad").read_text(encoding="utf-8"))
+    fresh = render(picture(r, "svg").source, "svg", renderer="embedded")
+    assert texts((ROOT / "examples" / f"{example}.svg").read_bytes()) == texts(fresh)
 
 
 def test_every_option_is_documented() -> None:
