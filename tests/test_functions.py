@@ -269,3 +269,33 @@ def test_through_a_process_from_a_file(tmp_path: Path) -> None:
     assert done.returncode == 0 and done.stderr == ""
     doc = json.loads(done.stdout)
     assert doc["gradients"]["a"] == pytest.approx(by_differences(LAYER)["a"], rel=1e-6)
+
+
+def test_a_session_says_what_a_definition_defined_and_calls_it() -> None:
+    entries = "a = 1\nf(x) = x*x + 1\ny = f(a) * 2\nf(x) = 3*x\ny = f(a)\n"
+    done = subprocess.run([str(SCRIPT), "-i"], input=entries, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if not line.startswith(">")]
+    # f(a) * 2 = 2(a² + 1) = 4, d/da = 4a = 4; then f(x) = 3x: y = 3, dy/da = 3
+    assert lines == ["a = 1.0000", "defined f(x)", "a = 1.0000", "y = 4.0000   ∂y/∂a = 4.0000", "defined f(x)",
+                     "y = 4.0000   ∂y/∂a = 4.0000", "y = 3.0000   ∂y/∂a = 3.0000"]
+
+
+def test_the_session_completes_and_colours_the_programs_own_functions() -> None:
+    from gradcli.front.line_editor import _Completer
+    from gradcli.front.request import Request
+    from gradcli.front.session import Session
+    from gradcli.limits import Limits
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    session = Session(Request(), Limits(), _Discard(), lambda message, detail: None)
+    session.handle("neuron(x) = tanh(2*x)")
+    completions = [c.text for c in _Completer(session).get_completions(Document("y = neu"), CompleteEvent())]
+    assert completions == ["neuron("]
+
+
+class _Discard:
+    def write(self, text: str) -> None: ...
+    def show(self, renderables: list) -> None: ...  # type: ignore[type-arg]
+    def say(self, line: str) -> None: ...

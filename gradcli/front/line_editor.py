@@ -140,7 +140,8 @@ class _Completer(Completer):
         if typed.startswith(":"):
             candidates = [f":{name}" for name in self.session.commands] if line == typed else []
         else:
-            candidates = [*self.session.names(), *(f"{f}(" for f in CALLABLE), *sorted(CONSTANTS)]
+            candidates = [*self.session.names(), *(f"{f}(" for f in (*self.session.functions, *CALLABLE)),
+                          *sorted(CONSTANTS)]
         for candidate in dict.fromkeys(candidates):
             if candidate.startswith(typed) and candidate != typed:
                 yield Completion(candidate, start_position=-len(typed))
@@ -169,7 +170,8 @@ class _Highlighter(Lexer):
                 kind = m.lastgroup
                 if kind == "word":
                     word = m.group()
-                    kind = ("function" if word in CALLABLE else "name" if word in names or word in assigned
+                    own = word in self.session.functions
+                    kind = ("function" if word in CALLABLE or own else "name" if word in names or word in assigned
                             else "constant" if word in CONSTANTS else "unknown")
                 parts.append((f"class:{kind}", m.group()))
                 done = m.end()

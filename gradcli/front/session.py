@@ -96,6 +96,9 @@ class Session:
         #: (device, inode) of the program files (loaded or saved): :graph never writes over them
         self.program_files: set[tuple[int, int]] = set()
         self.failures = 0
+        #: the functions the program defines (name -> its definition's text), for completion and to say
+        #: which an entry defined
+        self.functions: dict[str, str] = {}
 
     # ----- entries ---------------------------------------------------------------------------------
 
@@ -140,9 +143,13 @@ class Session:
 
     def change(self, new: State, strict: bool = False) -> None:
         """Make ``new`` the state if its program differentiates, and show its summary line."""
+        before = self.functions
         result = self.evaluate(new, strict)
         self.remember()
         self.state, self.result = new, result
+        for name, text in self.functions.items():
+            if before.get(name) != text:  # a definition is no statement: say what it did
+                self.out.write(f"defined {printable(text.split('=', 1)[0].strip())}\n")
         self.show_summary()
 
     def remember(self) -> None:
@@ -156,6 +163,7 @@ class Session:
         last statement is the output until then), unless ``strict``.
         """
         program = self.parse(state.source)
+        self.functions = {f.name: program.source[f.start:f.end] for f in program.functions}
         if not program.code:
             return None
         output = state.output
