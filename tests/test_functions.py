@@ -282,12 +282,13 @@ def test_a_session_says_what_a_definition_defined_and_calls_it() -> None:
 
 
 def test_the_session_completes_and_colours_the_programs_own_functions() -> None:
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
     from gradcli.front.line_editor import _Completer
     from gradcli.front.request import Request
     from gradcli.front.session import Session
     from gradcli.limits import Limits
-    from prompt_toolkit.completion import CompleteEvent
-    from prompt_toolkit.document import Document
 
     session = Session(Request(), Limits(), _Discard(), lambda message, detail: None)
     session.handle("neuron(x) = tanh(2*x)")
