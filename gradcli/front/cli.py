@@ -36,11 +36,12 @@ Examples:
   gradcli "y = x**2 * sin(x)" --symbolic
   gradcli "y = x**2 * sin(x)" --sweep x=-3:3:7
   gradcli "x = 2; w = 3; y = x * w; z = y + x**2" --of y --of z
+  gradcli "f(x, y) = x*y + sin(x); a = 1; b = 2; z = f(a, b) + f(b, a)"
   echo "a = 2; b = a + 3; c = a * 2; d = b + c" | gradcli -g graph.svg
 
 \b
 {functions}
-Constants: {constants}.
+Constants: {constants}. Your own: f(x, y) = x*y + sin(x) defines f.
 
 \b
 Exit codes: 0 success, 1 math error (division by zero, overflow, log of a
