@@ -118,18 +118,23 @@ def test_every_formula_parses_back_and_gives_the_numeric_gradient(p) -> None:
             if name == d.output_name:
                 continue
             try:
-                value = read_back(f.text, inputs, where)
+                value = read_back(f.text, inputs, where, p.source)
             except MathError:
                 continue  # the formula leaves a domain the rounding of the program stayed in
             expected = r.gradients[name]
             assert math.isclose(value, expected, rel_tol=1e-7, abs_tol=1e-9), (name, f.text, where, value, expected)
 
 
-def read_back(formula: str, inputs: dict[str, float], where: list[tuple[str, Expr]] = ()) -> float:  # type: ignore[assignment]
+def read_back(formula: str, inputs: dict[str, float], where: list[tuple[str, Expr]] = (),  # type: ignore[assignment]
+              source: str = "") -> float:
     """A formula's value, read back by gradcli with the program's inputs (those it uses), after the
-    definitions ``where`` (each name = its formula, in order) as statements of the same program."""
-    program = "".join(f"{name} = {body.text}\n" for name, body in where) + formula
-    return run(parse(program), inputs, strict=False).value
+    definitions ``where`` (each name = its formula, in order) as statements of the same program.
+    A definition named by a call of the program's own function (``n(a, c) = ...``) is that call:
+    the program's function definitions (from ``source``) come first, and the call computes it."""
+    program = parse(source) if source else None
+    functions = "".join(source[f.start:f.end] + "\n" for f in program.functions) if program else ""
+    lines = "".join(f"{name} = {body.text}\n" for name, body in where if "(" not in name)
+    return run(parse(functions + lines + formula), inputs, strict=False).value
 
 
 def test_a_constant_and_a_variable_of_the_same_name_never_share_a_formula() -> None:

@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 from ..bindings import Bindings, bind
 from ..language.formulas import instantiate
 from ..language.ops import CONSTANTS, INPUT, OPS, Op
-from ..language.parser import Program, is_name
+from ..language.parser import Call, Program, is_name
 from .algebra import Algebra, Expr, FormulaTooLarge, latex_name, number_text
 
 __all__ = ["Algebra", "Derivatives", "Expr", "FormulaTooLarge", "definitions", "derivatives", "latex_name",
@@ -93,12 +93,17 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
         b = bind(program, values, output, free=True)
     alg = algebra or Algebra()
     names = None if expand else _Names(b, alg)
+    # the value of a call of the program's own function, unnamed by the program: named by the call
+    calls = {c.result: c for c in b.program.calls if c.lo <= c.result < c.hi} if names is not None else {}
     exprs: list[Expr] = []
     for n, (op, args, value, label) in enumerate(zip(b.ops, b.args, b.values, b.labels)):
         if args:
             e = alg.apply(op, *[exprs[a] for a in args])
-            if names is not None and e.symbolic and e.op is not None and is_name(label):
-                e = alg.define(names.variable(label), e)
+            if names is not None and e.symbolic and e.op is not None:
+                if is_name(label):
+                    e = alg.define(names.variable(label), e)
+                elif b.origins[n] in calls:
+                    e = _call_symbol(alg, calls[b.origins[n]], [exprs[b.at[j]] for j in calls[b.origins[n]].args], e)
             exprs.append(e)
         elif op is INPUT:
             exprs.append(alg.sym(label))  # an input's label is its name
@@ -144,6 +149,16 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
     formulas = {name: total.get(n, alg.zero) for name, n in wrt.items()}
     return Derivatives(b.output_name, formulas, list(b.inputs), alg, [name for name, n in wrt.items() if n != out],
                        named, expand)
+
+
+def _call_symbol(alg: Algebra, call: Call, args: list[Expr], value: Expr) -> Expr:
+    """The value of ``call`` as a symbol written as the call, ``n(a, c)``, over its arguments'
+    formulas; formulas that read the value read the call, and it is defined once (``where
+    n(a, c) = tanh(a*w1 + c*w2 + b)``)."""
+    text = f"{call.name}({', '.join(a.text for a in args)})"
+    symbol = alg.define(text, value)
+    symbol.latex = f"{latex_name(call.name)}\\left({', '.join(a.latex for a in args)}\\right)"
+    return symbol
 
 
 def _worth_naming(g: Expr, uses: int) -> bool:

@@ -107,7 +107,7 @@ def symbolic_latex(derivs: "Derivatives", formulas: "dict[tuple[str, ...], Expr]
     where = "\\text{where } "
     for name, body in _definitions(derivs, formulas):
         if name not in shown:
-            lines.append(f"  {where}{latex_name(name)} &= {body.latex}")
+            lines.append(f"  {where}{derivs.algebra.sym(name).latex} &= {body.latex}")  # (a call: n\\left(a\\right))
             where = ""
     head = "% written in the inputs (--expand)\n" if derivs.expanded else ""
     return head + "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
