@@ -317,3 +317,45 @@ def test_symbolic_writes_an_unnamed_calls_value_as_the_call() -> None:
     assert "\\text{where } n\\left(a, c\\right) &= \\tanh\\left(a \\cdot w_{1}" in latex
     text = invoke(source, "--symbolic").stdout
     assert "│ ∂y/∂b      │ 3 - n(a, c)**2 - 2*n(c, a)**2" in text and "  n(c, a) = tanh(c*w1 + a*w2 + b)" in text
+
+
+BUMP = "f(x) = sin(x)*exp(x)/(1 + x**2)\na = 0.3\nz = f(a) + f(2*a) + f(a*a)"
+
+
+def test_symbolic_writes_a_derivative_through_calls_by_the_functions_own_where_shorter() -> None:
+    """dz/da = f'(a) + 2 f'(2a) + 2a f'(a²), f'(x) = e^x (cos x + sin x)/(1 + x²) - 2x e^x sin x/(1 + x²)²:
+    written once as df_dx(x), used at each call; worked out here by hand, and read back."""
+    doc = json.loads(invoke(BUMP, "--symbolic", "--format", "json").stdout)
+    assert doc["symbolic"]["a"] == "df_dx(a) + 2*df_dx(2*a) + 2*a*df_dx(a**2)"
+    assert [d["name"] for d in doc["definitions"]] == ["df_dx(x)"]
+
+    def fprime(x: float) -> float:
+        return (math.exp(x) * (math.cos(x) + math.sin(x)) / (1 + x * x)
+                - 2 * x * math.exp(x) * math.sin(x) / (1 + x * x) ** 2)
+
+    a = 0.3
+    by_hand = fprime(a) + 2 * fprime(2 * a) + 2 * a * fprime(a * a)
+    assert doc["gradients"]["a"] == pytest.approx(by_hand, rel=1e-13)
+    # the definition is one of the language's: pasted before the formula, gradcli computes it
+    definition = doc["definitions"][0]
+    read = evaluate(f"{definition['name']} = {definition['formula']}\na = 0.3\nd = {doc['symbolic']['a']}")
+    assert read.value == pytest.approx(by_hand, rel=1e-13)
+    latex = invoke(BUMP, "--symbolic", "--format", "latex").stdout
+    assert "\\frac{\\partial f}{\\partial x}\\left(2 \\cdot a\\right)" in latex
+    assert "\\text{where } \\frac{\\partial f}{\\partial x}\\left(x\\right) &= e^{x}" in latex
+
+
+def test_the_form_through_the_function_is_taken_only_where_it_is_shorter() -> None:
+    short = json.loads(invoke("f(x, y) = x*y + sin(x)\na = 1; b = 2\nz = f(a, b) + f(b, a)", "--symbolic",
+                              "--format", "json").stdout)
+    assert short["symbolic"] == {"a": "2*b + cos(a)", "b": "2*a + cos(b)"} and short.get("definitions", []) == []
+    # written in the inputs (--expand), and for --order 2, derivatives never go through the function's
+    assert "df_dx" not in invoke(BUMP, "--symbolic", "--expand").stdout
+    assert "df_dx" not in invoke(BUMP, "--symbolic", "--order", "2").stdout
+
+
+def test_a_derivative_function_never_takes_a_name_the_program_uses() -> None:
+    source = "df_dx = 2\n" + BUMP.replace("z = f(a)", "z = df_dx * f(a)")
+    doc = json.loads(invoke(source, "--symbolic", "--format", "json").stdout)
+    assert "df_dx_1(x)" in [d["name"] for d in doc["definitions"]]
+    assert "df_dx_1(2*a)" in doc["symbolic"]["a"]

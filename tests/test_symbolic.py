@@ -107,9 +107,9 @@ def test_every_formula_parses_back_and_gives_the_numeric_gradient(p) -> None:
         return
     # the value of each input symbol: the input of that name
     inputs = {name: v.data for name, v in r.inputs.items()}
-    for expand in (False, True):
+    for expand, by_function in ((False, False), (True, False), (False, True)):
         try:
-            d = derivatives(parse(p.source), p.values, p.output, expand=expand)
+            d = derivatives(parse(p.source), p.values, p.output, expand=expand, by_function=by_function)
         except FormulaTooLarge:
             assert expand  # written in the program's names, a formula is never too large for a small program
             continue  # refused with a clear error: nothing to read back
@@ -118,7 +118,7 @@ def test_every_formula_parses_back_and_gives_the_numeric_gradient(p) -> None:
             if name == d.output_name:
                 continue
             try:
-                value = read_back(f.text, inputs, where, p.source)
+                value = read_back(f.text, inputs, where, p.source, d.function_heads)
             except MathError:
                 continue  # the formula leaves a domain the rounding of the program stayed in
             expected = r.gradients[name]
@@ -126,14 +126,15 @@ def test_every_formula_parses_back_and_gives_the_numeric_gradient(p) -> None:
 
 
 def read_back(formula: str, inputs: dict[str, float], where: list[tuple[str, Expr]] = (),  # type: ignore[assignment]
-              source: str = "") -> float:
+              source: str = "", heads: set[str] = frozenset()) -> float:  # type: ignore[assignment]
     """A formula's value, read back by gradcli with the program's inputs (those it uses), after the
     definitions ``where`` (each name = its formula, in order) as statements of the same program.
     A definition named by a call of the program's own function (``n(a, c) = ...``) is that call:
-    the program's function definitions (from ``source``) come first, and the call computes it."""
+    the program's function definitions (from ``source``) come first, and the call computes it; a
+    function's own derivative (``df_dx(x) = ...``, in ``heads``) is a definition of the language."""
     program = parse(source) if source else None
     functions = "".join(source[f.start:f.end] + "\n" for f in program.functions) if program else ""
-    lines = "".join(f"{name} = {body.text}\n" for name, body in where if "(" not in name)
+    lines = "".join(f"{name} = {body.text}\n" for name, body in where if "(" not in name or name in heads)
     return run(parse(functions + lines + formula), inputs, strict=False).value
 
 

@@ -186,8 +186,10 @@ def test_formulas_equal_sympy_derivatives(source: str, order: int, expand: bool)
 
 
 # ----- random programs against the numbers of derivative_table --------------------------
-def _names_used(text: str) -> set[str]:
-    return {ins.payload for ins in parse(text).code if ins.kind == NAME}
+def _names_used(text: str, functions: str = "") -> set[str]:
+    """The names ``text`` reads, after the program's function definitions ``functions`` (whose
+    bodies read only their parameters)."""
+    return {ins.payload for ins in parse(functions + text).code if ins.kind == NAME}
 
 
 def _check_table(p: GeneratedProgram, order: int) -> None:
@@ -210,14 +212,17 @@ def _check_table(p: GeneratedProgram, order: int) -> None:
     # defined for them (each defined in the same terms, or in names defined before it)
     where = d.definitions(t.values())
     allowed = set(point) | (set(CONSTANTS) - set(point))
+    # a value named by a call of the program's own function (f(a) = ...) is that call: the program's
+    # definitions come first, and the call computes it
+    functions = "".join(p.source[f.start:f.end] + "\n" for f in parse(p.source).functions)
     for name, body in where:
-        assert _names_used(body.text) <= allowed, (name, body.text, sorted(allowed))
+        assert _names_used(body.text, functions) <= allowed, (name, body.text, sorted(allowed))
         allowed.add(name)
-    program = "".join(f"{name} = {body.text}\n" for name, body in where)
+    program = functions + "".join(f"{name} = {body.text}\n" for name, body in where if "(" not in name)
     assert set(t) == set(numbers)
     for key, expected in numbers.items():
         ours = t[key]
-        assert _names_used(ours.text) <= allowed, (key, ours.text, sorted(allowed))
+        assert _names_used(ours.text, functions) <= allowed, (key, ours.text, sorted(allowed))
         try:
             got = value(program + ours.text, point)
         except MathError:

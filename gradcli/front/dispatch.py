@@ -107,7 +107,8 @@ def _differentiate(request: Request, program: Program, limits: Limits, outputs: 
     if symbolic:
         from ..interpret.symbolic import derivatives
 
-        report.derivatives = derivatives(b, expand=request.expand)
+        # (a call through its function's own derivative: first derivatives only, its symbol is opaque)
+        report.derivatives = derivatives(b, expand=request.expand, by_function=order == 1)
         if order > 1:
             from ..interpret.symbolic_higher import formula_table
 

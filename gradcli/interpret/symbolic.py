@@ -4,6 +4,10 @@ Each node of the bindings becomes an expression (``algebra``: an input a
 symbol, a constant a number or its name, an op's application simplified as it
 is built); reverse mode then builds each gradient from the op table's
 derivative formulas over those expressions.
+
+About 330 lines: the reverse pass, and beside it what changes it for the program's own
+functions (a call's value written as the call, a derivative through a call written by the
+function's own derivative), which reads the pass's state at every step.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Iterable, Mapping
 from ..bindings import Bindings, bind
 from ..language.formulas import instantiate
 from ..language.ops import CONSTANTS, INPUT, OPS, Op
-from ..language.parser import Call, Program, is_name
+from ..language.parser import EXPR, NAME, PARAM, Call, Function, Instr, Program, is_name
 from .algebra import Algebra, Expr, FormulaTooLarge, latex_name, number_text
 
 __all__ = ["Algebra", "Derivatives", "Expr", "FormulaTooLarge", "definitions", "derivatives", "latex_name",
@@ -51,6 +55,11 @@ class Derivatives:
             roots = [self.formulas[name] for name in self.partials]
         return definitions(self.algebra, roots)
 
+    @property
+    def function_heads(self) -> set[str]:
+        """The definitions that define a function (``df_dx(x, y)``: a function's own derivative), not a value."""
+        return {head.text for head in self.algebra.instances.values()}
+
 
 def definitions(alg: Algebra, roots: Iterable[Expr]) -> list[tuple[str, Expr]]:
     """The defined names that ``roots`` need, directly or through other definitions, in the order defined."""
@@ -62,6 +71,9 @@ def definitions(alg: Algebra, roots: Iterable[Expr]) -> list[tuple[str, Expr]]:
         if id(e) in seen or not e.symbolic:
             continue
         seen.add(id(e))
+        head = alg.instances.get(id(e))  # df_dx(a, b): the definition of df_dx(x, y)
+        if head is not None:
+            stack.append(head)
         body = alg.body(e)
         if body is not None:
             needed.add(id(e))
@@ -71,7 +83,8 @@ def definitions(alg: Algebra, roots: Iterable[Expr]) -> list[tuple[str, Expr]]:
 
 
 def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterable[str] = (),
-                output: str | None = None, *, expand: bool = False, algebra: Algebra | None = None) -> Derivatives:
+                output: str | None = None, *, expand: bool = False, algebra: Algebra | None = None,
+                by_function: bool = False) -> Derivatives:
     """Differentiate a program symbolically: d(output)/d(name) as a formula for every name.
 
     ``program`` is parsed text (bound here: ``given`` names, and names read
@@ -85,13 +98,30 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
     the statements it goes through, not as long as the whole program written
     out. ``expand=True`` writes every formula in the inputs alone. Formulas of
     several calls (the outputs of a Jacobian) share names in a shared ``algebra``.
+
+    ``by_function=True`` (in the program's names, first derivatives) may write a
+    derivative through a call of the program's own function by that function's own
+    derivative (``∂z/∂a = df_dx(a, b) + df_dy(b, a)``, ``where df_dx(x, y) = ...``,
+    defined once), when that makes the formulas and definitions shorter in all.
     """
     if isinstance(program, Bindings):
         b = program
     else:
         values = given if isinstance(given, Mapping) else dict.fromkeys(given, math.nan)
         b = bind(program, values, output, free=True)
-    alg = algebra or Algebra()
+    if not (by_function and not expand and algebra is None and _outer_calls(b)):
+        return _derive(b, algebra or Algebra(), expand, False)
+    plain, through = _derive(b, Algebra(), False, False), _derive(b, Algebra(), False, True)
+    return through if _length(through) < _length(plain) else plain
+
+
+def _length(d: Derivatives) -> int:
+    """Characters a reader meets: every formula shown, and every definition it needs."""
+    return (sum(len(d.formulas[name].text) for name in d.partials)
+            + sum(len(name) + len(body.text) for name, body in d.definitions()))
+
+
+def _derive(b: Bindings, alg: Algebra, expand: bool, by_function: bool) -> Derivatives:
     names = None if expand else _Names(b, alg)
     # the value of a call of the program's own function, unnamed by the program: named by the call
     calls = {c.result: c for c in b.program.calls if c.lo <= c.result < c.hi} if names is not None else {}
@@ -121,6 +151,7 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
     shown = [b.variable[n] or n in rows for n in range(len(b.ops))]
     for n, args in enumerate(b.args):
         shown[n] = shown[n] or any(shown[a] for a in args)
+    through = _Through(b, alg, exprs, names) if by_function and names is not None else None
     contributions: dict[int, list[tuple[int, Expr]]] = {out: [(len(exprs), alg.one)]}
     total: dict[int, Expr] = {}
     named: dict[str, str] = {}
@@ -139,6 +170,11 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
             # the row shows g, and g is passed on: the formulas below use its name
             g = alg.define(names.generated(), g)
             named[rows[n]] = g.text
+        if through is not None and n in through.calls:  # the call's own derivative, not its body's nodes
+            for a, local in through.partials(n):
+                if shown[a]:
+                    contributions.setdefault(a, []).append((n, alg.apply(OPS["mul"], local, g)))
+            continue
         used = b.ops[n]
         arg_exprs = [exprs[a] for a in args]
         for k, a in enumerate(args):
@@ -149,6 +185,82 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
     formulas = {name: total.get(n, alg.zero) for name, n in wrt.items()}
     return Derivatives(b.output_name, formulas, list(b.inputs), alg, [name for name, n in wrt.items() if n != out],
                        named, expand)
+
+
+def _outer_calls(b: Bindings) -> list[Call]:
+    """The calls of the program's own functions not inside another call's body, that made a node,
+    whose body reads nothing but its parameters and constants: a name of the program read in a
+    body (w1 in n's) means its value at the call, which a definition read later might not."""
+    calls, code = b.program.calls, b.program.code
+    inner = {id(c) for c in calls for d in calls if d is not c and d.lo <= c.lo and c.hi <= d.hi and d.hi - d.lo >
+             c.hi - c.lo}
+    return [c for c in calls if id(c) not in inner and c.lo <= c.result < c.hi
+            and all(code[i].kind != NAME or code[i].payload in CONSTANTS and code[i].payload not in b.bound
+                    for i in range(c.lo, c.hi))]
+
+
+class _Through:
+    """Derivatives through calls by their function's own: for each function called (outside any
+    body), d(function)/d(parameter) once as a formula over its parameters (``df_dx(x, y) = y +
+    cos(x)``, a definition), and at each call a symbol for it at the call's arguments (``df_dx(a, b)``)."""
+
+    def __init__(self, b: Bindings, alg: Algebra, exprs: list[Expr], names: _Names) -> None:
+        self.alg, self.exprs = alg, exprs
+        self.calls: dict[int, Call] = {}  # the node of a call's value -> the call
+        self.heads: dict[tuple[str, int], _Head | None] = {}  # (function, parameter) -> its head, None: 0
+        functions = {f.name: f for f in b.program.functions}
+        self.b, self.names, self.functions = b, names, functions
+        for call in _outer_calls(b):
+            node = b.at[call.result]  # (a call folded to a number a given value overrides has no node left)
+            if node < len(b.ops) and b.origins[node] == call.result and b.variable[node] and call.name in functions:
+                self.calls[node] = call
+
+    def partials(self, n: int) -> list[tuple[int, Expr]]:
+        """(argument's node, d(call)/d(that argument)) for each argument of the call whose value is node n."""
+        call = self.calls[n]
+        args = [self.b.at[j] for j in call.args]
+        found = []
+        for k, a in enumerate(args):
+            head = self.head(call.name, k)
+            if head is None:
+                continue
+            text = f"{head.name}({', '.join(self.exprs[x].text for x in args)})"
+            symbol = self.alg.sym(text)
+            symbol.latex = head.latex.rsplit("\\left(", 1)[0] + \
+                f"\\left({', '.join(self.exprs[x].latex for x in args)}\\right)"
+            self.alg.instances[id(symbol)] = head.head
+            found.append((a, symbol))
+        return found
+
+    def head(self, name: str, k: int) -> "_Head | None":
+        key = (name, k)
+        if key not in self.heads:
+            self.heads[key] = self._head(self.functions[name], k)
+        return self.heads[key]
+
+    def _head(self, function: Function, k: int) -> "_Head | None":
+        """d(function)/d(its parameter k) as a definition ``df_dx(x, y) = ...``, or None where it is 0."""
+        params = function.params
+        code = [Instr(NAME, params[ins.payload], (), ins.start, ins.end) if ins.kind == PARAM else ins
+                for ins in function.body]
+        code.append(Instr(EXPR, None, (function.result,), 0, 0))
+        body_b = bind(Program(self.b.program.source, code), dict.fromkeys(params, math.nan), free=True, strict=False)
+        partial = _derive(body_b, Algebra(), True, False).formulas[params[k]]
+        if partial.op is None and partial.is_number and partial.value == 0:
+            return None
+        short = self.names.fresh_function(f"d{function.name}_d{params[k]}")
+        text = f"{short}({', '.join(params)})"
+        head = self.alg.define(text, partial)
+        head.latex = (f"\\frac{{\\partial {latex_name(function.name)}}}{{\\partial {latex_name(params[k])}}}"
+                      f"\\left({', '.join(latex_name(p) for p in params)}\\right)")
+        return _Head(short, head.latex, head)
+
+
+class _Head:
+    __slots__ = ("name", "latex", "head")
+
+    def __init__(self, name: str, latex: str, head: Expr) -> None:
+        self.name, self.latex, self.head = name, latex, head
 
 
 def _call_symbol(alg: Algebra, call: Call, args: list[Expr], value: Expr) -> Expr:
@@ -178,6 +290,7 @@ class _Names:
         self.alg = alg
         self.taken = set(b.bound) | set(b.inputs) | set(CONSTANTS) | set(OPS) | set(b.labels)
         self.taken.update(s.text for s in alg.defined)
+        self.taken.update(f.name for f in b.program.functions)
         self.last: dict[str, int] = {}  # the number in the last name given with each prefix
         bindings: dict[str, int] = {}
         for args, label in zip(b.args, b.labels):
@@ -193,6 +306,13 @@ class _Names:
 
     def generated(self) -> str:
         return self._fresh("t")
+
+    def fresh_function(self, name: str) -> str:
+        """``name`` (df_dx) for a function's derivative, unless the program uses it (then df_dx_1, ...)."""
+        if name not in self.taken:
+            self.taken.add(name)
+            return name
+        return self._fresh(name + "_")
 
     def _fresh(self, prefix: str) -> str:
         k = self.last.get(prefix, 0) + 1
