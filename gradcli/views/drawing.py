@@ -46,11 +46,14 @@ LAYOUT_TIMEOUT = 120.0  # seconds; Graphviz layout time grows steeply with graph
 #: values drawn at most before a picture folds unnamed intermediates away; layout of
 #: 1,000 nodes took from 2 s to over 4 minutes here, depending on the graph's shape
 MAX_NODES = 500
-#: past this many values, the network simplex that places Graphviz's nodes stops after as
-#: many iterations as there are nodes (nslimit=1; unlimited by default): graphs whose edges
-#: reach far back lay out about 8x faster (300 values: 4 s -> 0.5 s), a little less tidily;
-#: smaller pictures stay exactly as they were
+#: past this many values, the network simplex that places Graphviz's nodes stops after
+#: NSLIMIT times as many iterations as there are nodes (unlimited by default): graphs whose
+#: edges reach far back lay out several times faster, a little less tidily; smaller pictures
+#: stay exactly as they were. 4, not 1: at 1, the edge routing that follows took 8 s to over
+#: a minute with graphviz-pure on 6 of 7 such graphs of 300 values (2-33 s with dot 2.43); at
+#: 4, 1-4 s (2-8 s) on all 7 (a loaded machine; benchmarks/render.py --nslimit 1)
 TIDY_NODES = 100
+NSLIMIT = "4"
 
 
 class GraphError(GradcliError):
@@ -101,7 +104,7 @@ def digraph(
         rankdir = layout.direction(boxes, box_edges)
     graph_attr = {"rankdir": rankdir}
     if len(nodes) > TIDY_NODES:
-        graph_attr["nslimit"] = "1"
+        graph_attr["nslimit"] = NSLIMIT
     dot = graphviz.Digraph("gradcli", graph_attr=graph_attr, node_attr={"fontname": "Helvetica"},
                            edge_attr={"fontname": "Helvetica", "fontsize": str(EDGE_FONTSIZE), "fontcolor": "gray25"})
     # a long picture wraps: its bands of ranks are drawn apart, side by side in order, and an edge
