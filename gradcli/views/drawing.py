@@ -11,7 +11,7 @@ is asked for. Either renderer runs in a child process that dies with gradcli (ev
 by SIGKILL, on Linux). Over --max-nodes, a picture folds unnamed values into dashed
 edges between the named ones, in memory linear in the graph and within a budget.
 
-About 440 lines: the DOT of a graph (records, op nodes, named operands, bands), the
+About 490 lines: the DOT of a graph (records, op nodes, named operands, bands), the
 renderers (finding graphviz-pure or dot, a child process that dies with its parent, one
 line on why it failed), and the budget that folds big graphs. The renderers (from
 ``render`` down) could be a module of their own.
