@@ -24,7 +24,8 @@ What it measures
     ru_maxrss where /proc is missing.
 
     ``--cli`` measures what a user runs instead: ``gradcli -f big.grad --format json
-    > /dev/null`` (the installed script's own ``main``), wall time and peak memory, each
+    --limit input=1GiB --limit nodes=1e9 > /dev/null`` (the installed script's own ``main``;
+    the limits let a million statements through), wall time and peak memory, each
     in a fresh process, against ``python -c "ast.parse(open(f).read())"`` run the same
     way, interleaved; with ``--scale`` also at 10×N. ``--json`` compares, at N, that
     call with the same call writing compact JSON (``json.dumps(doc)``, the C encoder)
@@ -266,7 +267,8 @@ if mode != "pretty":
         out.write(json.dumps(doc, indent=indent, allow_nan=False) + "\\n")
     dispatch._write_json = whole
 from gradcli.front.cli import main
-sys.argv = ["gradcli", "-f", path, "--format", "json"]
+# budgets raised for a program of a million statements (38 MB, 6.75 million parts)
+sys.argv = ["gradcli", "-f", path, "--format", "json", "--limit", "input=1GiB", "--limit", "nodes=1e9"]
 main()
 """
 
