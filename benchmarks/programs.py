@@ -23,14 +23,24 @@ What it measures
     Peak memory is the child's VmHWM (/proc/self/status), falling back to
     ru_maxrss where /proc is missing.
 
+    ``--cli`` measures what a user runs instead: ``gradcli -f big.grad --format json
+    --limit input=1GiB --limit nodes=1e9 > /dev/null`` (the installed script's own ``main``;
+    the limits let a million statements through), wall time and peak memory, each
+    in a fresh process, against ``python -c "ast.parse(open(f).read())"`` run the same
+    way, interleaved; with ``--scale`` also at 10×N. ``--json`` compares, at N, that
+    call with the same call writing compact JSON (``json.dumps(doc)``, the C encoder)
+    and with ``json.dumps(doc, indent=2)`` as gradcli wrote it before it streamed.
+
 How to run
     python benchmarks/programs.py                    # N = 100,000, 3 repetitions (~1.5 min)
     python benchmarks/programs.py --n 20000 --repeats 5
     python benchmarks/programs.py --scale            # also 10×N, once (several more minutes)
     python benchmarks/programs.py --gc-off --no-memory   # the same with the cyclic GC paused
     python benchmarks/programs.py --profile          # cProfile of gradcli.evaluate, then exit
-    python benchmarks/programs.py --parsers          # parse alone: lark's contextual vs basic lexer,
-                                                     # and lark-cython when it is installed
+    python benchmarks/programs.py --parsers          # parse alone: gradcli's loop, lark's contextual and
+                                                     # basic lexer, and lark-cython when it is installed
+    python benchmarks/programs.py --cli --scale      # the CLI at N and 10×N: time and peak memory (~6 min)
+    python benchmarks/programs.py --cli --json       # --format json against compact JSON, at N (~3 min)
 """
 
 from __future__ import annotations
@@ -38,10 +48,12 @@ from __future__ import annotations
 import argparse
 import ast
 import gc
+import os
 import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any, Callable
 
@@ -164,7 +176,9 @@ def parser_variants() -> dict[str, Callable[[str], list]]:
     from gradcli.language import parser as gp
 
     grammar = gp._read(gp.grammar_path())
-    variants: dict[str, Callable[[str], list]] = {}
+    variants: dict[str, Callable[[str], list]] = {
+        "gradcli's loop over lark's tables (used)": lambda src: list(gp.parse(src).code),
+    }
 
     def via(lark: Lark, emitter: gp._Emitter) -> Callable[[str], list]:
         def parse(src: str) -> list:
@@ -209,7 +223,7 @@ def compare_parsers(src: str, repeats: int) -> None:
     from gradcli.language.parser import parse
 
     variants = parser_variants()
-    reference = parse(src).code
+    reference = list(parse(src).code)
     for name, fn in variants.items():  # each must emit exactly gradcli's instructions
         if fn(src) != reference:
             sys.exit(f"programs.py: {name} emitted different instructions")
@@ -229,6 +243,100 @@ def compare_parsers(src: str, repeats: int) -> None:
                 title="parsers on the same program (each emits gradcli's instructions, checked equal)")
 
 
+# ----- --cli: what a user runs ---------------------------------------------------------------
+
+#: runs the installed script's main() in a fresh process and, as it ends, says its peak memory on
+#: stderr (main ends the process with os._exit, after its output is flushed); argv[1] is the mode:
+#: "pretty" as users run it, "compact" writing json.dumps(doc), "before" json.dumps(doc, indent=2)
+CLI_RUNNER = """
+import json, os, sys
+mode, path = sys.argv[1], sys.argv[2]
+real_exit = os._exit
+def _exit(code):
+    with open("/proc/self/status") as f:
+        hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    os.write(2, f"peak {hwm * 1024}\\n".encode())
+    real_exit(code)
+os._exit = _exit
+if mode != "pretty":
+    from gradcli.front import dispatch
+    from gradcli.views.json_text import Rows
+    indent = 2 if mode == "before" else None
+    def whole(out, doc):
+        doc = {k: list(v) if isinstance(v, Rows) else v for k, v in doc.items()}
+        out.write(json.dumps(doc, indent=indent, allow_nan=False) + "\\n")
+    dispatch._write_json = whole
+from gradcli.front.cli import main
+# budgets raised for a program of a million statements (38 MB, 6.75 million parts)
+sys.argv = ["gradcli", "-f", path, "--format", "json", "--limit", "input=1GiB", "--limit", "nodes=1e9"]
+main()
+"""
+
+AST_RUNNER = """
+import ast, os, sys
+ast.parse(open(sys.argv[1], encoding="utf-8").read())
+with open("/proc/self/status") as f:
+    hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+os.write(2, f"peak {hwm * 1024}\\n".encode())
+"""
+
+
+def run_child(code: str, *args: str) -> tuple[float, int]:
+    """Wall time and peak memory (VmHWM) of ``python -c code args``, its stdout to /dev/null."""
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        sys.exit(f"programs.py: the child failed ({done.returncode}): {done.stderr[-2000:]}")
+    peak = int(done.stderr.split("peak ")[-1].split()[0])
+    return wall, peak
+
+
+def cli_runs(path: str, modes: list[str], repeats: int) -> dict[str, list[tuple[float, int]]]:
+    """Each mode ("ast" or a CLI_RUNNER mode) ``repeats`` times, interleaved, in fresh processes."""
+    runs: dict[str, list[tuple[float, int]]] = {m: [] for m in modes}
+    for rep in range(repeats):
+        k = rep % len(modes)
+        for mode in modes[k:] + modes[:k]:
+            runs[mode].append(run_child(AST_RUNNER, path) if mode == "ast" else run_child(CLI_RUNNER, mode, path))
+    return runs
+
+
+def spread(xs: list[float], fmt: Callable[[float], str]) -> str:
+    """The median, and the range when there is more than one figure."""
+    return fmt(median(xs)) if len(xs) < 2 else f"{fmt(median(xs))} ({fmt(min(xs))}–{fmt(max(xs))})"
+
+
+def mib(b: float) -> str:
+    return f"{b / 2**20:,.0f} MiB"
+
+
+def cli_table(n: int, seed: int, repeats: int, json_modes: bool) -> dict[str, list[tuple[float, int]]]:
+    with tempfile.TemporaryDirectory(prefix="gradcli-bench-") as folder:  # private: mode 0700
+        path = os.path.join(folder, "big.grad")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(generate(n, seed))
+        modes = ["ast", "pretty"] + (["compact", "before"] if json_modes else [])
+        runs = cli_runs(path, modes, repeats)
+    base = median([t for t, _ in runs["ast"]])
+    labels = {"ast": "python: ast.parse of the file (1.00×)", "pretty": "gradcli -f big.grad --format json",
+              "compact": "  the same writing compact JSON", "before": "  the same with json.dumps(indent=2)"}
+    rows = []
+    for mode, rs in runs.items():
+        times, peaks = [t for t, _ in rs], [p for _, p in rs]
+        ratios = [t / base for t in times]
+        rows.append([labels[mode], spread(times, fmt_time), spread(ratios, fmt_ratio), spread(peaks, mib)])
+    print_table(["process", "wall time", "vs ast.parse", "peak memory"], rows,
+                title=f"through the CLI, {n:,} statements, stdout to /dev/null ({repeats} interleaved runs; "
+                      "median (range))")
+    if json_modes:
+        pretty = median([t for t, _ in runs["pretty"]])
+        for mode in ("compact", "before"):
+            print(f"--format json / {labels[mode].strip()}: {pretty / median([t for t, _ in runs[mode]]):.2f}×")
+    return runs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100_000, help="statements (default 100000)")
@@ -240,6 +348,10 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="cProfile gradcli.evaluate and exit")
     ap.add_argument("--parsers", action="store_true",
                     help="only compare parsers: lark's contextual and basic lexers, lark-cython if installed")
+    ap.add_argument("--cli", action="store_true",
+                    help="only the CLI: gradcli -f FILE --format json, time and peak memory (with --scale, also 10×N)")
+    ap.add_argument("--json", action="store_true",
+                    help="with --cli: also the same call writing compact JSON, and json.dumps(indent=2) as before")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -255,6 +367,21 @@ def main() -> None:
         gradcli.evaluate("x = 1; y = x * 2")
         print(f"=== cProfile: gradcli.evaluate of {args.n:,} statements ===")
         profile_top(lambda: gradcli.evaluate(src), limit=30)
+        return
+
+    if args.cli:
+        print(f"Python {sys.version.split()[0]}; the installed gradcli's main() in fresh processes")
+        small = cli_table(args.n, args.seed, args.repeats, args.json)
+        if args.scale:
+            big = cli_table(10 * args.n, args.seed, 2, False)
+            rows = []
+            for mode in ("ast", "pretty"):
+                t1 = median([t for t, _ in small[mode]])
+                t10 = [t for t, _ in big[mode]]
+                rows.append([mode, fmt_time(t1), spread(t10, fmt_time), spread([t / t1 for t in t10],
+                                                                               lambda x: f"{x:.1f}×")])
+            print_table(["process", f"N={args.n:,}", f"N={10 * args.n:,}", "growth (10.0× = linear)"], rows,
+                        title="scaling to 10×N through the CLI")
         return
 
     if args.parsers:

@@ -388,9 +388,6 @@ class _Terminal:
     def stderr_console(self) -> Any:
         return _stderr_console()
 
-    def dumps(self, doc: Any, indent: int | None = None) -> str:
-        return _dumps(doc, indent)
-
     def gone(self) -> bool:
         return _GONE
 
@@ -481,12 +478,6 @@ def _stdout_gone() -> None:
     global _GONE
     _GONE = True
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-def _dumps(doc: Any, indent: int | None = None) -> str:
-    import json  # only the JSON paths pay for it
-
-    return json.dumps(doc, indent=indent, allow_nan=False)
 
 
 def main() -> None:

@@ -39,7 +39,6 @@ class Terminal(Protocol):
     def colour(self) -> bool: ...  # standard output is a terminal, and NO_COLOR is not set
     def stderr_is_terminal(self) -> bool: ...
     def stderr_console(self) -> Any: ...
-    def dumps(self, doc: Any, indent: int | None = None) -> str: ...
     def gone(self) -> bool: ...  # standard output's reader went away (head): stop writing
 
 
@@ -186,7 +185,7 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
     result, fmt = report.result, request.format
     precision, order = request.precision, request.order
     if fmt == "json":
-        out.write(out.dumps(_json(report, order), indent=2) + "\n")
+        _write_json(out, _json(report, order))
         return
     if fmt == "latex":
         assert report.derivatives is not None
@@ -219,11 +218,21 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
     out.show([p for p in parts if p is not None])
 
 
+def _write_json(out: Terminal, doc: dict[str, Any]) -> None:
+    """``doc`` as ``json.dumps(doc, indent=2)`` writes it, and a newline, written as it is produced
+    (the nodes of a big program a block at a time)."""
+    from ..views.json_text import pieces
+
+    for piece in pieces(doc):
+        out.write(piece)
+    out.write("\n")
+
+
 def _json(report: Report, order: int) -> dict[str, Any]:
     from ..views import passes, render, reports
 
     if report.result is not None:
-        doc = render.to_json(report.result)
+        doc = render.json_doc(report.result)
     else:
         assert report.derivatives is not None
         doc = {"output": report.derivatives.output_name}
@@ -255,7 +264,7 @@ def _jacobian(request: Request, program: Program, limits: Limits, out: Terminal)
     jac = jacobian(program, request.values, request.outputs, symbolic, request.check, request.atol, request.rtol,
                    work, expand=request.expand, option=request.sources)
     if request.format == "json":
-        out.write(out.dumps(reports.jacobian_json(jac), indent=2) + "\n")
+        _write_json(out, reports.jacobian_json(jac))
     elif request.format == "latex":
         out.write("".join(reports.symbolic_latex(d, None, 1) for d in jac.derivatives))
     else:

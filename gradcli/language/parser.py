@@ -7,7 +7,10 @@ checkout, an editable install) the parser is built from the grammar in memory.
 Nothing is cached on disk: a pickle in a shared temporary folder is a file
 anyone could plant. The parser's callbacks emit instructions as rules are
 reduced: no parse tree is built and nothing recurses, so 100,000 nested
-parentheses parse like any other program.
+parentheses parse like any other program. lark's tables are run by gradcli's own
+loop (``lalr.Driver``, about twice as fast as lark's); the tokens the callbacks get
+carry ``start_pos`` and ``end_pos`` but no line or column (``location`` finds those).
+A program with a syntax error is parsed again by lark's loop, for lark's own error.
 The parser knows names, numbers and the op table's functions; it knows
 nothing of values or gradients.
 """
@@ -30,6 +33,7 @@ from ..errors import ArityError, GradcliSyntaxError, UnknownFunctionError
 from ..limits import exceeded
 from ..text import cells, printable, shorten
 from ._build_tables import LARK_OPTIONS, grammar_sha256
+from .lalr import Driver, NotInLanguage, Unsupported
 from .ops import CALLABLE, OPS, Op, arities, call
 
 # instruction kinds
@@ -430,6 +434,23 @@ def _lark() -> Lark:
     return Lark(grammar.decode("utf-8"), transformer=_emitter, source_path=path, **LARK_OPTIONS)
 
 
+@lru_cache(maxsize=1)
+def _driver(parser: Lark) -> Driver | None:
+    """gradcli's own loop over ``parser``'s tables (see ``lalr``), or None where lark's must run."""
+    try:
+        return Driver(parser, _emitter)
+    except Unsupported:
+        return None
+
+
+def _begin(source: str, max_code: int) -> None:
+    """The emitter, ready for a new program."""
+    _emitter.code = []
+    _emitter.source = source
+    _emitter.max_code = max_code
+    _emitter.reset()
+
+
 def parse(source: str, max_code: int = NO_LIMIT) -> Program:
     """Parse program text into instructions; raises GradcliSyntaxError and friends.
 
@@ -437,13 +458,18 @@ def parse(source: str, max_code: int = NO_LIMIT) -> Program:
     soon as its parse reaches that many, before it fills the memory.
     """
     parser = _lark()
+    driver = _driver(parser)
     with _lock:
-        _emitter.code = []
-        _emitter.source = source
-        _emitter.max_code = max_code
-        _emitter.reset()
+        _begin(source, max_code)
         try:
-            parser.parse(source)
+            if driver is None:
+                parser.parse(source)
+            else:
+                try:
+                    driver.parse(source)
+                except NotInLanguage:  # lark parses it again, for its own error (and any callback's before it)
+                    _begin(source, max_code)
+                    parser.parse(source)
             calls, functions = tuple(_emitter.calls), tuple(_emitter.functions.values())
         except UnexpectedInput as e:
             raise _syntax_error(source, e) from None

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from ..interpret.engine import Value, topological_order
 from ..language.parser import as_operand
 from ..text import printable, shorten
+from .json_text import Records
 from .numbers import DEFAULT_PRECISION, column, fmt, json_number
 
 if TYPE_CHECKING:
@@ -154,23 +155,31 @@ def _escape(text: str) -> str:
 
 def to_json(result: Result) -> dict[str, Any]:
     """The JSON document: output, value, inputs, gradients, and every node with its input ids."""
+    doc = json_doc(result)
+    doc["nodes"] = list(doc["nodes"])
+    return doc
+
+
+def json_doc(result: Result) -> dict[str, Any]:
+    """``to_json``'s document with its nodes as ``Records`` produced as they are written
+    (``json_text``), not a list of every node's object held at once."""
     return {
         "output": result.output_name,
         "value": result.value,
         "inputs": {name: v.data for name, v in result.inputs.items()},
         "gradients": {name: json_number(g) for name, g in result.gradients.items()},
-        "nodes": [
-            {
-                "id": i,
-                "label": v.label,
-                "op": v.op.name,
-                "data": v.data,
-                "grad": json_number(v.grad),
-                "inputs": [result.node_id(u) for u in v.inputs],
-            }
-            for i, v in enumerate(result.nodes)
-        ],
+        "nodes": Records(NODE_KEYS, _node_rows(result)),
     }
+
+
+#: the keys of a node's object in the JSON document
+NODE_KEYS = ("id", "label", "op", "data", "grad", "inputs")
+
+
+def _node_rows(result: Result) -> Iterator[tuple[Any, ...]]:
+    node_id = result.node_id
+    for i, v in enumerate(result.nodes):
+        yield i, v.label, v.op.name, v.data, json_number(v.grad), [node_id(u) for u in v.inputs]
 
 
 PROGRAM_WIDTH = 60  # a program longer than this is shortened in the middle in --each-line tables

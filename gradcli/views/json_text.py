@@ -1,0 +1,169 @@
+"""JSON text exactly as ``json.dumps(doc, indent=2, allow_nan=False)`` writes it, in pieces.
+
+With an indent, ``json.dumps`` runs the standard library's pure-Python encoder (its C
+encoder writes compact JSON only): for a big program's document, 4–5× the time of the
+compact form. Here each string and number is written by the functions ``json`` itself
+uses (``encode_basestring_ascii``, C where available; ``float.__repr__``; ``int.__repr__``),
+and each list or object is laid out with one join. ``Rows`` stands for a long list that
+is produced as it is written (the nodes of a program), a block of items at a time, so
+the whole document is never held in memory. Anything this module does not lay out
+itself (keys that are not strings, types JSON does not know) goes to ``json.dumps``,
+so its text and errors are json's own.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import islice
+from json.encoder import encode_basestring_ascii
+from math import isfinite as _finite
+from typing import Any, Callable, Iterable, Iterator
+
+INDENT = "  "  # indent=2
+BLOCK = 2_000  # Rows items written at a time
+
+
+class Rows:
+    """A list written as it is produced: ``items`` is iterated once, when the document is written."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+
+class Records(Rows):
+    """A list of objects with the same keys, written as it is produced: each row is a tuple of
+    the values of ``keys``, in order. Written a block of rows at a time, column by column: a
+    column of one plain type is encoded with one ``map`` over the block."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+        super().__init__(rows)
+        self.keys = keys
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        keys = self.keys
+        return (dict(zip(keys, row)) for row in self.items)
+
+
+_INF = float("inf")
+
+
+def _float(x: float) -> str:
+    if x != x or x in (_INF, -_INF):
+        # json's own message (allow_nan=False)
+        raise ValueError("Out of range float values are not JSON compliant: " + repr(x))
+    return float.__repr__(x)
+
+# the plain values, by exact type (a subclass takes the general path, as in json)
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring_ascii,
+    float: _float,
+    int: int.__repr__,
+    bool: lambda b: "true" if b else "false",
+    type(None): lambda _: "null",
+}
+
+
+def dumps(doc: Any) -> str:
+    """``json.dumps(doc, indent=2, allow_nan=False)``, byte for byte (a ``Rows`` is written as a list)."""
+    return "".join(pieces(doc))
+
+
+def pieces(doc: Any) -> Iterator[str]:
+    """The text of ``dumps(doc)`` in pieces: the items of a ``Rows`` among ``doc``'s values are
+    produced and written a block at a time."""
+    if isinstance(doc, dict) and doc and all(type(k) is str for k in doc):
+        yield "{"
+        sep = "\n" + INDENT
+        for key, value in doc.items():
+            yield sep + encode_basestring_ascii(key) + ": "
+            if isinstance(value, Rows):
+                yield from _rows(value, 1)
+            else:
+                yield _text(value, 1)
+            sep = ",\n" + INDENT
+        yield "\n}"
+    else:
+        yield _text(doc, 0)
+
+
+def _rows(rows: Rows, level: int) -> Iterator[str]:
+    inner = "\n" + INDENT * (level + 1)
+    items = iter(rows.items)
+    first = True
+    while True:
+        if isinstance(rows, Records):
+            block = _records(rows.keys, list(islice(items, BLOCK)), level + 1)
+        else:
+            block = [_text(item, level + 1) for item in islice(items, BLOCK)]
+        if not block:
+            break
+        yield ("[" if first else ",") + inner + ("," + inner).join(block)
+        first = False
+    yield "[]" if first else "\n" + INDENT * level + "]"
+
+
+def _records(keys: tuple[str, ...], rows: list[tuple[Any, ...]], level: int) -> list[str]:
+    """Each of ``rows`` as the object of ``keys`` it stands for, ``level`` levels down."""
+    if not rows:
+        return []
+    if not keys:
+        return ["{}"] * len(rows)
+    inner = "\n" + INDENT * (level + 1)
+    template = "{" + ",".join(inner + encode_basestring_ascii(k).replace("%", "%%") + ": %s" for k in keys)
+    template += "\n" + INDENT * level + "}"
+    columns = [_column(column, level + 1) for column in zip(*rows)]
+    return list(map(template.__mod__, zip(*columns)))
+
+
+def _column(values: tuple[Any, ...], level: int) -> list[str] | map[str]:
+    """The text of each of ``values``: one ``map`` when they are all of one plain type."""
+    kinds = set(map(type, values))
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        if kind is float:
+            if all(map(_finite, values)):
+                return map(float.__repr__, values)
+            return list(map(_float, values))  # raises json's error at the first one out of range
+        if kind is str:
+            return map(encode_basestring_ascii, values)
+        if kind is int:
+            return map(int.__repr__, values)
+        if kind is list and all(type(x) is int for v in values for x in v):  # lists of ints
+            inner = "\n" + INDENT * (level + 1)
+            sep, end = "," + inner, "\n" + INDENT * level + "]"
+            return ["[" + inner + sep.join(map(int.__repr__, v)) + end if v else "[]" for v in values]
+    return [_text(v, level) for v in values]
+
+
+def _text(value: Any, level: int) -> str:
+    """``value`` as json.dumps(indent=2) writes it ``level`` levels down."""
+    scalar = _SCALARS.get(type(value))
+    if scalar is not None:
+        return scalar(value)
+    kind = type(value)
+    if kind is dict and all(type(k) is str for k in value):
+        if not value:
+            return "{}"
+        inner = "\n" + INDENT * (level + 1)
+        scalars = _SCALARS
+        parts = []
+        for k, v in value.items():
+            encode = scalars.get(type(v))
+            parts.append(encode_basestring_ascii(k) + ": " + (encode(v) if encode is not None else _text(v, level + 1)))
+        return "{" + inner + ("," + inner).join(parts) + "\n" + INDENT * level + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = "\n" + INDENT * (level + 1)
+        return "[" + inner + ("," + inner).join([_text(v, level + 1) for v in value]) + "\n" + INDENT * level + "]"
+    if kind is Rows:
+        return "".join(_rows(value, level))
+    # anything else (a subclass, a key that is no string, a type JSON does not know): json's own text or error
+    return json.dumps(value, indent=2, allow_nan=False).replace("\n", "\n" + INDENT * level)
