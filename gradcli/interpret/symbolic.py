@@ -17,6 +17,8 @@ from ..language.formulas import instantiate
 from ..language.ops import CONSTANTS, INPUT, OPS, Op
 from ..language.parser import Program, is_name
 from .algebra import Algebra, Expr, FormulaTooLarge, latex_name, number_text
+from .cse import name_repeats, reorder
+from .tidy import Tidy
 
 __all__ = ["Algebra", "Derivatives", "Expr", "FormulaTooLarge", "definitions", "derivatives", "latex_name",
            "local_formula", "number_text"]
@@ -92,6 +94,7 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
         values = given if isinstance(given, Mapping) else dict.fromkeys(given, math.nan)
         b = bind(program, values, output, free=True)
     alg = algebra or Algebra()
+    tidy = Tidy(alg)
     names = None if expand else _Names(b, alg)
     exprs: list[Expr] = []
     for n, (op, args, value, label) in enumerate(zip(b.ops, b.args, b.values, b.labels)):
@@ -126,6 +129,8 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
         g = alg.zero
         for _, part in sorted(parts, key=lambda p: p[0]):
             g = alg.apply(OPS["add"], g, part)
+        if len(parts) > 1 or n in rows:  # shown, or a sum whose terms may meet
+            g = tidy(g)
         total[n] = g
         args = b.args[n]
         if not args or g is alg.zero:
@@ -142,8 +147,18 @@ def derivatives(program: Program | Bindings, given: Mapping[str, float] | Iterab
             local = instantiate(used.formulas[k], arg_exprs, alg.num, alg.apply)
             contributions.setdefault(a, []).append((n, alg.apply(OPS["mul"], local, g)))
     formulas = {name: total.get(n, alg.zero) for name, n in wrt.items()}
-    return Derivatives(b.output_name, formulas, list(b.inputs), alg, [name for name, n in wrt.items() if n != out],
-                       named, expand)
+    partials = [name for name, n in wrt.items() if n != out]
+    if names is not None:  # pieces the formulas repeat, named where that is shorter
+        roots = name_repeats(alg, [formulas[name] for name in partials], names.generated)
+        changed = False
+        for name, root in zip(partials, roots):
+            if root is not formulas[name]:
+                formulas[name], changed = root, True
+                if name in named:
+                    alg.redefine(alg.sym(named[name]), root)
+        if changed:
+            reorder(alg)
+    return Derivatives(b.output_name, formulas, list(b.inputs), alg, partials, named, expand)
 
 
 def _worth_naming(g: Expr, uses: int) -> bool:
