@@ -6,9 +6,9 @@ output shorter: each time it appears it costs its text; named, it costs the
 name each time and one definition line. The piece that saves the most is
 named first, then the counts are taken again (what is inside a named piece
 now appears once, in its definition), until no piece saves anything. A
-formula itself is never replaced by a name, and a piece shorter than
+formula itself is never replaced by a name, a piece shorter than
 ``MIN_LENGTH`` characters stays written out (x*(p - y) reads better than
-x*t2). The names come from the caller (``t1``, ``t2``, ... past the program's).
+x*t2), and so does one whose name would save fewer than ``MIN_SAVED``. The names come from the caller (``t1``, ``t2``, ... past the program's).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Callable
 from .algebra import Algebra, Expr
 
 MIN_LENGTH = 12  # characters of the shortest piece worth a name
+MIN_SAVED = 10  # characters a name must save (a name to save one character reads worse)
 MAX_NODES = 50_000  # nodes of formulas looked at (beyond: left as they are)
 MAX_NAMES = 100
 NAME_LENGTH = 3  # characters of a name, as counted (t1 to t99)
@@ -38,7 +39,7 @@ def name_repeats(alg: Algebra, roots: list[Expr], fresh: Callable[[], str]) -> l
             if n < 2 or id(e) in whole or e.op is None or len(e.text) < MIN_LENGTH:
                 continue
             saved = n * (len(e.text) - NAME_LENGTH) - (NAME_LENGTH + 5 + len(e.text))
-            if saved > 0 and (best is None or saved > best[0]):
+            if saved >= MIN_SAVED and (best is None or saved > best[0]):
                 best = (saved, e)
         if best is None:
             break

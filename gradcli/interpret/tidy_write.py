@@ -191,10 +191,13 @@ class Writer:
                 rest[m] = c
         group = self._poly_expr(inside, depth + 1)
         negative = group.op is _NEG
+        if negative:
+            group = group.args[0]
         atom = self.atom_expr[k]
-        grouped = _product(self.alg, [_power(self.alg, atom, n) if atom is not None
-                                      else self._term(ONE, mono_pow(inverse, -1)),
-                                      group.args[0] if negative else group])
+        factor = _power(self.alg, atom, n) if atom is not None else self._term(ONE, mono_pow(inverse, -1))
+        inner = list(group.factors) if group.op is _MUL else [group]
+        numbers = [f for f in inner if f.is_number]  # 0.5*exp(x)*(exp(x) + 3), not exp(x)*(0.5*(exp(x) + 3))
+        grouped = _product(self.alg, numbers + [factor] + [f for f in inner if not f.is_number])
         terms = [(not negative, grouped)]
         for m, c in rest.items():
             terms.append((c > 0, self._term(abs(c), m)))
