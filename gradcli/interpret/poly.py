@@ -58,9 +58,16 @@ def mono_min(monos: list[Mono]) -> Mono:
     low = dict(monos[0])
     for m in monos[1:]:
         d = dict(m)
-        low = {k: min(e, d.get(k, 0)) for k, e in low.items()}
-        low.update((k, min(e, 0)) for k, e in d.items() if k not in low)
-    return tuple(sorted((k, e) for k, e in low.items() if e))
+        for k in [k for k, e in low.items() if e > 0 and k not in d]:
+            del low[k]  # absent from m: 0 there
+        for k, e in m:
+            seen = low.get(k)
+            if seen is None:  # 0 in an earlier one
+                if e < 0:
+                    low[k] = e
+            elif e < seen:
+                low[k] = e
+    return tuple(sorted(low.items()))
 
 
 def _order(m: Mono) -> tuple[Exponent, tuple[tuple[int, Exponent], ...]]:
@@ -133,7 +140,8 @@ class Fac:
     def key(self) -> tuple[object, ...]:
         """Equal for equal rational functions (with the same atoms and factor numbers)."""
         if self._key is None:
-            self._key = (self.coef, self.mono, frozenset(self.facs.items()))
+            coef = self.coef  # a Fraction's own hash is slow (a modular inverse): its two ints are not
+            self._key = (coef.numerator, coef.denominator, self.mono, frozenset(self.facs.items()))
         return self._key
 
     def unit(self) -> Fac:
@@ -149,11 +157,11 @@ class Field:
 
     def __init__(self) -> None:
         self.polys: list[Poly] = []
-        self._index: dict[frozenset[tuple[Mono, Fraction]], int] = {}
+        self._index: dict[frozenset[tuple[Mono, int, int]], int] = {}
 
     def factor(self, q: Poly) -> int:
         """The number of the normalized polynomial ``q``."""
-        key = frozenset(q.items())
+        key = frozenset((m, c.numerator, c.denominator) for m, c in q.items())
         k = self._index.get(key)
         if k is None:
             k = self._index[key] = len(self.polys)
@@ -208,6 +216,10 @@ class Field:
         if not b.coef:
             return a
         mono = mono_min([a.mono, b.mono])
+        if not a.facs and not b.facs:  # two monomials: the common path, kept short
+            below = mono_pow(mono, -1)
+            return self.mul(Fac(Fraction(1), mono), self.from_poly(poly_add({mono_mul(a.mono, below): a.coef},
+                                                                            {mono_mul(b.mono, below): b.coef})))
         shared = {k: min(a.facs.get(k, 0), b.facs.get(k, 0)) for k in a.facs.keys() | b.facs.keys()}
         shared = {k: e for k, e in shared.items() if e}
         common = Fac(Fraction(1), mono, shared)
