@@ -5,7 +5,7 @@ functions, then sums, above and below the bar; exp atoms joined in one exp(...)
 above it. Besides that, each sum factor is written with whole coefficients or
 not (4*(8*log(z) - 3)/9 or 32*(log(z) - 0.375)/9), a negative number is taken
 into a sum of odd power (2*(p - y) rather than -2*(y - p)), the part above the
-bar is multiplied out (with or without the monomials below it), and a
+bar is multiplied out (with the monomials below it too, when no sum is below it), and a
 polynomial is grouped by an atom it has in several terms (x*(2*sin(x) + x*cos(x))).
 The shortest text wins; of two as long, the one of fewer terms. A sum is
 written with a positive term first and its number last: p - y, 1 - x, x**2 + 1.
@@ -61,8 +61,8 @@ class Writer:
                     above = self.field.expand(Fac(f.coef, tuple((k, e) for k, e in f.mono if e > 0), top))
                     below = Fac(ONE, tuple((k, e) for k, e in f.mono if e < 0), bottom)
                     candidates.append(self._over(self._poly_expr(above, 0), below))
-                    laurent = self.field.expand(Fac(f.coef, f.mono, top))
-                    candidates.append(self._over(self._poly_expr(laurent, 0), Fac(ONE, (), bottom)))
+                    if not bottom:  # 1/x - z/x**2; but not (y/p - 1)/(p - 1), a fraction over a fraction
+                        candidates.append(self._poly_expr(self.field.expand(Fac(f.coef, f.mono, top)), 0))
             best = min(candidates, key=_length)
         finally:
             self._depth -= 1
