@@ -25,7 +25,7 @@ import re
 from fractions import Fraction
 
 from ..language.ops import OPS
-from .algebra import Algebra
+from .algebra import Algebra, FormulaTooLarge
 from .expr import Expr
 from .poly import Fac, TooLarge
 from .tidy_write import Writer, _length
@@ -80,17 +80,22 @@ class Tidy(Writer):
 
     def _visit(self, e: Expr, root: bool) -> None:
         args = [self.best[id(a)] for a in e.args]
-        rebuilt = e if all(a is b for a, b in zip(args, e.args)) else self.alg.apply(e.op, *args)  # type: ignore[arg-type]
+        rebuilt = e
+        if any(a is not b for a, b in zip(args, e.args)):
+            try:
+                rebuilt = self.alg.apply(e.op, *args)  # type: ignore[arg-type]
+            except FormulaTooLarge:  # the rules wrote it out longer than the limit: as it was, then
+                pass
         try:
             f = self._convert(e, rebuilt)
         except (TooLarge, ZeroDivisionError):
             f = self._opaque(e, rebuilt)
         self.fac[id(e)] = f
-        best = rebuilt
+        best = rebuilt if _length(rebuilt) <= _length(e) else e
         if (root or e.op in _PRINTED) and self._may_read_shorter(e, f):
             try:
-                printed = self.expr_of(f)
-            except (TooLarge, ZeroDivisionError):
+                printed = self.expr_of(f, root)
+            except (TooLarge, ZeroDivisionError, FormulaTooLarge):  # a way of writing it past a limit: not that way
                 printed = best
             if _length(printed) < _length(best):
                 best = printed

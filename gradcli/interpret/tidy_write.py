@@ -25,6 +25,8 @@ from .poly import Fac, Field, Mono, Poly, TooLarge, mono_mul, mono_pow
 _ADD, _SUB, _MUL, _DIV, _POW, _NEG, _EXP = (OPS[n] for n in ("add", "sub", "mul", "div", "pow", "neg", "exp"))
 ONE = Fraction(1)
 MAX_DEPTH = 30  # exp(...) within exp(...) written through the rational form
+MAX_MULTIPLIED_OUT = 24  # terms of a numerator worth writing multiplied out
+MAX_GROUPED = 6  # terms of a polynomial worth trying to group by each of its atoms
 
 
 class Writer:
@@ -41,11 +43,13 @@ class Writer:
         self._scales: dict[int, Fraction] = {}
         self._factor_exprs: dict[tuple[int, Fraction], Expr] = {}
         self._exps: dict[tuple[tuple[int, Fraction | int], ...], Expr] = {}
+        self._polys: dict[tuple[object, ...], Expr] = {}
         self._depth = 0
 
-    def expr_of(self, f: Fac) -> Expr:
-        """The shortest of the ways ``f`` is written."""
-        key = f.key()
+    def expr_of(self, f: Fac, thorough: bool = True) -> Expr:
+        """The shortest of the ways ``f`` is written (not ``thorough``: factored only, as a piece of a
+        formula is worth less time than the formula)."""
+        key = (f.key(), thorough)
         known = self._printed.get(key)
         if known is not None:
             return known
@@ -54,10 +58,10 @@ class Writer:
         self._depth += 1
         try:
             candidates = [self._factored(f, whole, flip) for whole, flip in self._variants(f)]
-            if f.facs:
+            if f.facs and thorough:
                 top = {k: e for k, e in f.facs.items() if e > 0}
                 bottom = {k: e for k, e in f.facs.items() if e < 0}
-                if top:
+                if top and _expanded_size(self.field, top) <= MAX_MULTIPLIED_OUT:
                     above = self.field.expand(Fac(f.coef, tuple((k, e) for k, e in f.mono if e > 0), top))
                     below = Fac(ONE, tuple((k, e) for k, e in f.mono if e < 0), bottom)
                     candidates.append(self._over(self._poly_expr(above, 0), below))
@@ -163,11 +167,18 @@ class Writer:
         if len(p) == 1:
             ((m, c),) = p.items()
             return self._term(c, m)
+        key = (frozenset((m, c.numerator, c.denominator) for m, c in p.items()), depth, content)
+        known = self._polys.get(key)
+        if known is None:
+            known = self._polys[key] = self._shortest_poly(p, depth, content)
+        return known
+
+    def _shortest_poly(self, p: Poly, depth: int, content: bool) -> Expr:
         candidates = [self._sum_expr(p)]
         f = self.field.from_poly(p) if content else None
         if f is not None and (f.mono or f.coef != 1):
             candidates += [self._factored(f, whole, flip) for whole, flip in self._variants(f)]
-        if depth < 2 and len(p) <= 8:
+        if depth < 2 and len(p) <= MAX_GROUPED:
             counts: dict[int, int] = {}
             for m in p:
                 for k, e in m:
@@ -205,6 +216,14 @@ class Writer:
             first = next((i for i, (s, _) in enumerate(terms) if s), 0)
             terms.insert(0, terms.pop(first))
         return _sum(self.alg, terms)
+
+
+def _expanded_size(field: Field, facs: dict[int, int]) -> int:
+    """At most how many terms the product of these factors has multiplied out."""
+    size = 1
+    for k, n in facs.items():
+        size *= len(field.polys[k]) ** n
+    return size
 
 
 def _length(e: Expr) -> tuple[int, int]:
