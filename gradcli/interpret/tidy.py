@@ -81,7 +81,9 @@ class Tidy(Writer):
     def _visit(self, e: Expr, root: bool) -> None:
         args = [self.best[id(a)] for a in e.args]
         rebuilt = e
-        if any(a is not b for a, b in zip(args, e.args)):
+        # a kink's or a jump's argument stays as written: at a tie the program's convention is the sign
+        # of what it computes, which x*y - x and x*(y - 1) need not share in floating point
+        if any(a is not b for a, b in zip(args, e.args)) and not _not_smooth(e):
             try:
                 rebuilt = self.alg.apply(e.op, *args)  # type: ignore[arg-type]
             except FormulaTooLarge:  # the rules wrote it out longer than the limit: as it was, then
@@ -188,6 +190,10 @@ class Tidy(Writer):
         return out
 
     # ----- rational forms back to expressions -------------------------------------------
+
+
+def _not_smooth(e: Expr) -> bool:
+    return e.op is not None and any(edge.kind in ("kink", "jump") for edge in e.op.edges)
 
 
 def _exponent(c: Fraction) -> Fraction | int:
