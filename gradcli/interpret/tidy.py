@@ -153,7 +153,8 @@ class Tidy(Writer):
             return field.pow(a[0], int(power))
         if op is _EXP:
             return self._exp(a[0])
-        key = (op.name, *[x.key() for x in a])
+        # an atom is its op of its arguments' rational forms; a kink's or jump's, of its arguments as written
+        key = ("leaf", id(e)) if _not_smooth(e) else (op.name, *[x.key() for x in a])
         return self._atom(key, rebuilt, a[0] if op.name == "log" else None)
 
     def _opaque(self, e: Expr, rebuilt: Expr) -> Fac:
