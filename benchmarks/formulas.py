@@ -19,15 +19,28 @@ counted).
 
     python benchmarks/formulas.py                 # 200 programs of 10 statements, ~1 min
     python benchmarks/formulas.py --programs 50 --statements 6 --seed 2
+
+``--chain N`` measures instead the formula table of the chain
+``x{i} = sin(x{i-1}) * 1.01 + x{i-1}**2 / 7`` of N statements through the
+installed command (``gradcli -f chain.grad --symbolic``, output to a pipe), wall
+and CPU time over ``--repeat`` runs, against two baselines run interleaved with
+it: the command's start-up (a one-statement program) and the same chain
+evaluated with numbers (as JSON: the value table of 5,000 nodes would measure rich). The size of the output at N/10 and N statements shows
+whether it grows linearly.
+
+    python benchmarks/formulas.py --chain 1000 --repeat 7
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
 import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +49,7 @@ import sympy
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import fmt_ratio, fmt_time, print_table  # noqa: E402
+from _common import fmt_ratio, fmt_time, installed_script, print_table  # noqa: E402
 
 from gradcli.errors import GradcliError  # noqa: E402
 from gradcli.interpret.symbolic import FormulaTooLarge, derivatives  # noqa: E402
@@ -97,6 +110,52 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
 
 
+def chain(n: int) -> str:
+    return "".join(f"x{i} = sin(x{i - 1}) * 1.01 + x{i - 1}**2 / 7\n" for i in range(1, n + 1))
+
+
+def _run(command: list[str]) -> tuple[float, float, int]:
+    """Wall and CPU seconds of one run of ``command``, and the bytes it wrote."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, len(done.stdout)
+
+
+def chain_benchmark(n: int, repeat: int) -> None:
+    gradcli = installed_script()
+    with tempfile.TemporaryDirectory() as folder:
+        small, big = Path(folder) / "small.grad", Path(folder) / "chain.grad"
+        small.write_text(chain(max(1, n // 10)))
+        big.write_text(chain(n))
+        commands = {
+            "start-up: gradcli \"y = x\" --symbolic (baseline)": [gradcli, "y = x", "--symbolic"],
+            "the chain's numbers: --set x0=0.5 --format json": [gradcli, "-f", str(big), "--set", "x0=0.5",
+                                                                  "--format", "json"],
+            f"the chain's formulas: --symbolic ({n} statements)": [gradcli, "-f", str(big), "--symbolic"],
+        }
+        runs: dict[str, list[tuple[float, float, int]]] = {k: [] for k in commands}
+        for _ in range(repeat):  # interleaved: a slow moment of the machine hurts all alike
+            for label, command in commands.items():
+                runs[label].append(_run(command))
+        small_bytes = _run([gradcli, "-f", str(small), "--symbolic"])[2]
+    base = statistics.median(w for w, _, _ in runs[next(iter(commands))])
+    rows = []
+    for label, times in runs.items():
+        walls = sorted(w for w, _, _ in times)
+        cpus = sorted(c for _, c, _ in times)
+        rows.append([label, fmt_time(statistics.median(walls)), f"{fmt_time(walls[0])} - {fmt_time(walls[-1])}",
+                     fmt_time(statistics.median(cpus)), fmt_ratio(statistics.median(walls) / base)])
+    print_table(["command (output to a pipe)", "wall, median", "wall, min - max", "CPU, median", "ratio"], rows,
+                title=f"a {n}-statement chain through the command, {repeat} runs each, interleaved")
+    big_bytes = runs[list(commands)[-1]][0][2]
+    print(f"\noutput: {small_bytes:,} bytes for {max(1, n // 10)} statements, {big_bytes:,} for {n} "
+          f"({big_bytes / small_bytes:.2f}× for {n / max(1, n // 10):g}× the statements)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--programs", type=int, default=200)
@@ -104,7 +163,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=5.0, help="seconds for one SymPy simplify")
     ap.add_argument("--show", type=int, default=1, help="how many of the worst formulas to print")
+    ap.add_argument("--chain", type=int, default=0, metavar="N", help="time the formula table of an N-statement chain")
+    ap.add_argument("--repeat", type=int, default=5, help="with --chain: runs of each command")
     args = ap.parse_args()
+    if args.chain:
+        chain_benchmark(args.chain, args.repeat)
+        return
     rng = random.Random(args.seed)
     signal.signal(signal.SIGALRM, _alarm)
 

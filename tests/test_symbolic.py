@@ -33,7 +33,7 @@ def formulas(source: str, given: tuple[str, ...] = ()) -> dict[str, str]:
     ("y = pi*x**2", {"x": "2*pi*x"}),
     ("y = relu(x) + abs(x)", {"x": "step(x) + sign(x)"}),
     ("loss = (w*x + b - t)^2", {"w": "2*x*(w*x + b - t)", "x": "2*w*(w*x + b - t)", "b": "2*(w*x + b - t)",
-                                "t": "-2*(w*x + b - t)"}),
+                                "t": "2*(t - w*x - b)"}),  # the sign taken into the sum, not -2*(w*x + b - t)
 ])
 def test_simplified_formulas(source: str, expected: dict[str, str]) -> None:
     assert formulas(source) == expected

@@ -59,6 +59,12 @@ class Algebra(Rules):
         symbol.symbolic = True
         return symbol
 
+    def redefine(self, symbol: Expr, body: Expr) -> None:
+        """``symbol`` stands for ``body`` now (the same value, written another way)."""
+        del self._aliases[id(self.bodies[id(symbol)])]
+        self.bodies[id(symbol)] = body
+        self._aliases[id(body)] = symbol
+
     def body(self, e: Expr) -> Expr | None:
         """What a defined symbol stands for (None for anything else)."""
         return self.bodies.get(id(e))

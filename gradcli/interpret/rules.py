@@ -105,6 +105,10 @@ class Rules:
 
     def _sum_of(self, parts: list[tuple[float, Expr]], constant: float) -> Expr:
         result: Expr | None = None
+        if parts and parts[0][0] < 0:  # p - y rather than -y + p
+            first = next((i for i, (c, _) in enumerate(parts) if c > 0), None)
+            if first is not None:
+                parts = [parts[first]] + parts[:first] + parts[first + 1:]
         if constant > 0 and parts and parts[0][0] < 0:
             result, constant = self.num(constant), 0.0  # 1 - x**2 rather than -x**2 + 1
         for c, t in parts:

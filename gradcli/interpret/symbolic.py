@@ -21,6 +21,8 @@ from ..language.formulas import instantiate
 from ..language.ops import CONSTANTS, INPUT, OPS, Op
 from ..language.parser import EXPR, NAME, PARAM, Call, Function, Instr, Program, is_name
 from .algebra import Algebra, Expr, FormulaTooLarge, latex_name, number_text
+from .cse import name_repeats, reorder
+from .tidy import Tidy
 
 __all__ = ["Algebra", "Derivatives", "Expr", "FormulaTooLarge", "definitions", "derivatives", "latex_name",
            "local_formula", "number_text"]
@@ -122,6 +124,7 @@ def _length(d: Derivatives) -> int:
 
 
 def _derive(b: Bindings, alg: Algebra, expand: bool, by_function: bool) -> Derivatives:
+    tidy = Tidy(alg)
     names = None if expand else _Names(b, alg)
     # the value of a call of the program's own function, unnamed by the program: named by the call
     calls = {c.result: c for c in b.program.calls if c.lo <= c.result < c.hi} if names is not None else {}
@@ -162,6 +165,8 @@ def _derive(b: Bindings, alg: Algebra, expand: bool, by_function: bool) -> Deriv
         g = alg.zero
         for _, part in sorted(parts, key=lambda p: p[0]):
             g = alg.apply(OPS["add"], g, part)
+        if len(parts) > 1 or n in rows:  # shown, or a sum whose terms may meet
+            g = tidy(g)
         total[n] = g
         args = b.args[n]
         if not args or g is alg.zero:
@@ -183,8 +188,18 @@ def _derive(b: Bindings, alg: Algebra, expand: bool, by_function: bool) -> Deriv
             local = instantiate(used.formulas[k], arg_exprs, alg.num, alg.apply)
             contributions.setdefault(a, []).append((n, alg.apply(OPS["mul"], local, g)))
     formulas = {name: total.get(n, alg.zero) for name, n in wrt.items()}
-    return Derivatives(b.output_name, formulas, list(b.inputs), alg, [name for name, n in wrt.items() if n != out],
-                       named, expand)
+    partials = [name for name, n in wrt.items() if n != out]
+    if names is not None:  # pieces the formulas repeat, named where that is shorter
+        roots = name_repeats(alg, [formulas[name] for name in partials], names.generated)
+        changed = False
+        for name, root in zip(partials, roots):
+            if root is not formulas[name]:
+                formulas[name], changed = root, True
+                if name in named:
+                    alg.redefine(alg.sym(named[name]), root)
+        if changed:
+            reorder(alg)
+    return Derivatives(b.output_name, formulas, list(b.inputs), alg, partials, named, expand)
 
 
 def _outer_calls(b: Bindings) -> list[Call]:

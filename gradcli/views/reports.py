@@ -12,6 +12,7 @@ from ..language.parser import as_operand, is_name
 from ..text import printable, superscript
 from .numbers import DEFAULT_PRECISION, column, fmt, json_number
 from .passes import check_json
+from .plain_table import PlainTable, PlainText
 from .render import new_table
 
 if TYPE_CHECKING:
@@ -29,34 +30,41 @@ def symbolic_table(derivs: "Derivatives", result: Result | None, precision: int 
     from rich.console import Group
     from rich.text import Text
 
-    t = new_table()
-    t.add_column("derivative", style="bold")
-    t.add_column("formula")
-    if result is not None:
-        t.add_column("value", justify="right", style="green")
+    headers = ["derivative", "formula"] + (["value"] if result is not None else [])
+    rows = []
     for name, formula in _symbolic_rows(derivs):
         label = f"∂{as_operand(derivs.output_name)}/∂{name}"
         if name in derivs.named:
             label = f"{derivs.named[name]} = {label}"
-        row: list[Text | str] = [Text(printable(label)), Text(printable(formula.text))]
+        row = [printable(label), printable(formula.text)]
         if result is not None:
             row.append(fmt(result.gradients[name], precision))
-        t.add_row(*row)
+        rows.append(row)
+
+    def rich_table() -> "RenderableType":
+        t = new_table()
+        t.add_column("derivative", style="bold")
+        t.add_column("formula")
+        if result is not None:
+            t.add_column("value", justify="right", style="green")
+        for row in rows:
+            t.add_row(Text(row[0]), Text(row[1]), *row[2:])
+        return t
+
     written = " in the inputs" if derivs.expanded else ""
-    return Group(Text(printable(f"derivatives of {derivs.output_name} as formulas{written}"), style="bold"), t)
+    return Group(Text(printable(f"derivatives of {derivs.output_name} as formulas{written}"), style="bold"),
+                 PlainTable(headers, ["left", "left", "right"], rows, rich_table))
 
 
 def where_block(derivs: "Derivatives", higher: "dict[tuple[str, ...], Expr] | None" = None) -> "RenderableType | None":
     """The names the formulas are written in and what each stands for, in an order that reads as a
     program ("where" in a formula); None when they use none. Derivatives named in their rows are not
     repeated."""
-    from rich.text import Text
-
     rows = set(derivs.named.values())
     lines = [f"  {name} = {body.text}" for name, body in _definitions(derivs, higher) if name not in rows]
     if not lines:
         return None
-    return Text(printable("where\n" + "\n".join(lines)), overflow="fold")
+    return PlainText(printable("where\n" + "\n".join(lines)))
 
 
 def _definitions(derivs: "Derivatives", higher: "dict[tuple[str, ...], Expr] | None") -> "list[tuple[str, Expr]]":
