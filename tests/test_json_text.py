@@ -96,10 +96,10 @@ def test_format_json_writes_the_same_bytes_as_before(p):
         result = evaluate(p.source, p.values, p.output)
     except GradcliError:
         assume(False)
-    args = [p.source, "--format", "json"] + [f"--set={k}={v!r}" for k, v in p.values.items()]
+    args = ["--format", "json"] + [f"--set={k}={v!r}" for k, v in p.values.items()]
     if p.output is not None:
         args += ["--of", p.output]
-    run = CliRunner().invoke(cli, args)
+    run = CliRunner().invoke(cli, [*args, "--", p.source])  # (a program may start with '-')
     assert run.exit_code == 0, run.output
     assert run.stdout == json.dumps(_document_as_before(result), indent=2, allow_nan=False) + "\n"
     assert json.loads(run.stdout) == json.loads(json.dumps(result.to_json()))

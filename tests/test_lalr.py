@@ -132,9 +132,11 @@ class Keep(Transformer):
 @pytest.mark.parametrize("text", [
     "", "a: 1", "a: [1, 2, b: c]\n\nf(x)\n[ ]", "f()", "[1]\n[[2], [3, [4]]]\nword", "a: b: c: 1",
 ])
-def test_another_grammar_gives_what_lark_gives(text):
-    for placeholders in (False, True):  # [_items] makes no placeholder: both are followed
-        lark = Lark(OTHER, parser="lalr", lexer="basic", transformer=Keep(), maybe_placeholders=placeholders)
+@pytest.mark.parametrize("grammar", [OTHER, OTHER.replace("[_items]", "[item (\",\" item)*]"),
+                                     OTHER.replace("opt: ", "opt: [WORD] ").replace('| WORD', '| WORD | opt')])
+def test_another_grammar_gives_what_lark_gives(text, grammar):
+    for placeholders in (False, True):  # [item] not matched is a None child with placeholders
+        lark = Lark(grammar, parser="lalr", lexer="basic", transformer=Keep(), maybe_placeholders=placeholders)
         ours = Driver(lark, Keep()).parse(text)
         assert ours == lark.parse(text) and repr(ours) == repr(lark.parse(text))
 
@@ -142,7 +144,6 @@ def test_another_grammar_gives_what_lark_gives(text):
 @pytest.mark.parametrize("options", [
     {"lexer": "contextual"},
     {"lexer_callbacks": {"NUMBER": lambda t: t}},
-    {"maybe_placeholders": True, "grammar": OTHER.replace("[_items]", "[item]")},  # a placeholder
     {"propagate_positions": True},
 ])
 def test_what_the_loop_does_not_follow_is_refused(options):
@@ -182,3 +183,16 @@ def test_the_loop_runs_the_parser_an_installed_wheel_loads(tmp_path):
         driver.parse(source)
         code, parser._emitter.code = parser._emitter.code, []
     assert code == with_lark(source)
+
+
+PLACEHOLDERS = OTHER.replace("opt: ", "opt: [WORD] ").replace("| WORD", "| WORD | opt")
+
+
+@pytest.mark.parametrize("text", ["a ?b", "?1", "x: ?[1, ?y]", "f(?g)", "a: 1"])
+def test_placeholders_give_what_lark_gives(text):
+    """``[x]`` not matched is a None child, as lark gives it with maybe_placeholders (its default)."""
+    for placeholders in (False, True):
+        lark = Lark(PLACEHOLDERS, parser="lalr", lexer="basic", transformer=Keep(), maybe_placeholders=placeholders)
+        ours = Driver(lark, Keep()).parse(text)
+        assert repr(ours) == repr(lark.parse(text))
+    assert "None" in repr(lark.parse("?1"))  # the check sees a placeholder

@@ -13,10 +13,10 @@ per reduction even where a rule only passes its one child on (``?sum: product``)
   None: ``parser.location`` finds them from the position);
 - a reduction by a rule that passes its one child on only moves the LALR state; any
   other calls the transformer's method with the children lark would give it (tokens
-  filtered, ``_rules`` inlined, ``?rules`` of one child passed on, ``__default__`` for a
-  rule without a method), in the same order as lark's loop.
+  filtered, ``_rules`` inlined, ``?rules`` of one child passed on, None for an ``[item]``
+  not matched, ``__default__`` for a rule without a method), in the same order as lark's loop.
 
-Anything the loop does not run the way lark does (a lexer callback, placeholders, more
+Anything the loop does not run the way lark does (a lexer callback, a template, more
 than one regular expression, ``v_args``, ...) makes ``Driver`` refuse the parser: then
 lark's own loop is used. On an input that is not in the language the loop stops with
 ``NotInLanguage``; the caller parses it again with lark, whose exception (and any
@@ -32,9 +32,9 @@ from lark.grammar import Rule
 from lark.parsers.lalr_analysis import Shift
 
 
-def _filter(include: list[tuple[int, bool]], size: int) -> tuple[tuple[int, bool], ...] | None:
+def _filter(include: list[tuple[int, bool, int]], size: int, after: int) -> tuple[tuple[int, bool, int], ...] | None:
     """The children to pass on, or None where they are all passed on as they are."""
-    if len(include) == size and not any(inline for _, inline in include):
+    if len(include) == size and not after and not any(inline or nones for _, inline, nones in include):
         return None
     return tuple(include)
 
@@ -108,23 +108,33 @@ class Driver:
                    ) -> tuple[Any, ...]:
         """What reducing by ``rule`` does, as lark's ParseTreeBuilder would have it do."""
         o = rule.options
-        if o.template_source is not None or (maybe_placeholders and o.empty_indices):
-            raise Unsupported(f"rule {rule}: a template or a placeholder")
+        if o.template_source is not None:
+            raise Unsupported(f"rule {rule}: a template")
         size = len(rule.expansion)
         origin = str(rule.origin.name)
-        include = []  # (index, inline?) of each child lark keeps, in order
+        # [x] not matched is a None child (maybe_placeholders): how many Nones go before each child, and after
+        nones = [0] * (size + 1)
+        if maybe_placeholders and o.empty_indices:
+            marks = "".join(str(int(b)) for b in o.empty_indices)
+            nones = [len(ones) for ones in marks.split("0")]
+        include = []  # (index, inline?, Nones before it) of each child lark keeps, in order
+        before = 0
         for i, sym in enumerate(rule.expansion):
+            before += nones[i]
             if o.keep_all_tokens or not (sym.is_term and getattr(sym, "filter_out", False)):  # a Terminal's
-                include.append((i, not sym.is_term and sym.name.startswith("_")))
+                include.append((i, not sym.is_term and sym.name.startswith("_"), before))
+                before = 0
                 if sym.is_term:
                     kept.add(str(sym.name))
+        after = before + nones[size]
         name = str(rule.alias or origin)
-        if o.expand1 and not rule.alias and len(include) == 1 and not include[0][1] and size == 1:
+        if o.expand1 and not rule.alias and len(include) == 1 and not include[0][1] and size == 1 \
+                and not include[0][2] and not after:
             return (_PASS, origin)  # the one child is the value
         if name.startswith("_"):  # an inlined rule: its children, spliced into its parent's
             if getattr(transformer, name, None) is not None:
                 raise Unsupported(f"a callback for the inlined rule {name}")
-            return (_INLINE, origin, size, _filter(include, size))
+            return (_INLINE, origin, size, _filter(include, size, after), None, False, after)
         method = getattr(transformer, name, None)
         if method is None:
             default = transformer.__default__
@@ -134,7 +144,7 @@ class Driver:
         elif getattr(method, "visit_wrapper", None) is not None:
             raise Unsupported(f"rule {name}: a method decorated with v_args")
         expand1 = bool(o.expand1 and not rule.alias)
-        return (_CALL, origin, size, _filter(include, size), method, expand1)
+        return (_CALL, origin, size, _filter(include, size, after), method, expand1, after)
 
     def parse(self, text: str) -> Any:
         """Run the parser over ``text``: the value of the start rule. NotInLanguage if it is none."""
@@ -188,15 +198,19 @@ class Driver:
                     else:
                         children = []
                     include = action[3]
-                    if include is not None:  # tokens to leave out, or an inlined rule's children to splice in
+                    if include is not None:  # tokens to leave out, inlined children to splice in, Nones to add
                         filtered: list[Any] = []
-                        for i, inline in include:
+                        for i, inline, nones in include:
+                            if nones:
+                                filtered += [None] * nones
                             if not inline:
                                 filtered.append(children[i])
                             elif filtered:
                                 filtered += children[i]
                             else:
                                 filtered = children[i]  # left recursion: the list grows in place
+                        if action[6]:
+                            filtered += [None] * action[6]
                         children = filtered
                     if kind == _INLINE:
                         values.append(children)
