@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..interpret.explain import Step
     from ..interpret.stream import Plan
     from ..interpret.symbolic import Derivatives, Expr
+    from ..views.plain import BatchRows
 
 
 class Terminal(Protocol):
@@ -193,8 +194,13 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
         return
     parts: list[Any] = []
     if result is not None:
-        if fmt == "table":
-            parts.append(render.table(result, precision))
+        if fmt == "table" and len(result.nodes) > render.LONG_TABLE and not out.stdout_is_terminal():
+            from ..views.plain import program_table
+
+            if not _write_all(out, program_table(result, precision)):
+                return  # the reader went away: the rest would go nowhere
+        elif fmt == "table":
+            parts.append(render.table(result, precision, elide=out.stdout_is_terminal()))
         else:
             depth = TREE_DEPTH
             if out.stdout_is_terminal():
@@ -216,6 +222,18 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
     if report.check is not None:
         parts.append(passes.check_table(report.check, precision))
     out.show([p for p in parts if p is not None])
+
+
+def _write_all(out: Terminal, pieces: Iterable[str]) -> bool:
+    """Write ``pieces`` as they come, each whole; False when the reader went away before the end."""
+    from .workers import held_signals
+
+    for text in pieces:
+        with held_signals():  # whole pieces only, whatever signal comes
+            out.write(text)
+        if out.gone():
+            return False
+    return True
 
 
 def _json(report: Report, order: int) -> dict[str, Any]:
@@ -450,6 +468,11 @@ LINES_AT_ONCE = 64
 
 
 def _each_line(request: Request, source: str, limits: Limits, out: Terminal) -> None:
+    """Every line its own program, in order: JSON Lines written as they come; a table of more than
+    ``render.LONG_TABLE`` lines piped, too (plain text); else the rich table at the end (its first
+    and last rows only, on a terminal)."""
+    from collections import deque
+
     from ..interpret.batch import programs, unused_values
     from ..views import render
     from .workers import Workers, held_signals
@@ -461,25 +484,43 @@ def _each_line(request: Request, source: str, limits: Limits, out: Terminal) -> 
         raise GradcliError(f"{request.sources.get(name, '--set')} {name}: no line of the input has an input '{name}'")
     recipe = (request.values, request.output, limits["nodes"], request.format == "json", dict(request.sources))
     batches = [lines[i:i + LINES_AT_ONCE] for i in range(0, len(lines), LINES_AT_ONCE)]
-    done: list[LineResult] = []
-    failed = 0
+    table = request.format != "json"
+    elide = table and out.stdout_is_terminal()
+    plain: BatchRows | None = None
+    if table and not elide and len(lines) > render.LONG_TABLE:
+        from ..views.plain import BatchRows
+
+        plain = BatchRows(lines, request.precision)
+    kept: list[LineResult] = []  # the rows of the rich table (on a terminal: its first ones)
+    last: deque[LineResult] = deque(maxlen=render.BATCH_ROWS // 2)  # on a terminal, its last ones
+    block: list[LineResult] = []  # the rows of the plain table not written yet
+    ran = failed = seen = 0
     with Workers(_jobs(request, len(batches)), recipe, _same, recipe, request.scheduler) as workers:
         rows = (row for batch in workers.map(_line_piece, batches) for row in batch)
         tracked, say = _progress(out, rows, len(lines), "evaluating", len(lines) >= 500)
         with tracked as rows:
             for row, text in rows:
+                seen += 1
                 if row.error is not None:
                     failed += 1
                     say(f"error: {row.message}")
-                if text is not None:
+                if plain is not None:
+                    block += [row] * (row.error is None)
+                    if seen % LINES_AT_ONCE == 0:  # the last line of a batch: the rows of the batch
+                        text, block = plain.text(block), []
+                elif table and row.error is None:
+                    ran += 1
+                    (last if elide and len(kept) == render.BATCH_ROWS // 2 else kept).append(row)
+                if text:
                     with held_signals():
                         out.write(text)
                     if out.gone():
                         return
-                else:
-                    done.append(row)
-    if request.format != "json":
-        out.show([render.batch_table(done, request.precision, elide=out.stdout_is_terminal())])
+    if plain is not None:
+        if not _write_all(out, [plain.text(block) + plain.end()]):
+            return
+    elif table:
+        out.show([render.batch_table([*kept, *last], request.precision, elide=elide, ran=ran)])
     if failed:
         raise Failed(f"{failed} of {len(lines)} lines failed")
 
