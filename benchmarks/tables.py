@@ -45,11 +45,12 @@ FIRST_ROW = {"program": re.compile(rb"^[\xe2\x94\x82 ]*0[\xe2\x94\x82 ]+v0 ", re
              "each-line": re.compile(rb"^[\xe2\x94\x82 ]*1[\xe2\x94\x82 ]+x = ", re.M)}
 
 
-def run(cmd: list[str], env: dict[str, str], first: re.Pattern[bytes]) -> tuple[float, float, float, int]:
+def run(cmd: list[str], env: dict[str, str], first: re.Pattern[bytes], cwd: Path) -> tuple[float, float, float, int]:
     """(seconds to the first row, to the end, CPU seconds, bytes) of one run, its output read as it comes."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    # (run elsewhere than the repository: python -m puts its folder first, before PYTHONPATH)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
     assert proc.stdout is not None
     got, seen = bytearray(), None
     while chunk := proc.stdout.read1(1 << 16):
@@ -99,7 +100,7 @@ def main() -> None:
             for table, tree in keys[i % len(keys):] + keys[:i % len(keys)]:  # interleaved, the order rotating
                 env = {**os.environ, "PYTHONPATH": str(trees[tree]), "COLUMNS": "80"}
                 cmd = [sys.executable, "-m", "gradcli", *tables[table]]
-                times[table, tree].append(run(cmd, env, FIRST_ROW[table]))
+                times[table, tree].append(run(cmd, env, FIRST_ROW[table], work))
         rows = [[table, tree, spread([t[0] for t in ts]), spread([t[1] for t in ts]), spread([t[2] for t in ts]),
                  f"{ts[0][3]:,}"] for (table, tree), ts in times.items()]
         print_table(["table", "tree", "first row", "end", "CPU", "bytes"], rows,

@@ -87,32 +87,22 @@ def program_table(result: Result, precision: int = DEFAULT_PRECISION) -> Iterato
 
 
 class BatchRows:
-    """--each-line's table, a block of lines at a time: line, program, value, gradients.
+    """--each-line's table, a block of lines at a time: line, program, value, gradients (``batch_cells``).
 
     The line and program columns are as wide as the input's widest (known before any line
     runs); each number has its own form (fixed decimals, or an exponent when it needs one),
     as the lines that come later are not known when the first are written.
     """
 
-    def __init__(self, lines: list[tuple[int, str]], precision: int = DEFAULT_PRECISION) -> None:
-        self.precision = precision
+    def __init__(self, lines: list[tuple[int, str]]) -> None:
         number = max((n for n, _ in lines), default=0)
         program = max((width(_program(source)) for _, source in lines), default=0)
         self.rows = PlainRows(("line", "program", "value", "gradients"), (True, False, True, False),
                               (len(str(number)), program))
         self.started = False
 
-    def text(self, block: list[LineResult]) -> str:
-        """The rows of the lines of ``block`` that ran (the header and rule before the first rows)."""
-        p = self.precision
-        cells = []
-        for row in block:
-            r = row.result
-            if r is None:
-                continue
-            grads = ", ".join(f"∂/∂{name} = {fmt(g, p)}" for name, g in r.partials.items())
-            cells.append((str(row.line), _program(row.source), printable(f"{r.output_name} = {fmt(r.value, p)}"),
-                          printable(grads)))
+    def text(self, cells: list[tuple[str, str, str, str]]) -> str:
+        """The rows of ``batch_cells`` of lines that ran (the header and rule before the first rows)."""
         self.rows.widen(cells)
         text = self.rows.text(cells)
         if not self.started and cells:
@@ -123,6 +113,15 @@ class BatchRows:
     def end(self) -> str:
         """The header alone when no line ran, so the table is never empty."""
         return "" if self.started else self.rows.head()
+
+
+def batch_cells(row: LineResult, precision: int = DEFAULT_PRECISION) -> tuple[str, str, str, str]:
+    """The cells of the row of a line that ran: line, program, value, gradients."""
+    r = row.result
+    assert r is not None
+    grads = ", ".join(f"∂/∂{name} = {fmt(g, precision)}" for name, g in r.partials.items())
+    return (str(row.line), _program(row.source), printable(f"{r.output_name} = {fmt(r.value, precision)}"),
+            printable(grads))
 
 
 def _program(source: str) -> str:
