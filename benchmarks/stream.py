@@ -7,11 +7,17 @@ What it measures
               NumPy script that computes the same 5 columns by hand and writes them with
               np.savetxt(fmt="%.17g") (17 digits: every float reads back as itself, as gradcli's
               shortest repr does). Wall time and CPU time (the process and its workers).
-    memory    gradcli ... --format csv | tail -n 1 at each of --memory-points: the peak resident
-              memory of gradcli's processes together (sampled every 20 ms from /proc) and of the
-              largest one (getrusage), and the time.
+    memory    gradcli -f program.grad --sweep x=-3:3:N --format csv | tail -n 3, as a user pipes it, at
+              each of --memory-points and --memory-jobs: the peak resident memory of gradcli's
+              processes together (sampled every 20 ms from /proc) and of the largest one
+              (getrusage), wall and CPU time; the last line is checked to be the sweep's last point.
+              At 1e9 points this is the issue's "1e9 points in under 1 GiB" (about 97 GB of CSV
+              through the pipe; the CSV's digits are most of the CPU time: time 1e8 first).
     jobs      --jobs 2 against --jobs 1: that sweep at --jobs-points as CSV, and --lines one-line
-              programs through --each-line --format json (benchmarks/batch.py's lines).
+              programs through --each-line --format json (benchmarks/batch.py's lines); the
+              speed-up of each pair run side by side and of the fastest runs (the least disturbed
+              by others' work), the CPU time of all processes and of the main process alone (what
+              it spends handing out work and writing is not parallel).
 
     dask      that sweep at --jobs-points through --scheduler on a Dask LocalCluster of two worker
               processes (one thread each), against --jobs 1 (needs pip install ".[dask]").
@@ -22,7 +28,8 @@ What it measures
 How to run
     python benchmarks/stream.py                          # csv at 1e6, memory at 1e6 and 1e8, jobs
     python benchmarks/stream.py --only csv --repeats 5
-    python benchmarks/stream.py --only memory --memory-points 1e6,1e8,1e9
+    python benchmarks/stream.py --only memory --memory-points 1e6,1e8
+    nice -n 10 python benchmarks/stream.py --only memory --memory-points 1e9 --memory-jobs 2   # 30+ min
     python benchmarks/stream.py --only jobs --jobs-points 1e7 --lines 20000
     python benchmarks/stream.py --only dask --jobs-points 2e6
 
@@ -41,6 +48,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import fmt_ratio, fmt_time, installed_script, median, print_table  # noqa: E402
@@ -95,37 +103,67 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def peak(cmd: list[str]) -> tuple[float, int, int]:
-    """(wall, peak resident bytes of the command's processes together, of the largest one), piped to tail."""
-    tail = subprocess.Popen(["tail", "-n", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+class Watched(NamedTuple):
+    wall: float
+    cpu: float  # user + system seconds of the command and every process below it
+    main_cpu: float  # of the command's own process (the one that writes): sampled from /proc
+    together: int  # peak resident bytes of the command's processes together (sampled)
+    largest: int  # peak resident bytes of the largest one (getrusage)
+    tail: bytes  # the last lines, when piped to tail
+
+
+def main_cpu(pid: int) -> float | None:
+    """User + system seconds of ``pid`` so far (from /proc), or None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def watch(cmd: list[str], tail: int | None = None) -> Watched:
+    """Run ``cmd`` with its output to /dev/null, or piped to ``tail -n TAIL`` (as a user would pipe
+    it), sampling its processes' memory and its own CPU time every 20 ms."""
+    piped = subprocess.Popen(["tail", "-n", str(tail)], stdin=subprocess.PIPE, stdout=subprocess.PIPE) if tail else None
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=tail.stdin)
-    assert tail.stdin is not None
-    tail.stdin.close()
-    most = 0
+    proc = subprocess.Popen(cmd, stdout=piped.stdin if piped else subprocess.DEVNULL)
+    if piped:
+        assert piped.stdin is not None
+        piped.stdin.close()
+    most, own = 0, 0.0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal most
+        nonlocal most, own
         while not done.is_set():
             most = max(most, tree_rss(proc.pid))
+            own = max(own, main_cpu(proc.pid) or 0.0)
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, usage = os.wait4(proc.pid, 0)  # the command, and the workers it waited for
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     sampler.join()
-    tail.wait()
-    assert proc.returncode == 0
+    last = b""
+    if piped:
+        assert piped.stdout is not None
+        last = piped.stdout.read()
+        piped.wait()
+    assert proc.returncode == 0, proc.returncode
     # ru_maxrss of wait4: the process itself; of RUSAGE_CHILDREN: the largest process waited for so far
-    return wall, most, max(usage.ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
+    largest = max(usage.ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
+    return Watched(wall, usage.ru_utime + usage.ru_stime, own, most, largest, last)
 
 
 def mib(n: float) -> str:
     return f"{n / 2**20:,.0f} MiB"
+
+
+def spread(xs: list[float]) -> str:
+    return f"{fmt_time(median(xs))} ({fmt_time(min(xs))}-{fmt_time(max(xs))})"
 
 
 def main() -> None:
@@ -133,6 +171,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["csv", "memory", "jobs", "dask"])
     parser.add_argument("--points", type=float, default=1e6, help="points of the CSV comparison")
     parser.add_argument("--memory-points", default="1e6,1e8")
+    parser.add_argument("--memory-jobs", default="1,2", help="the --jobs values of the memory runs")
     parser.add_argument("--jobs-points", type=float, default=1e7)
     parser.add_argument("--lines", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=3)
@@ -167,11 +206,15 @@ def main() -> None:
         rows = []
         for text in args.memory_points.split(","):
             n = int(float(text))
-            for jobs in (1, 2):
-                wall, together, largest = peak(sweep(n, jobs))
-                rows.append([f"{n:,}", str(jobs), fmt_time(wall), mib(together), mib(largest)])
-        print_table(["points", "--jobs", "wall", "peak RSS, all processes", "largest process"], rows,
-                    title="gradcli --sweep ... --format csv | tail -n 1")
+            for jobs in map(int, args.memory_jobs.split(",")):
+                run = watch(sweep(n, jobs), tail=3)
+                last = run.tail.decode().splitlines()
+                assert len(last) == 3 and last[-1].startswith("3.0,"), last  # the sweep's last point: x = 3
+                rows.append([f"{n:,}", str(jobs), fmt_time(run.wall), fmt_time(run.cpu), mib(run.together),
+                             mib(run.largest)])
+                print(f"  {n:,} points, --jobs {jobs}: {fmt_time(run.wall)}; last line {last[-1]}", flush=True)
+        print_table(["points", "--jobs", "wall", "CPU", "peak RSS, all processes", "largest process"], rows,
+                    title="gradcli -f program.grad --sweep x=-3:3:N --format csv | tail -n 3")
 
     if args.only in (None, "jobs"):
         rng = random.Random(1)
@@ -180,18 +223,23 @@ def main() -> None:
         batch = [gradcli, "--each-line", "--format", "json", "-f", str(lines)]
         ways = {"sweep 1": sweep(args.jobs_points, 1), "sweep 2": sweep(args.jobs_points, 2),
                 "batch 1": [*batch, "--jobs", "1"], "batch 2": [*batch, "--jobs", "2"]}
-        times = {k: [] for k in ways}
+        runs: dict[str, list[Watched]] = {k: [] for k in ways}
         for i in range(args.repeats):
             for name in list(ways)[i % len(ways):] + list(ways)[:i % len(ways)]:
-                times[name].append(timed(ways[name], stdout=subprocess.DEVNULL))
+                runs[name].append(watch(ways[name]))
         rows = []
         for what in ("sweep", "batch"):
-            one, two = (median([w for w, _ in times[f"{what} {j}"]]) for j in (1, 2))
-            cpu1, cpu2 = (median([c for _, c in times[f"{what} {j}"]]) for j in (1, 2))
-            rows.append([what, fmt_time(one), fmt_time(two), f"{one / two:.2f}×", fmt_time(cpu1), fmt_time(cpu2)])
-        print_table(["what", "--jobs 1", "--jobs 2", "speed-up", "CPU, 1", "CPU, 2"], rows,
+            one, two = runs[f"{what} 1"], runs[f"{what} 2"]
+            ups = [a.wall / b.wall for a, b in zip(one, two)]  # each pair ran side by side
+            best = min(r.wall for r in one) / min(r.wall for r in two)
+            rows.append([what, spread([r.wall for r in one]), spread([r.wall for r in two]),
+                         f"{median(ups):.2f}× ({min(ups):.2f}-{max(ups):.2f})", f"{best:.2f}×",
+                         spread([r.cpu for r in one]), spread([r.cpu for r in two]), spread([r.main_cpu for r in two])])
+        print_table(["what", "--jobs 1", "--jobs 2", "speed-up", "best / best", "CPU, 1", "CPU, 2",
+                     "CPU, 2: main process"], rows,
                     title=f"sweep of {int(args.jobs_points):,} points as CSV; {args.lines:,} lines as JSON Lines;"
-                          f" median of {args.repeats}")
+                          f" median (min-max) of {args.repeats}")
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
 
     if args.only == "dask":  # not by default: it needs the optional extra
         from distributed import LocalCluster

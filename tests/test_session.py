@@ -82,6 +82,9 @@ class Recorder:
 
         return json.dumps(doc, indent=indent)
 
+    def gone(self) -> bool:
+        return False
+
 
 class Run:
     """One session driven through the line editor: its output, its errors, the session itself."""
@@ -216,6 +219,14 @@ def test_graph_writes_a_picture_or_a_page_and_refuses_the_program_file(tmp_path:
     assert "unknown picture format '.txt'" in run.err
     assert "(usage: :graph FILE)" in run.err
     assert "┏" not in run.out  # a picture is written, no table printed
+
+
+def test_graph_prints_no_long_table_either(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gradcli.views import render
+
+    monkeypatch.setattr(render, "LONG_TABLE", 3)  # the program's table is long: plain text when piped
+    run = Run(typed(":table", f":graph {tmp_path}/g.svg"), tmp_path, source=PROGRAM)
+    assert run.out.count("id  node") == 1 and f"wrote {tmp_path}/g.svg" in run.out  # :table's, not :graph's
 
 
 def test_save_writes_a_file_the_command_runs_to_the_same_answer(tmp_path: Path) -> None:

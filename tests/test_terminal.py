@@ -115,6 +115,21 @@ def test_a_long_each_line_table_on_a_terminal_shows_its_first_and_last_rows() ->
     assert "y = a * 50 " in piped.stdout and "lines ran" not in piped.stdout  # a pipe gets every row
 
 
+def test_a_long_program_table_on_a_terminal_shows_its_first_and_last_rows(tmp_path: Path) -> None:
+    source = tmp_path / "long.grad"
+    source.write_text("a = 0.5\ns = a\n" + "s = s + a * 2\n" * 1000)  # a, then 3 nodes a statement: 3,001
+    code, out, err = run(["-f", str(source)], tty={"stdout"})
+    assert code == 0, err
+    plain = ANSI.sub("", out).replace("\r\n", "\n")
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in plain.splitlines() if line.startswith("│")]
+    assert len(rows) == 41 and rows[20] == ["…"] * 6
+    assert [r[0] for r in rows[:20] + rows[21:]] == [str(i) for i in [*range(20), *range(2981, 3001)]]
+    assert rows[-1][1:] == ["s", "+", "2997, 2999", "1000.5000", "1.0000"]  # s = 0.5 + 1000 * 2 * 0.5
+    assert "3,001 values; the first and last 20 are shown" in plain
+    piped = subprocess.run([str(SCRIPT), "-f", str(source)], capture_output=True, text=True)
+    assert "│" not in piped.stdout and len(piped.stdout.splitlines()) == 1 + 2 + 3001  # a pipe gets every row
+
+
 def test_a_terminal_plot_tells_its_curves_apart_in_colour_and_by_marker() -> None:
     args = ["y = w * x**2", "--set", "w=2", "--sweep", "x=-2:2:21", "--plot"]
     code, out, err = run(args, tty={"stdout"})

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..interpret.explain import Step
     from ..interpret.stream import Plan
     from ..interpret.symbolic import Derivatives, Expr
+    from ..views.plain import BatchRows
 
 
 class Terminal(Protocol):
@@ -193,8 +194,13 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
         return
     parts: list[Any] = []
     if result is not None:
-        if fmt == "table":
-            parts.append(render.table(result, precision))
+        if fmt == "table" and len(result.nodes) > render.LONG_TABLE and not out.stdout_is_terminal():
+            from ..views.plain import program_table
+
+            if not _write_all(out, program_table(result, precision)):
+                return  # the reader went away: the rest would go nowhere
+        elif fmt == "table":
+            parts.append(render.table(result, precision, elide=out.stdout_is_terminal()))
         else:
             depth = TREE_DEPTH
             if out.stdout_is_terminal():
@@ -223,9 +229,22 @@ def _write_json(out: Terminal, doc: dict[str, Any]) -> None:
     (the nodes of a big program a block at a time)."""
     from ..views.json_text import pieces
 
-    for piece in pieces(doc):
-        out.write(piece)
-    out.write("\n")
+    if _write_all(out, pieces(doc)):
+        out.write("\n")
+
+
+def _write_all(out: Terminal, pieces: Iterable[str]) -> bool:
+    """Write ``pieces`` as they come, each whole; False when the reader went away before the end."""
+    from .workers import held_signals
+
+    for text in pieces:
+        if not text:
+            continue
+        with held_signals():  # whole pieces only, whatever signal comes
+            out.write(text)
+        if out.gone():
+            return False
+    return True
 
 
 def _json(report: Report, order: int) -> dict[str, Any]:
@@ -460,36 +479,54 @@ LINES_AT_ONCE = 64
 
 
 def _each_line(request: Request, source: str, limits: Limits, out: Terminal) -> None:
+    """Every line its own program, in order: JSON Lines written as they come; a table of more than
+    ``render.LONG_TABLE`` lines piped, too (plain text); else the rich table at the end (its first
+    and last rows only, on a terminal)."""
+    from collections import deque
+
     from ..interpret.batch import programs, unused_values
     from ..views import render
-    from .workers import Workers, held_signals
+    from .workers import Workers
 
     lines = programs(source)
     unused = unused_values(lines, request.values)
     if unused:
         name = unused[0]
         raise GradcliError(f"{request.sources.get(name, '--set')} {name}: no line of the input has an input '{name}'")
-    recipe = (request.values, request.output, limits["nodes"], request.format == "json", dict(request.sources))
+    elide = request.format != "json" and out.stdout_is_terminal()
+    mode = "json" if request.format == "json" else "plain" if not elide and len(lines) > render.LONG_TABLE else "rows"
+    recipe = (request.values, request.output, limits["nodes"], mode, request.precision, dict(request.sources))
     batches = [lines[i:i + LINES_AT_ONCE] for i in range(0, len(lines), LINES_AT_ONCE)]
-    done: list[LineResult] = []
-    failed = 0
+    plain: BatchRows | None = None
+    if mode == "plain":
+        from ..views.plain import BatchRows
+
+        plain = BatchRows(lines)
+    kept: list[LineResult] = []  # the rows of the rich table (on a terminal: its first ones)
+    last: deque[LineResult] = deque(maxlen=render.BATCH_ROWS // 2)  # on a terminal, its last ones
+    ran = failed = 0
     with Workers(_jobs(request, len(batches)), recipe, _same, recipe, request.scheduler) as workers:
-        rows = (row for batch in workers.map(_line_piece, batches) for row in batch)
-        tracked, say = _progress(out, rows, len(lines), "evaluating", len(lines) >= 500)
-        with tracked as rows:
-            for row, text in rows:
-                if row.error is not None:
-                    failed += 1
-                    say(f"error: {row.message}")
-                if text is not None:
-                    with held_signals():
-                        out.write(text)
-                    if out.gone():
+        tracked, say = _progress(out, workers.map(_line_piece, batches), len(batches), "evaluating",
+                                 len(lines) >= 500)
+        with tracked as pieces:
+            for segments, rows in pieces:
+                for error, text in segments:
+                    if error is not None:
+                        failed += 1
+                        say(f"error: {error}")
+                    if not _write_all(out, [text]):
+                        return  # the reader went away: the rest would go nowhere
+                if plain is not None:
+                    if not _write_all(out, [plain.text(rows)]):
                         return
-                else:
-                    done.append(row)
-    if request.format != "json":
-        out.show([render.batch_table(done, request.precision, elide=out.stdout_is_terminal())])
+                    continue
+                for row in rows:
+                    ran += 1
+                    (last if elide and len(kept) == render.BATCH_ROWS // 2 else kept).append(row)
+    if plain is not None:
+        _write_all(out, [plain.end()])
+    elif mode == "rows":
+        out.show([render.batch_table([*kept, *last], request.precision, elide=elide, ran=ran)])
     if failed:
         raise Failed(f"{failed} of {len(lines)} lines failed")
 
@@ -498,22 +535,30 @@ def _same(recipe: Any) -> Any:
     return recipe
 
 
-def _line_piece(state: tuple[Any, ...], batch: list[tuple[int, str]]) -> list[tuple[LineResult, str | None]]:
-    """Lines of a batch, each evaluated on its own: its JSON line (--format json), or what the
-    table shows of it (its value and partials, not its graph: a worker sends it back)."""
+def _line_piece(state: tuple[Any, ...], batch: list[tuple[int, str]]) -> tuple[list[tuple[str | None, str]], list[Any]]:
+    """Lines of a batch, each evaluated on its own, as little as the main process needs of them:
+    the errors, each with the text that follows it (JSON Lines, each line's document or error),
+    and the rows of a table (cells of plain text, or each line's value and partials, not its graph).
+    One piece of text a batch, in the usual case of no error, for the main process to write."""
     import json
 
     from ..interpret.batch import run_lines
     from ..views import render
+    from ..views.plain import batch_cells
 
-    values, output, max_code, as_json, sources = state
-    done: list[tuple[LineResult, str | None]] = []
+    values, output, max_code, mode, precision, sources = state
+    errors: list[str | None] = [None]
+    texts: list[list[str]] = [[]]
+    rows: list[Any] = []
     for row in run_lines(batch, values, output, max_code, option=sources):
-        if as_json:
-            done.append((row.slim(), json.dumps(render.batch_json(row), allow_nan=False) + "\n"))
-        else:
-            done.append((row.slim(), None))
-    return done
+        if row.error is not None:
+            errors.append(row.message)
+            texts.append([])
+        if mode == "json":
+            texts[-1].append(json.dumps(render.batch_json(row), allow_nan=False) + "\n")
+        elif row.error is None:
+            rows.append(batch_cells(row, precision) if mode == "plain" else row.slim())
+    return list(zip(errors, map("".join, texts))), rows
 
 
 class _nothing:

@@ -372,6 +372,9 @@ class _Quiet:
     def show(self, renderables: list[Any]) -> None:
         pass
 
+    def write(self, text: str) -> None:
+        pass  # nor a long table, written as plain text when piped
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._out, name)
 
