@@ -443,7 +443,11 @@ def _folding_fails(tr: _Translator, source: str) -> bool:
     fails: gradcli folds such parts as it binds the program, statement by statement, so that
     error comes at its statement, before any given value is checked further on."""
     statement = ast.parse(to_python(source)).body[tr.at]
-    for node in ast.walk(statement.value):  # type: ignore[attr-defined]
+    nodes = list(ast.walk(statement.value))  # type: ignore[attr-defined]
+    for node in nodes:  # a call of the program's own function: its body is spelled out here too
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in tr.functions:
+            nodes += ast.walk(tr.functions[node.func.id].body[0].value)  # type: ignore[attr-defined]
+    for node in nodes:
         if isinstance(node, (ast.Call, ast.BinOp, ast.UnaryOp)) and tr.numbers_only(node):
             alone = _Translator({})
             alone.functions = tr.functions
