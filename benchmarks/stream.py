@@ -17,7 +17,10 @@ What it measures
               programs through --each-line --format json (benchmarks/batch.py's lines); the
               speed-up of each pair run side by side and of the fastest runs (the least disturbed
               by others' work), the CPU time of all processes and of the main process alone (what
-              it spends handing out work and writing is not parallel).
+              it spends handing out work and writing is not parallel). A control runs with them:
+              a pure Python loop split over 2 processes against 1 (no I/O, nothing shared), the
+              speed-up this machine gives two processes while others use it; read --jobs 2's
+              speed-up against it.
 
     dask      that sweep at --jobs-points through --scheduler on a Dask LocalCluster of two worker
               processes (one thread each), against --jobs 1 (needs pip install ".[dask]").
@@ -72,6 +75,22 @@ dx = dh * a + dg * b + (x > 0.2) + e * (3 * c3 - 2 * x * s3) + 2 * x / (1 + q)
 with open(sys.argv[2], "w") as f:
     f.write("x,y,dy/dx,dy/da,dy/db\\n")
     np.savetxt(f, np.column_stack([x, y, dx, dh * x - dg, dh + dg * x]), fmt="%.17g", delimiter=",")
+"""
+
+
+#: the machine's own parallelism, for --only jobs: a Python loop of argv[2] steps, in argv[1] processes
+CONTROL = """\
+import multiprocessing, sys
+def burn(n):
+    s = 0
+    for i in range(n):
+        s += i
+k, n = int(sys.argv[1]), int(sys.argv[2])
+workers = [multiprocessing.Process(target=burn, args=(n // k,)) for _ in range(k)]
+for w in workers:
+    w.start()
+for w in workers:
+    w.join()
 """
 
 
@@ -174,6 +193,7 @@ def main() -> None:
     parser.add_argument("--memory-jobs", default="1,2", help="the --jobs values of the memory runs")
     parser.add_argument("--jobs-points", type=float, default=1e7)
     parser.add_argument("--lines", type=int, default=20_000)
+    parser.add_argument("--control-steps", type=int, default=200_000_000, help="the jobs control's loop (~8 s)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     gradcli = installed_script()
@@ -221,14 +241,16 @@ def main() -> None:
         lines = work / "lines.txt"
         lines.write_text("".join(f"x = {rng.random():.3f}; y = sin(x) * x**2 + exp(-x)\n" for _ in range(args.lines)))
         batch = [gradcli, "--each-line", "--format", "json", "-f", str(lines)]
+        control = [sys.executable, "-c", CONTROL]
         ways = {"sweep 1": sweep(args.jobs_points, 1), "sweep 2": sweep(args.jobs_points, 2),
-                "batch 1": [*batch, "--jobs", "1"], "batch 2": [*batch, "--jobs", "2"]}
+                "batch 1": [*batch, "--jobs", "1"], "batch 2": [*batch, "--jobs", "2"],
+                "control 1": [*control, "1", str(args.control_steps)], "control 2": [*control, "2", str(args.control_steps)]}
         runs: dict[str, list[Watched]] = {k: [] for k in ways}
         for i in range(args.repeats):
             for name in list(ways)[i % len(ways):] + list(ways)[:i % len(ways)]:
                 runs[name].append(watch(ways[name]))
         rows = []
-        for what in ("sweep", "batch"):
+        for what in ("sweep", "batch", "control"):
             one, two = runs[f"{what} 1"], runs[f"{what} 2"]
             ups = [a.wall / b.wall for a, b in zip(one, two)]  # each pair ran side by side
             best = min(r.wall for r in one) / min(r.wall for r in two)
@@ -238,7 +260,8 @@ def main() -> None:
         print_table(["what", "--jobs 1", "--jobs 2", "speed-up", "best / best", "CPU, 1", "CPU, 2",
                      "CPU, 2: main process"], rows,
                     title=f"sweep of {int(args.jobs_points):,} points as CSV; {args.lines:,} lines as JSON Lines;"
-                          f" median (min-max) of {args.repeats}")
+                          f" control: a Python loop of {args.control_steps:,} steps in 1 and 2 processes (what the"
+                          f" machine gives two processes now); median (min-max) of {args.repeats}")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
 
     if args.only == "dask":  # not by default: it needs the optional extra
