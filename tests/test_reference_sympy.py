@@ -438,24 +438,59 @@ class _Translator:
         return Reference(float(value), {name: float(grad[s]) for name, s in wrt.items()}, self.magnitude, magnitude)
 
 
-def _folding_fails(tr: _Translator, source: str) -> bool:
-    """Whether the statement translation failed at has a part of numbers only (``log(-1)``) that
-    fails: gradcli folds such parts as it binds the program, statement by statement, so that
-    error comes at its statement, before any given value is checked further on."""
-    statement = ast.parse(to_python(source)).body[tr.at]
-    nodes = list(ast.walk(statement.value))  # type: ignore[attr-defined]
-    for node in nodes:  # a call of the program's own function: its body is spelled out here too
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in tr.functions:
-            nodes += ast.walk(tr.functions[node.func.id].body[0].value)  # type: ignore[attr-defined]
-    for node in nodes:
-        if isinstance(node, (ast.Call, ast.BinOp, ast.UnaryOp)) and tr.numbers_only(node):
-            alone = _Translator({})
-            alone.functions = tr.functions
-            try:
-                alone.term(node)
-            except ExpectedMathError:
-                return True
-    return False
+def _first_folding_failure(tr: _Translator, source: str) -> int | None:
+    """The first statement, from the one translation failed at on, with a part of numbers only
+    (``log(-1)``) that fails: gradcli folds such parts as it binds the program, statement by
+    statement, so that error comes at its statement, before any given value is checked further
+    on (and before any error of the computation). A call of the program's own function spells
+    its body out, so the body's parts count at each call. None: no such statement."""
+    probe = _Translator({})
+    probe.env, probe.functions = dict(tr.env), dict(tr.functions)
+    statements = ast.parse(to_python(source)).body
+    for index in range(tr.at, len(statements)):
+        statement = statements[index]
+        if isinstance(statement, ast.FunctionDef):
+            probe.functions[statement.name] = statement
+            continue
+        for node in (n for root in _inline(statement.value, probe.functions)  # type: ignore[attr-defined]
+                     for n in ast.walk(root)):
+            if isinstance(node, (ast.Call, ast.BinOp, ast.UnaryOp)) and probe.numbers_only(node):
+                alone = _Translator({})
+                alone.functions = probe.functions
+                try:
+                    alone.term(node)
+                except ExpectedMathError:
+                    return index
+        if isinstance(statement, ast.Assign):  # a name that shadows pi or e from here on
+            probe.env[statement.targets[0].id] = sympy.Symbol("_")  # type: ignore[attr-defined]
+    return None
+
+
+def _inline(node: ast.expr, functions: dict[str, ast.FunctionDef]) -> list[ast.AST]:
+    """``node`` with every call of the program's own functions replaced by the body, each parameter
+    by the argument's expression: what gradcli spells out and folds; and every argument of those
+    calls (each is computed, even one the body does not read)."""
+    import copy
+
+    arguments: list[ast.AST] = []
+
+    class Inline(ast.NodeTransformer):
+        def visit_Call(self, call: ast.Call) -> ast.AST:
+            self.generic_visit(call)  # the arguments first
+            if not (isinstance(call.func, ast.Name) and call.func.id in functions):
+                return call
+            arguments.extend(call.args)
+            function = functions[call.func.id]
+            bound = {a.arg: arg for a, arg in zip(function.args.args, call.args)}
+
+            class Substitute(ast.NodeTransformer):
+                def visit_Name(self, name: ast.Name) -> ast.AST:
+                    return copy.deepcopy(bound[name.id]) if name.id in bound else name
+
+            body = Substitute().visit(copy.deepcopy(function.body[0].value))  # type: ignore[attr-defined]
+            return self.visit(body)  # the calls in the body (of functions defined before it)
+
+    return [Inline().visit(copy.deepcopy(node)), *arguments]
 
 
 def _given_computed_over(source: str, values: dict[str, float], before: int | None = None) -> bool:
@@ -524,7 +559,7 @@ def _check_against_sympy(program: GeneratedProgram) -> None:
         note(f"float64 evaluation fails: {e}")
         # found before anything is computed, that error first; but a part of numbers only that fails is
         # found as the program is bound, so a given value computed over after it comes second
-        before = tr.at if _folding_fails(tr, source) else None
+        before = _first_folding_failure(tr, source)
         if _given_computed_over(source, values, before):
             with pytest.raises(GradcliError, match="before it uses the given value"):
                 evaluate(source, values, program.output)
