@@ -44,6 +44,8 @@ class Algebra(Rules):
         self._aliases: dict[int, Expr] = {}  # id(body) -> the symbol that names it
         #: a function's derivative at a call's arguments (df_dx(a, b)) -> its definition's head (df_dx(x, y))
         self.instances: dict[int, Expr] = {}
+        #: a symbol written as a call (n(a, c), df_dx(a)) -> its arguments: its text reads them
+        self.arguments: dict[int, list[Expr]] = {}
         self._distributing = 0  # how deep in multiplying out products over sums
         self.zero = self.num(0.0)
         self.one = self.num(1.0)

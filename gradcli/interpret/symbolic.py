@@ -76,6 +76,7 @@ def definitions(alg: Algebra, roots: Iterable[Expr]) -> list[tuple[str, Expr]]:
         head = alg.instances.get(id(e))  # df_dx(a, b): the definition of df_dx(x, y)
         if head is not None:
             stack.append(head)
+        stack.extend(alg.arguments.get(id(e), ()))  # n(a, t): what its text reads
         body = alg.body(e)
         if body is not None:
             needed.add(id(e))
@@ -244,6 +245,7 @@ class _Through:
             symbol.latex = head.latex.rsplit("\\left(", 1)[0] + \
                 f"\\left({', '.join(self.exprs[x].latex for x in args)}\\right)"
             self.alg.instances[id(symbol)] = head.head
+            self.alg.arguments[id(symbol)] = [self.exprs[x] for x in args]
             found.append((a, symbol))
         return found
 
@@ -284,6 +286,7 @@ def _call_symbol(alg: Algebra, call: Call, args: list[Expr], value: Expr) -> Exp
     n(a, c) = tanh(a*w1 + c*w2 + b)``)."""
     text = f"{call.name}({', '.join(a.text for a in args)})"
     symbol = alg.define(text, value)
+    alg.arguments[id(symbol)] = args
     symbol.latex = f"{latex_name(call.name)}\\left({', '.join(a.latex for a in args)}\\right)"
     return symbol
 
