@@ -208,9 +208,16 @@ def _outer_calls(b: Bindings) -> list[Call]:
     whose body reads nothing but its parameters and constants: a name of the program read in a
     body (w1 in n's) means its value at the call, which a definition read later might not."""
     calls, code = b.program.calls, b.program.code
-    inner = {id(c) for c in calls for d in calls if d is not c and d.lo <= c.lo and c.hi <= d.hi and d.hi - d.lo >
-             c.hi - c.lo}
-    return [c for c in calls if id(c) not in inner and c.lo <= c.result < c.hi
+    inner: set[int] = set()  # inside a longer call's span: one pass, the outer calls before those inside
+    holding: list[Call] = []  # the calls whose span holds the one at hand, the outermost first
+    for k in sorted(range(len(calls)), key=lambda k: (calls[k].lo, -calls[k].hi, -k)):
+        c = calls[k]
+        while holding and holding[-1].hi < c.hi:
+            holding.pop()
+        if holding and holding[0].hi - holding[0].lo > c.hi - c.lo:
+            inner.add(k)
+        holding.append(c)
+    return [c for k, c in enumerate(calls) if k not in inner and c.lo <= c.result < c.hi
             and all(code[i].kind != NAME or code[i].payload in CONSTANTS and code[i].payload not in b.bound
                     for i in range(c.lo, c.hi))]
 
