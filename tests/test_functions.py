@@ -117,6 +117,16 @@ def test_a_body_that_is_a_parameter_makes_another_name_for_the_argument() -> Non
     assert r.gradients["a"] == 2.0 and len(r.nodes) == 3  # a, 2, y: the call made no node
 
 
+
+def test_a_parameter_is_local_to_its_own_body_not_to_the_bodies_it_calls() -> None:
+    """``f`` reads the program's x and the constant e; ``g``'s parameters named x and e are g's
+    alone, so the call of f inside g still reads the program's (found by the SymPy reference:
+    ``f1(p, q) = log(exp(1), e); f3(p, e) = f1(e, 1)``)."""
+    r = evaluate("f(p) = p*e + x\ng(x, e) = f(x) * e\nx = 3\nout = g(2, 10)")
+    assert r.value == pytest.approx((2 * math.e + 3) * 10, rel=1e-15)
+    assert r.gradients["x"] == 10.0  # through f's x: the program's
+    r = evaluate("f1(p, q) = log(exp(1), e)\nf3(p, e) = f1(e, 1)\nout = f3(1, pi)")
+    assert r.value == 1.0  # log(e, e), not log(e, pi)
 # ----- definitions: the rules and their errors -----------------------------------------------------
 @pytest.mark.parametrize("program, message, caret", [
     ("f(x) = f(x) + 1", "f() calls itself at line 1, column 8: a function cannot be recursive", 7),

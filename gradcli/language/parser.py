@@ -323,18 +323,23 @@ class _Emitter(Transformer):
         assert self.defining is not None
         name, params, first, start = self.defining
         code = self.code
+        calls = self.calls
+        outside = len(calls)  # the calls in the body were recorded last
+        while outside and calls[outside - 1].lo >= first:
+            outside -= 1
+        # a name read inside a call's body is that function's own free name, never this one's
+        # parameter: with f(p) = log(e) and g(e) = f(1), g's e is not f's
+        called = [False] * (len(code) - first)
+        for c in calls[outside:]:
+            called[c.lo - first : c.hi - first] = [True] * (c.hi - c.lo)
         kept = []
-        for ins in code[first:]:
-            if ins.kind == NAME and ins.payload in params:
+        for i, ins in enumerate(code[first:]):
+            if ins.kind == NAME and ins.payload in params and not called[i]:
                 kept.append(Instr(PARAM, params.index(ins.payload), (), ins.start, ins.end))
             elif ins.inputs:
                 kept.append(Instr(ins.kind, ins.payload, tuple([j - first for j in ins.inputs]), ins.start, ins.end))
             else:
                 kept.append(ins)
-        calls = self.calls
-        outside = len(calls)  # the calls in the body were recorded last
-        while outside and calls[outside - 1].lo >= first:
-            outside -= 1
         inner = tuple([Call(c.name, c.lo - first, c.hi - first, c.start, c.end, tuple([j - first for j in c.args]),
                             c.result - first) for c in calls[outside:]])
         del calls[outside:]
