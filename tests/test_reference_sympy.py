@@ -34,8 +34,11 @@ import ast
 import decimal
 import math
 import re
+import signal
 import struct
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 import pytest
 import sympy
@@ -61,6 +64,31 @@ class ExpectedMathError(Exception):
 
 class ExpectedGivenError(Exception):
     """The program computes a given name before reading the given value: gradcli must refuse it."""
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm of ``_within``: a BaseException, so no ``except Exception`` in SymPy swallows it."""
+
+
+#: seconds an example's SymPy reference may take, and gradcli's evaluation of it: SymPy's automatic
+#: simplification can run for hours on a few lines (``asin(tanh(z**-400))`` once did, in CI)
+SYMPY_SECONDS = 20.0
+GRADCLI_SECONDS = 20.0
+
+
+@contextmanager
+def _within(seconds: float) -> Iterator[None]:
+    """Raise _OutOfTime in the block after ``seconds`` (SIGALRM: the main thread, as pytest runs tests)."""
+    def ring(signum: int, frame: object) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Undefined(Exception):
@@ -152,13 +180,13 @@ class _Translator:
             self.env[name] = self.inputs[name] = self.leaf(float(x))
 
     def leaf(self, x: float) -> sympy.Symbol:
-        s = sympy.Symbol(f"s{len(self.order)}")
+        s = sympy.Symbol(f"s{len(self.order)}", real=True)
         self.order.append(s)
         self.definition[s], self.hp[s], self.f[s] = None, sympy.Float(x, DIGITS), x
         return s
 
     def define(self, term: Term) -> sympy.Symbol:
-        s = sympy.Symbol(f"s{len(self.order)}")
+        s = sympy.Symbol(f"s{len(self.order)}", real=True)
         self.order.append(s)
         self.definition[s], self.f[s] = term.expr, term.f
         try:
@@ -550,28 +578,47 @@ def test_functions_of_ones_own_match_sympy(program: GeneratedProgram) -> None:
     _check_against_sympy(program)
 
 
+def _sympy(compute):  # type: ignore[no-untyped-def]
+    """``compute()`` of the SymPy reference; an example it cannot finish in time has no reference."""
+    try:
+        with _within(SYMPY_SECONDS):
+            return compute()
+    except _OutOfTime:
+        event("no reference: SymPy out of time")
+        assume(False)
+
+
+def _evaluate(source: str, values: dict[str, float], output: str | None):  # type: ignore[no-untyped-def]
+    """gradcli's evaluation, which must finish in time (a few lines of program)."""
+    try:
+        with _within(GRADCLI_SECONDS):
+            return evaluate(source, values, output)
+    except _OutOfTime:
+        pytest.fail(f"gradcli took over {GRADCLI_SECONDS:g} s to evaluate {source!r} at {values!r}")
+
+
 def _check_against_sympy(program: GeneratedProgram) -> None:
     source, values = program.source, program.values
     tr = _Translator(values)
     try:
-        default_out = tr.run(source, program.output)
+        default_out = _sympy(lambda: tr.run(source, program.output))
     except ExpectedMathError as e:
         note(f"float64 evaluation fails: {e}")
         # found before anything is computed, that error first; but a part of numbers only that fails is
         # found as the program is bound, so a given value computed over after it comes second
-        before = _first_folding_failure(tr, source)
+        before = _sympy(lambda: _first_folding_failure(tr, source))
         if _given_computed_over(source, values, before):
             with pytest.raises(GradcliError, match="before it uses the given value"):
-                evaluate(source, values, program.output)
+                _evaluate(source, values, program.output)
             return
         event("math error expected")
         with pytest.raises(MathError):
-            evaluate(source, values, program.output)
+            _evaluate(source, values, program.output)
         return
     except ExpectedGivenError:
         event("a given value computed over: refused")
         with pytest.raises(GradcliError, match="before it uses the given value"):
-            evaluate(source, values, program.output)
+            _evaluate(source, values, program.output)
         return
     except Undefined as e:
         note(f"no reference: {e}")
@@ -583,12 +630,12 @@ def _check_against_sympy(program: GeneratedProgram) -> None:
     checked = 0
     for output in outputs:
         try:
-            ref = tr.reference(default_out if output is None else tr.env[output])
+            ref = _sympy(lambda: tr.reference(default_out if output is None else tr.env[output]))
         except Undefined as e:
             note(f"--of {output}: no reference ({e})")
             continue  # a derivative SymPy cannot give as a real number
         try:
-            result = evaluate(source, values, output)
+            result = _evaluate(source, values, output)
         except MathError as e:
             note(f"--of {output}: {e}")
             continue  # a gradient overflowed (the forward pass worked in float64 too)
@@ -616,8 +663,8 @@ def _check_finite_differences(program: GeneratedProgram, tr: _Translator, gradie
         assert tr.inputs[name] is tr.order[i]  # a given value is its name's input throughout
         h = 1e-6 * max(1.0, abs(x))
         try:
-            up = evaluate(program.source, {**program.values, name: x + h}, program.output).value
-            down = evaluate(program.source, {**program.values, name: x - h}, program.output).value
+            up = _evaluate(program.source, {**program.values, name: x + h}, program.output).value
+            down = _evaluate(program.source, {**program.values, name: x - h}, program.output).value
         except MathError:
             continue
         event("checked against finite differences")
