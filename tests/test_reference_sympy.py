@@ -38,7 +38,7 @@ import signal
 import struct
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 import sympy
@@ -489,8 +489,8 @@ def _first_folding_failure(tr: _Translator, source: str) -> int | None:
         if isinstance(statement, ast.FunctionDef):
             probe.functions[statement.name] = statement
             continue
-        for node in (n for root in _inline(statement.value, probe.functions)  # type: ignore[attr-defined]
-                     for n in ast.walk(root)):
+        inlined = _inline(statement.value, probe.functions, probe.numbers_only)  # type: ignore[attr-defined]
+        for node in (n for root in inlined for n in ast.walk(root)):
             if isinstance(node, (ast.Call, ast.BinOp, ast.UnaryOp)) and probe.numbers_only(node):
                 alone = _Translator({})
                 alone.functions = probe.functions
@@ -503,10 +503,17 @@ def _first_folding_failure(tr: _Translator, source: str) -> int | None:
     return None
 
 
-def _inline(node: ast.expr, functions: dict[str, ast.FunctionDef]) -> list[ast.AST]:
+#: stands beside a spelled-out call whose arguments read a name: no number, so nothing over it folds
+_READS_A_NAME = "_reads_a_name"
+
+
+def _inline(node: ast.expr, functions: dict[str, ast.FunctionDef],
+            numbers_only: Callable[[ast.expr], bool]) -> list[ast.AST]:
     """``node`` with every call of the program's own functions replaced by the body, each parameter
     by the argument's expression: what gradcli spells out and folds; and every argument of those
-    calls (each is computed, even one the body does not read)."""
+    calls (each is computed, even one the body does not read). A call whose arguments read a name
+    is no number even where its body ignores them (``f(p) = 1 + -2**2``: ``sqrt(f(w))`` is computed,
+    not folded), so its body is spelled out beside the name ``_READS_A_NAME``."""
     import copy
 
     arguments: list[ast.AST] = []
@@ -525,7 +532,10 @@ def _inline(node: ast.expr, functions: dict[str, ast.FunctionDef]) -> list[ast.A
                     return copy.deepcopy(bound[name.id]) if name.id in bound else name
 
             body = Substitute().visit(copy.deepcopy(function.body[0].value))  # type: ignore[attr-defined]
-            return self.visit(body)  # the calls in the body (of functions defined before it)
+            body = self.visit(body)  # the calls in the body (of functions defined before it)
+            if all(numbers_only(a) for a in call.args):
+                return body
+            return ast.BinOp(left=body, op=ast.Add(), right=ast.Name(id=_READS_A_NAME, ctx=ast.Load()))
 
     return [Inline().visit(copy.deepcopy(node)), *arguments]
 
