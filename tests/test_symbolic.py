@@ -6,7 +6,7 @@ import math
 
 import pytest
 import sympy
-from hypothesis import assume, given
+from hypothesis import assume, event, given
 
 from gradcli import evaluate
 from gradcli.errors import GradcliError, MathError
@@ -122,6 +122,11 @@ def test_every_formula_parses_back_and_gives_the_numeric_gradient(p) -> None:
             except MathError:
                 continue  # the formula leaves a domain the rounding of the program stayed in
             expected = r.gradients[name]
+            if math.isnan(expected):
+                # undefined in the engine: an infinite local derivative met a zero (acos'(1) * 0), where
+                # the formula, simplified (0 * anything is 0), may rightly hold a number
+                event("the engine's gradient is undefined: not compared")
+                continue
             assert math.isclose(value, expected, rel_tol=1e-7, abs_tol=1e-9), (name, f.text, where, value, expected)
 
 

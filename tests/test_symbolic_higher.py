@@ -223,6 +223,9 @@ def _check_table(p: GeneratedProgram, order: int) -> None:
     for key, expected in numbers.items():
         ours = t[key]
         assert _names_used(ours.text, functions) <= allowed, (key, ours.text, sorted(allowed))
+        if math.isnan(expected):  # undefined in the engine (inf * 0), where the simplified formula may hold a number
+            event("the engine's derivative is undefined: not compared")
+            continue
         try:
             got = value(program + ours.text, point)
         except MathError:
