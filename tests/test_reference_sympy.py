@@ -36,6 +36,7 @@ import math
 import re
 import signal
 import struct
+import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -343,6 +344,16 @@ class _Translator:
         return Term(a.expr ** b.expr, f)
 
     def call(self, fn: str, args: list[Term]) -> Term:
+        try:
+            return self._call(fn, args)
+        except (TypeError, AttributeError) as e:
+            # SymPy's own evaluation can fail on a huge argument: asin(sin(-3**512)) asks whether
+            # 1.9e244 - 6.2e243*pi > pi, and SymPy's cache then breaks on the lazy message it raised
+            if "sympy" not in traceback.extract_tb(e.__traceback__)[-1].filename:
+                raise
+            raise Undefined(f"SymPy fails building {fn}(...): {type(e).__name__}") from None
+
+    def _call(self, fn: str, args: list[Term]) -> Term:
         if fn == "pow":
             return self.binary(ast.Pow, *args)
         if fn in ("max", "min"):
@@ -498,6 +509,8 @@ def _first_folding_failure(tr: _Translator, source: str) -> int | None:
                     alone.term(node)
                 except ExpectedMathError:
                     return index
+                except Undefined:
+                    continue  # SymPy cannot build it (see _Translator.call): its float value is not known here
         if isinstance(statement, ast.Assign):  # a name that shadows pi or e from here on
             probe.env[statement.targets[0].id] = sympy.Symbol("_")  # type: ignore[attr-defined]
     return None
