@@ -41,6 +41,7 @@ How to run
                                                      # basic lexer, and lark-cython when it is installed
     python benchmarks/programs.py --cli --scale      # the CLI at N and 10×N: time and peak memory (~6 min)
     python benchmarks/programs.py --cli --json       # --format json against compact JSON, at N (~3 min)
+    python benchmarks/programs.py --memory-phases --n 20000   # what parse, bind and the Values keep, by line
 """
 
 from __future__ import annotations
@@ -337,6 +338,39 @@ def cli_table(n: int, seed: int, repeats: int, json_modes: bool) -> dict[str, li
     return runs
 
 
+def memory_phases(src: str, n: int) -> None:
+    """What each phase keeps, per statement: tracemalloc's blocks still held after parse, after
+    bind and after build + backward, and the lines that allocated most of them."""
+    import tracemalloc
+
+    from gradcli.bindings import bind
+    from gradcli.interpret.program import backward, build
+    from gradcli.language.parser import parse
+
+    parse("x = 1; y = x * 2")  # the parser's tables, outside the count
+    gc.collect()
+    tracemalloc.start()
+    snapshots = []
+    program = parse(src)
+    snapshots.append(("parse", tracemalloc.take_snapshot()))
+    bindings = bind(program, {})
+    snapshots.append(("bind", tracemalloc.take_snapshot()))
+    nodes = build(bindings)
+    backward(nodes[bindings.output], nodes)
+    snapshots.append(("build + backward", tracemalloc.take_snapshot()))
+    tracemalloc.stop()
+    print(f"program of {n:,} statements: {len(program.code) / n:.1f} instructions and "
+          f"{len(bindings) / n:.2f} nodes a statement; bytes still held, a statement")
+    before = None
+    for phase, snapshot in snapshots:
+        stats = snapshot.compare_to(before, "lineno") if before else snapshot.statistics("lineno")
+        sizes = [(st.size_diff if before else st.size, st.traceback[0]) for st in stats]
+        rows = [[f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}", f"{size / n:.0f} B"]
+                for size, frame in sorted(sizes, key=lambda x: -x[0])[:8]]
+        print_table(["allocated at", "a statement"], rows, title=f"{phase}: {sum(s for s, _ in sizes) / n:.0f} B")
+        before = snapshot
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=100_000, help="statements (default 100000)")
@@ -352,6 +386,8 @@ def main() -> None:
                     help="only the CLI: gradcli -f FILE --format json, time and peak memory (with --scale, also 10×N)")
     ap.add_argument("--json", action="store_true",
                     help="with --cli: also the same call writing compact JSON, and json.dumps(indent=2) as before")
+    ap.add_argument("--memory-phases", action="store_true",
+                    help="only where the memory goes: tracemalloc of parse, bind and build + backward, by line")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -382,6 +418,10 @@ def main() -> None:
                                                                                lambda x: f"{x:.1f}×")])
             print_table(["process", f"N={args.n:,}", f"N={10 * args.n:,}", "growth (10.0× = linear)"], rows,
                         title="scaling to 10×N through the CLI")
+        return
+
+    if args.memory_phases:
+        memory_phases(src, args.n)
         return
 
     if args.parsers:
