@@ -255,6 +255,29 @@ def test_symbolic_formulas_of_a_program_with_calls_give_the_engine_numbers(expan
         assert got == pytest.approx(r.gradients[name], rel=1e-12), (name, formula)
 
 
+@pytest.mark.parametrize("program, values, where", [
+    # the same call twice in one statement, its value simplified two ways (2*sin(x) + 4, 2*(sin(x) + 2)):
+    # one symbol (this was an internal error, "defined twice")
+    ("f1(p, q, e) = p * 2\nf2(p, q, e) = -(f1(e, 1, e))\nb = max(-f2(1, 1, 2 + sin(x)), -f2(1, 1, 2 + sin(x)), 1)\n",
+     {"x": 0.25}, ["f1(sin(x) + 2, 1, sin(x) + 2)", "f2(1, 1, sin(x) + 2)"]),
+    # f redefined: only a call of the last definition is named, so f(y) means the program's f at its end
+    ("f(x) = x*2 + 1\nb = f(y) * f(y)\nf(x) = x*3 + 1\nc = f(y) * b\n", {"y": 1.5}, ["b", "f(y)"]),
+])
+def test_symbolic_names_a_repeated_call_once_and_only_calls_of_the_last_definition(
+        program: str, values: dict[str, float], where: list[str]) -> None:
+    set_args = [a for name, x in values.items() for a in ("--set", f"{name}={x}")]
+    result = invoke(program, "--symbolic", "--format", "json", *set_args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [d["name"] for d in doc["definitions"]] == where
+    r = evaluate(program, values)
+    # read back after the program: the definitions in order, then each formula
+    defs = "".join(f"{d['name']} = {d['formula']}\n" for d in doc["definitions"] if "(" not in d["name"])
+    for name, formula in doc["symbolic"].items():
+        got = evaluate(program + defs + f"__d = {formula}", values).value
+        assert got == pytest.approx(r.gradients[name], rel=1e-12), (name, formula)
+
+
 # ----- every interpretation, and through a real process ------------------------------------------
 def test_every_interpretation_agrees_on_a_program_with_calls(tmp_path: Path) -> None:
     r = evaluate(LAYER)

@@ -129,6 +129,7 @@ def _derive(b: Bindings, alg: Algebra, expand: bool, by_function: bool) -> Deriv
     names = None if expand else _Names(b, alg)
     # the value of a call of the program's own function, unnamed by the program: named by the call
     calls = {c.result: c for c in b.program.calls if c.lo <= c.result < c.hi} if names is not None else {}
+    called: dict[str, Expr] = {}  # the calls named so far, by their text
     exprs: list[Expr] = []
     for n, (op, args, value, label) in enumerate(zip(b.ops, b.args, b.values, b.labels)):
         if args:
@@ -137,7 +138,9 @@ def _derive(b: Bindings, alg: Algebra, expand: bool, by_function: bool) -> Deriv
                 if is_name(label):
                     e = alg.define(names.variable(label), e)
                 elif b.origins[n] in calls:
-                    e = _call_symbol(alg, calls[b.origins[n]], [exprs[b.at[j]] for j in calls[b.origins[n]].args], e)
+                    call = calls[b.origins[n]]
+                    e = _call_symbol(alg, call, [exprs[b.at[j]] for j in call.args], e,
+                                     b.program.code[call.result].start, b.program, called)
             exprs.append(e)
         elif op is INPUT:
             exprs.append(alg.sym(label))  # an input's label is its name
@@ -287,12 +290,22 @@ class _Head:
         self.name, self.latex, self.head = name, latex, head
 
 
-def _call_symbol(alg: Algebra, call: Call, args: list[Expr], value: Expr) -> Expr:
+def _call_symbol(alg: Algebra, call: Call, args: list[Expr], value: Expr, where: int, program: Program,
+                 called: dict[str, Expr]) -> Expr:
     """The value of ``call`` as a symbol written as the call, ``n(a, c)``, over its arguments'
     formulas; formulas that read the value read the call, and it is defined once (``where
-    n(a, c) = tanh(a*w1 + c*w2 + b)``)."""
+    n(a, c) = tanh(a*w1 + c*w2 + b)``). The same call again is the same symbol, though its value
+    may have simplified another way (``2*sin(x) + 4`` and ``2*(sin(x) + 2)``); ``called`` holds the
+    calls named so far. ``where`` is the source offset of the body's value: only a call of the
+    function's last definition is named, so ``f(y)`` means what the program's ``f`` means at its end
+    (a call of an earlier definition is left written out)."""
+    definition = next(f for f in reversed(program.functions) if f.name == call.name)
+    if not definition.start <= where < definition.end:
+        return value
     text = f"{call.name}({', '.join(a.text for a in args)})"
-    symbol = alg.define(text, value)
+    if text in called:
+        return called[text]
+    symbol = called[text] = alg.define(text, value)
     alg.arguments[id(symbol)] = args
     symbol.latex = f"{latex_name(call.name)}\\left({', '.join(a.latex for a in args)}\\right)"
     return symbol
