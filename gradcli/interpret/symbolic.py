@@ -139,8 +139,7 @@ def _derive(b: Bindings, alg: Algebra, expand: bool, by_function: bool) -> Deriv
                     e = alg.define(names.variable(label), e)
                 elif b.origins[n] in calls:
                     call = calls[b.origins[n]]
-                    e = _call_symbol(alg, call, [exprs[b.at[j]] for j in call.args], e,
-                                     b.program.code[call.result].start, b.program, called)
+                    e = _call_symbol(alg, call, [exprs[b.at[j]] for j in call.args], e, b.program, called)
             exprs.append(e)
         elif op is INPUT:
             exprs.append(alg.sym(label))  # an input's label is its name
@@ -209,7 +208,8 @@ def _derive(b: Bindings, alg: Algebra, expand: bool, by_function: bool) -> Deriv
 def _outer_calls(b: Bindings) -> list[Call]:
     """The calls of the program's own functions not inside another call's body, that made a node,
     whose body reads nothing but its parameters and constants: a name of the program read in a
-    body (w1 in n's) means its value at the call, which a definition read later might not."""
+    body (w1 in n's) means its value at the call, which a definition read later might not; and
+    that call the function's last definition, the one its derivative's definition is made from."""
     calls, code = b.program.calls, b.program.code
     inner: set[int] = set()  # inside a longer call's span: one pass, the outer calls before those inside
     holding: list[Call] = []  # the calls whose span holds the one at hand, the outermost first
@@ -221,6 +221,7 @@ def _outer_calls(b: Bindings) -> list[Call]:
             inner.add(k)
         holding.append(c)
     return [c for k, c in enumerate(calls) if k not in inner and c.lo <= c.result < c.hi
+            and _of_last_definition(b.program, c)
             and all(code[i].kind != NAME or code[i].payload in CONSTANTS and code[i].payload not in b.bound
                     for i in range(c.lo, c.hi))]
 
@@ -290,17 +291,23 @@ class _Head:
         self.name, self.latex, self.head = name, latex, head
 
 
-def _call_symbol(alg: Algebra, call: Call, args: list[Expr], value: Expr, where: int, program: Program,
+def _of_last_definition(program: Program, call: Call) -> bool:
+    """Whether ``call`` (whose value its body computes) calls its function's last definition: the
+    only one that ``f(y)`` or ``df_dx(y)`` in a formula can mean, read after the program. A body's
+    instructions keep their offsets in the definition's text."""
+    definition = next(f for f in program.functions if f.name == call.name)
+    return definition.start <= program.code[call.result].start < definition.end
+
+
+def _call_symbol(alg: Algebra, call: Call, args: list[Expr], value: Expr, program: Program,
                  called: dict[str, Expr]) -> Expr:
     """The value of ``call`` as a symbol written as the call, ``n(a, c)``, over its arguments'
     formulas; formulas that read the value read the call, and it is defined once (``where
     n(a, c) = tanh(a*w1 + c*w2 + b)``). The same call again is the same symbol, though its value
     may have simplified another way (``2*sin(x) + 4`` and ``2*(sin(x) + 2)``); ``called`` holds the
-    calls named so far. ``where`` is the source offset of the body's value: only a call of the
-    function's last definition is named, so ``f(y)`` means what the program's ``f`` means at its end
-    (a call of an earlier definition is left written out)."""
-    definition = next(f for f in reversed(program.functions) if f.name == call.name)
-    if not definition.start <= where < definition.end:
+    calls named so far. A call of an earlier definition of a function redefined later is left
+    written out."""
+    if not _of_last_definition(program, call):
         return value
     text = f"{call.name}({', '.join(a.text for a in args)})"
     if text in called:
