@@ -165,7 +165,7 @@ def measure(src: str, repeats: int) -> dict[str, list[float]]:
 # ----- --parsers: the same program through other lark set-ups ------------------------
 
 
-def parser_variants() -> dict[str, Callable[[str], list]]:
+def parser_variants() -> dict[str, Callable[[str], Any]]:
     """Parsers to compare, each emitting gradcli's instructions through the same callbacks.
 
     lark's default lexer for LALR is the contextual one (gradcli used it until it
@@ -177,13 +177,13 @@ def parser_variants() -> dict[str, Callable[[str], list]]:
     from gradcli.language import parser as gp
 
     grammar = gp._read(gp.grammar_path())
-    variants: dict[str, Callable[[str], list]] = {
-        "gradcli's loop over lark's tables (used)": lambda src: list(gp.parse(src).code),
+    variants: dict[str, Callable[[str], gp.Code]] = {
+        "gradcli's loop over lark's tables (used)": lambda src: gp.parse(src).code,
     }
 
-    def via(lark: Lark, emitter: gp._Emitter) -> Callable[[str], list]:
-        def parse(src: str) -> list:
-            emitter.code, emitter.source = [], src
+    def via(lark: Lark, emitter: gp._Emitter) -> Callable[[str], gp.Code]:
+        def parse(src: str) -> gp.Code:
+            emitter.code, emitter.source = gp.Code(), src
             lark.parse(src)
             return emitter.code
 
@@ -224,7 +224,7 @@ def compare_parsers(src: str, repeats: int) -> None:
     from gradcli.language.parser import parse
 
     variants = parser_variants()
-    reference = list(parse(src).code)
+    reference = parse(src).code
     for name, fn in variants.items():  # each must emit exactly gradcli's instructions
         if fn(src) != reference:
             sys.exit(f"programs.py: {name} emitted different instructions")

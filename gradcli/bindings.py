@@ -33,6 +33,7 @@ given from outside (``--set x=pi/2``) by the rule that folds a program's numbers
 from __future__ import annotations
 
 import math
+from array import array
 from typing import Callable, Mapping
 
 from .errors import (
@@ -70,7 +71,7 @@ class Bindings:
     """
 
     __slots__ = ("program", "ops", "args", "values", "labels", "origins", "variable", "inputs", "names",
-                 "given", "output", "output_name", "bound", "at", "overridden")
+                 "given", "output", "output_name", "_bound", "at", "overridden")
 
     def __init__(self, program: Program) -> None:
         self.program = program
@@ -80,8 +81,9 @@ class Bindings:
         #: (one that reads a name: its value is the interpretation's to compute, even when no input reaches it)
         self.values: list[float] = []
         self.labels: list[str] = []
-        #: the instruction each node comes from (-1: a value given from outside)
-        self.origins: list[int] = []
+        #: the instruction each node comes from (-1: a value given from outside); machine integers,
+        #: as a big program has millions
+        self.origins = array("q")
         #: depends on an input
         self.variable: list[bool] = []
         #: every input by name, in the order bound (given values first)
@@ -92,8 +94,7 @@ class Bindings:
         self.given: dict[str, str] = {}
         self.output = -1
         self.output_name = ""
-        #: every name the program binds or reads as a variable (so a formula's 'pi' can mean one thing)
-        self.bound: set[str] = set()
+        self._bound: set[str] | None = None
         #: the node each instruction means
         self.at: list[int] = []
         #: the assignments ``name = number`` whose number a given value overrides (instruction indexes)
@@ -101,6 +102,16 @@ class Bindings:
 
     def __len__(self) -> int:
         return len(self.ops)
+
+    @property
+    def bound(self) -> set[str]:
+        """Every name the program binds or reads as a variable (so a formula's 'pi' can mean one
+        thing): the inputs (given, assigned a number, or read free) and the names assigned."""
+        if self._bound is None:
+            code = self.program.code
+            self._bound = set(self.inputs)
+            self._bound.update([payload for kind, payload in zip(code.kinds, code.payloads) if kind == ASSIGN])
+        return self._bound
 
     @property
     def wrt(self) -> dict[str, int]:
@@ -164,13 +175,13 @@ class _Walk:
             n = b.node(INPUT, (), number, name, -1, True)
             b.names[name] = b.inputs[name] = n
             self.named.add(n)
-        b.bound.update(given)
-        b.bound.update(ins.payload for ins in program.code if ins.kind == ASSIGN)
 
     def run(self, output: str | None, strict: bool) -> Bindings:
         b = self.b
         program = b.program
         source, code = program.source, program.code
+        kinds, payloads, firsts, inputs, starts, ends = (code.kinds, code.payloads, code.firsts, code.inputs,
+                                                         code.starts, code.ends)
         names, values, read, at = b.names, b.values, self.read, b.at
         ops, variable = b.ops, b.variable
         # the walk is the hot path of a big program: the columns' appends, bound once
@@ -178,52 +189,53 @@ class _Walk:
         add_label, add_origin, add_variable = b.labels.append, b.origins.append, variable.append
         add_at = at.append
         within = called_from(program)  # per instruction of a call's body: the call (None: no calls)
-        ends: dict[int, list] | None = None  # the calls whose last instruction (or argument's) is i
+        call_ends: dict[int, list] | None = None  # the calls whose last instruction (or argument's) is i
         if program.calls:
-            ends = {}
+            call_ends = {}
             for call in program.calls:
-                ends.setdefault(call.hi - 1, []).append(call)
+                call_ends.setdefault(call.hi - 1, []).append(call)
         #: per instruction: the first node of its expression when that is of numbers and constants
         #: only (its nodes end the node list), else -1
         constant_from: list[int] = []
         add_constant_from = constant_from.append
         last: tuple[str, int] | None = None
-        for i, ins in enumerate(code):
-            kind = ins.kind
+        for i, kind in enumerate(kinds):
             if kind == APPLY:
-                inputs = ins.inputs
-                if len(inputs) == 2:  # most ops: spelled out, the generic way costs a third more
-                    x, y = at[inputs[0]], at[inputs[1]]
+                first = firsts[i]
+                if firsts[i + 1] - first == 2:  # most ops: spelled out, the generic way costs a third more
+                    p, q = inputs[first], inputs[first + 1]
+                    x, y = at[p], at[q]
                     args: tuple[int, ...] = (x, y)
-                    start = constant_from[inputs[0]]
+                    start = constant_from[p]
                     if start >= 0:  # (a call's body may read its arguments in any order: the earliest)
-                        start = -1 if constant_from[inputs[1]] < 0 else min(start, constant_from[inputs[1]])
+                        start = -1 if constant_from[q] < 0 else min(start, constant_from[q])
                     depends = variable[x] or variable[y]
                 else:
-                    args = tuple([at[j] for j in inputs])
-                    starts = [constant_from[j] for j in inputs]
-                    start = min(starts) if min(starts) >= 0 else -1
+                    operands = inputs[first : firsts[i + 1]]
+                    args = tuple([at[j] for j in operands])
+                    earliest = [constant_from[j] for j in operands]
+                    start = min(earliest) if min(earliest) >= 0 else -1
                     depends = any([variable[a] for a in args])
                 if start >= 0:  # numbers and constants only: folded here, once
                     try:
-                        value = fold(ins.payload, *[values[a] for a in args])
+                        value = fold(payloads[i], *[values[a] for a in args])
                     except MathError as e:
                         raise located(program, i, e, lambda j: values[at[j]]) from None
                 else:
                     value = math.nan
                 add_variable(depends)
                 n = len(ops)
-                add_op(ins.payload)
+                add_op(payloads[i])
                 add_args(args)
                 add_value(value)
                 if within is None or not within[i]:
-                    add_label(_clip(source, ins.start, ins.end, LABEL_WIDTH))
+                    add_label(_clip(source, starts[i], ends[i], LABEL_WIDTH))
                 else:
-                    add_label(shorten(within[i] + ": " + _clip(source, ins.start, ins.end, LABEL_WIDTH),
+                    add_label(shorten(within[i] + ": " + _clip(source, starts[i], ends[i], LABEL_WIDTH),
                                       LABEL_WIDTH))
                 add_origin(i)
             elif kind == NAME:
-                name = ins.payload
+                name = payloads[i]
                 n = names.get(name, -1)
                 start = -1
                 if n >= 0:
@@ -233,7 +245,6 @@ class _Walk:
                     n = start = b.node(CONST, (), CONSTANTS[name], name, i, False)
                 elif self.free:  # a formula's symbol: an input without a value
                     n = names[name] = b.inputs[name] = b.node(INPUT, (), math.nan, name, i, True)
-                    b.bound.add(name)
                     read.add(n)
                     self.named.add(n)
                 else:
@@ -241,32 +252,32 @@ class _Walk:
                     called = (f", in the call {call_text(program, calls)} at {where(source, calls[-1].start)}"
                               if calls else "")
                     raise UnknownNameError(
-                        f"unknown name '{shorten(name)}' at {where(source, ins.start)}{called}"
+                        f"unknown name '{shorten(name)}' at {where(source, starts[i])}{called}"
                         f" (assign it earlier in the program, or give it with --set {shorten(name)}=VALUE)",
-                        detail=show_position(source, ins.start),
+                        detail=show_position(source, starts[i]),
                     )
             elif kind == NUM:
                 n = start = len(ops)
                 add_op(CONST)
                 add_args(())
-                add_value(ins.payload)
-                add_label(_clip(source, ins.start, ins.end, LABEL_WIDTH))
+                add_value(payloads[i])
+                add_label(_clip(source, starts[i], ends[i], LABEL_WIDTH))
                 add_origin(i)
                 add_variable(False)
             elif kind == ASSIGN:
-                j = ins.inputs[0]
-                n = self.assign(i, ins.payload, at[j], constant_from[j])
+                j = inputs[firsts[i]]
+                n = self.assign(i, payloads[i], at[j], constant_from[j])
                 start = -1
-                last = (ins.payload, n)
+                last = (payloads[i], n)
             else:  # EXPR: a bare expression statement, called by its text (without outer parentheses)
-                n = at[ins.inputs[0]]
+                j = inputs[firsts[i]]
+                n = at[j]
                 start = -1
-                inner = code[ins.inputs[0]]
-                last = (_clip(source, inner.start, inner.end, LABEL_WIDTH), n)
+                last = (_clip(source, starts[j], ends[j], LABEL_WIDTH), n)
             add_at(n)
             add_constant_from(start)
-            if ends is not None and i in ends:  # a call reading a name is no number, though its body may be
-                for call in ends[i]:
+            if call_ends is not None and i in call_ends:  # a call reading a name is no number (its body may be)
+                for call in call_ends[i]:
                     if any([constant_from[a] < 0 for a in call.args]):
                         constant_from[call.result] = -1
         if strict:
@@ -320,7 +331,8 @@ class _Walk:
         b = self.b
         if not b.given:
             return
-        mentioned = {ins.payload for ins in b.program.code if ins.kind in (NAME, ASSIGN)}
+        code = b.program.code
+        mentioned = {payload for kind, payload in zip(code.kinds, code.payloads) if kind in (NAME, ASSIGN)}
         unused = [name for name in b.given if name not in mentioned]
         if unused:
             name = unused[0]
@@ -366,7 +378,7 @@ def called_from(program: Program) -> list[str] | None:
     none), or None when the program calls no function of its own."""
     if not program.calls:
         return None
-    calls: list[list] = [[] for _ in program.code]
+    calls: list[list] = [[] for _ in range(len(program.code))]
     for call in program.calls:  # the innermost first
         for i in range(call.lo, call.hi):
             calls[i].append(call)

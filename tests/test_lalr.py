@@ -43,7 +43,7 @@ def with_lark(source: str) -> object:
             except parser.UnexpectedInput as e:
                 raise parser._syntax_error(source, e) from None
             finally:
-                parser._emitter.code = []
+                parser._emitter.code = parser.Code()
     return _outcome(run)
 
 
@@ -87,7 +87,7 @@ def test_callbacks_get_lark_tokens_with_their_positions():
             return super().name(children)
 
     lark = Lark(parser._read(parser.grammar_path()), transformer=(spy := Spy()), **parser.LARK_OPTIONS)
-    spy.code, spy.source = [], "y = alpha"
+    spy.code, spy.source = parser.Code(), "y = alpha"
     Driver(lark, spy).parse("y = alpha")
     (tok,) = seen
     assert isinstance(tok, Token) and tok == "alpha" and tok.type == "NAME"
@@ -98,7 +98,7 @@ def test_input_not_in_the_language_stops_the_loop():
     lark = Lark(parser._read(parser.grammar_path()), transformer=parser._Emitter(), **parser.LARK_OPTIONS)
     driver = Driver(lark, lark.options.transformer)
     for bad in ("y = 2 +", "x = $", "1 2"):
-        lark.options.transformer.code = []
+        lark.options.transformer.code = parser.Code()
         with pytest.raises(NotInLanguage):
             driver.parse(bad)
 
@@ -181,7 +181,7 @@ def test_the_loop_runs_the_parser_an_installed_wheel_loads(tmp_path):
     with parser._lock:
         parser._begin(source, parser.NO_LIMIT)
         driver.parse(source)
-        code, parser._emitter.code = parser._emitter.code, []
+        code, parser._emitter.code = parser._emitter.code, parser.Code()
     assert code == with_lark(source)
 
 

@@ -126,7 +126,7 @@ BAD = ["y = 2 +", "x = (1", "f(", "1 2", "y = 2 @ 3", "y = nope(1)", "y = sin(1,
 
 def outcome(source: str) -> object:
     try:
-        return parser.parse(source).code
+        return list(parser.parse(source).code)
     except Exception as e:  # the error is part of the behaviour: type, message, position
         return type(e).__name__, str(e), getattr(e, "line", None), getattr(e, "column", None)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from ..bindings import Bindings, bind
+from ..language.code import Code
 from ..language.formulas import instantiate
 from ..language.ops import CONSTANTS, INPUT, OPS, Op
 from ..language.parser import EXPR, NAME, PARAM, Call, Function, Instr, Program, is_name
@@ -272,7 +273,7 @@ class _Through:
         code = [Instr(NAME, params[ins.payload], (), ins.start, ins.end) if ins.kind == PARAM else ins
                 for ins in function.body]
         code.append(Instr(EXPR, None, (function.result,), 0, 0))
-        body_b = bind(Program(self.b.program.source, code), dict.fromkeys(params, math.nan), free=True, strict=False)
+        body_b = bind(Program(self.b.program.source, Code(code)), dict.fromkeys(params, math.nan), free=True, strict=False)
         partial = _derive(body_b, Algebra(), True, False).formulas[params[k]]
         if partial.op is None and partial.is_number and partial.value == 0:
             return None

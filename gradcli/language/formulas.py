@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Callable, Sequence, TypeVar
 
 from .ops import Op
-from .parser import APPLY, EXPR, NAME, NUM, Program, parse
+from .parser import APPLY, EXPR, NAME, NUM, Instr, parse
 
 T = TypeVar("T")
 PLACEHOLDERS = ("x", "y")  # the names a formula uses for the op's first and second input (then a2, a3, ...)
@@ -25,15 +25,15 @@ def _index(name: str) -> int:
 
 
 @lru_cache(maxsize=None)
-def _compiled(formula: str) -> Program:
-    return parse(formula)
+def _compiled(formula: str) -> tuple[Instr, ...]:
+    return tuple(parse(formula).code)
 
 
 def instantiate(formula: str, args: Sequence[T], num: Callable[[float], T], apply: Callable[..., T]) -> T:
     """Build ``formula`` with its placeholders bound to ``args``."""
     vals: list[T] = []
     result: T | None = None
-    for ins in _compiled(formula).code:
+    for ins in _compiled(formula):
         if ins.kind == NUM:
             vals.append(num(ins.payload))
         elif ins.kind == NAME:

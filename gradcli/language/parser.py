@@ -23,7 +23,7 @@ import re
 import threading
 from functools import lru_cache
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import lark
 from lark import Lark, Token, Transformer
@@ -33,6 +33,7 @@ from ..errors import ArityError, GradcliSyntaxError, UnknownFunctionError
 from ..limits import exceeded
 from ..text import cells, printable, shorten
 from ._build_tables import LARK_OPTIONS, grammar_sha256
+from .code import Code, Instr
 from .lalr import Driver, NotInLanguage, Unsupported
 from .ops import CALLABLE, OPS, Op, arities, call
 
@@ -45,14 +46,6 @@ EXPR = "expr"  # a bare expression statement; inputs: (expression,)
 PARAM = "param"  # only in a function's body: payload the parameter's position
 
 NO_LIMIT = 1 << 62  # parse(): no limit on the instructions of a program
-
-
-class Instr(NamedTuple):
-    kind: str
-    payload: Any  # by kind: the number, the name, or the Op
-    inputs: tuple[int, ...]
-    start: int  # offsets of the instruction's text in the source
-    end: int
 
 
 class Call(NamedTuple):
@@ -91,7 +84,7 @@ class Function(NamedTuple):
 
 class Program(NamedTuple):
     source: str
-    code: list[Instr]
+    code: Code
     #: every call of a function of the program's own, each one's body spelled out in ``code``
     calls: tuple[Call, ...] = ()
     #: the functions the program defines, by name (a later definition replaces an earlier one)
@@ -103,8 +96,7 @@ class Program(NamedTuple):
 
     def text(self, index: int) -> str:
         """The source text of instruction ``index``."""
-        ins = self.code[index]
-        return self.source[ins.start : ins.end]
+        return self.source[self.code.starts[index] : self.code.ends[index]]
 
 
 def grammar_path() -> str:
@@ -176,12 +168,15 @@ class _Emitter(Transformer):
     """
 
     def __init__(self) -> None:
-        self.code: list[Instr] = []
+        self.code = Code()
         self.source = ""
         self.max_code = NO_LIMIT
         self.reset()
 
     def reset(self) -> None:
+        #: each name's text once, however often the program writes it (a big program's names are most
+        #: of what its instructions hold)
+        self.spellings: dict[str, str] = {}
         self.calls: list[Call] = []
         self.functions: dict[str, Function] = {}
         #: the function whose body is being read: (its name, its parameters, its first instruction, its start)
@@ -192,11 +187,10 @@ class _Emitter(Transformer):
         self.held = 0
 
     def _emit(self, kind: str, payload: object, inputs: tuple[int, ...], start: int, end: int) -> _Operand:
-        code = self.code
-        code.append(Instr(kind, payload, inputs, start, end))
-        if len(code) + self.held > self.max_code:
+        i = self.code.add(kind, payload, inputs, start, end)
+        if i >= self.max_code - self.held:
             raise self._too_many()
-        return _Operand(len(code) - 1, start, end)
+        return _Operand(i, start, end)
 
     def _too_many(self) -> Exception:
         return exceeded("nodes", f"the program has more than {self.max_code:,} parts (numbers, names,"
@@ -218,7 +212,8 @@ class _Emitter(Transformer):
 
     def name(self, children: list[Token]) -> _Operand:
         (tok,) = children
-        return self._emit(NAME, str(tok), (), _start(tok), _end(tok))
+        text = str(tok)
+        return self._emit(NAME, self.spellings.setdefault(text, text), (), _start(tok), _end(tok))
 
     def call(self, children: list) -> _Operand:
         name, lpar, args, rpar = children
@@ -312,7 +307,7 @@ class _Emitter(Transformer):
                     detail=show_position(self.source, arg.start),
                 )
             params.append(ins.payload)
-        del code[len(code) - len(args):]  # a parameter is no name read
+        code.truncate(len(code) - len(args))  # a parameter is no name read
         self.defining = (text, tuple(params), len(code), _start(name))
         self.fence = len(code)
         return name, tuple(params)
@@ -343,7 +338,7 @@ class _Emitter(Transformer):
         inner = tuple([Call(c.name, c.lo - first, c.hi - first, c.start, c.end, tuple([j - first for j in c.args]),
                             c.result - first) for c in calls[outside:]])
         del calls[outside:]
-        del code[first:]
+        code.truncate(first)
         replaced = self.functions.pop(name, None)  # a later definition replaces the earlier (and comes last)
         self.held += len(kept) - (len(replaced.body) + len(replaced.calls) if replaced is not None else 0)
         self.functions[name] = Function(name, params, tuple(kept), body.node - first, inner, start, body.end)
@@ -388,7 +383,8 @@ class _Emitter(Transformer):
 
     def assign(self, children: list) -> None:
         name, x = children
-        self._emit(ASSIGN, str(name), (x.node,), _start(name), x.end)
+        text = str(name)
+        self._emit(ASSIGN, self.spellings.setdefault(text, text), (x.node,), _start(name), x.end)
 
     def bare(self, children: list[_Operand]) -> None:
         (x,) = children
@@ -450,7 +446,7 @@ def _driver(parser: Lark) -> Driver | None:
 
 def _begin(source: str, max_code: int) -> None:
     """The emitter, ready for a new program."""
-    _emitter.code = []
+    _emitter.code = Code()
     _emitter.source = source
     _emitter.max_code = max_code
     _emitter.reset()
@@ -479,7 +475,7 @@ def parse(source: str, max_code: int = NO_LIMIT) -> Program:
         except UnexpectedInput as e:
             raise _syntax_error(source, e) from None
         finally:
-            code, _emitter.code, _emitter.source = _emitter.code, [], ""
+            code, _emitter.code, _emitter.source = _emitter.code, Code(), ""
             _emitter.reset()
     return Program(source, code, calls, functions)
 
