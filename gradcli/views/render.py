@@ -120,7 +120,7 @@ def node_cells(result: Result, precision: int = DEFAULT_PRECISION, nodes: "Itera
     grad = column((v.grad for v in every), precision)
     for i in range(len(every)) if nodes is None else nodes:
         v = every[i]
-        inputs = ", ".join(str(result.node_id(u)) for u in v.inputs)
+        inputs = ", ".join(map(str, result.input_ids(i)))
         yield str(i), printable(v.label), op_symbol(v), inputs, data(v.data), grad(v.grad)
 
 
@@ -210,9 +210,9 @@ NODE_KEYS = ("id", "label", "op", "data", "grad", "inputs")
 
 
 def _node_rows(result: Result) -> Iterator[tuple[Any, ...]]:
-    node_id = result.node_id
+    input_ids = result.input_ids
     for i, v in enumerate(result.nodes):
-        yield i, v.label, v.op.name, v.data, json_number(v.grad), [node_id(u) for u in v.inputs]
+        yield i, v.label, v.op.name, v.data, json_number(v.grad), list(input_ids(i))
 
 
 PROGRAM_WIDTH = 60  # a program longer than this is shortened in the middle in --each-line tables
