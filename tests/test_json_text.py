@@ -61,6 +61,29 @@ def test_records_longer_than_a_block():
     assert json_text.dumps({"a": 1, "nodes": Records(keys, rows), "z": {}}) == expected
 
 
+@pytest.mark.parametrize("size", [json_text.BLOCK, json_text.BLOCK + 1, 3 * json_text.BLOCK])
+def test_objects_longer_than_a_block_are_written_in_pieces_as_json_dumps_writes_them(size):
+    # a big program's gradients: one item per name, values of every kind JSON has
+    kinds = [0.1, None, "%s", [1, {"k": 2}], {}, True, -3]
+    grads = {f"v{i}\u2028" if i % 5 == 0 else f"v{i}": kinds[i % len(kinds)] for i in range(size)}
+    doc = {"output": "y", "gradients": grads, "nodes": Rows(iter([1, 2]))}
+    expected = json.dumps({**doc, "nodes": [1, 2]}, indent=2, allow_nan=False)
+    written = list(json_text.pieces(doc))
+    assert "".join(written) == expected
+    # written a block of items at a time, never as one piece of them all
+    assert max(map(len, written)) < len(expected) // 2 or size < 2 * json_text.BLOCK
+
+
+def test_a_long_object_out_of_range_fails_as_in_json():
+    grads = {f"v{i}": float(i) for i in range(2 * json_text.BLOCK)}
+    grads["v7"] = math.inf
+    with pytest.raises(ValueError) as info:
+        json_text.dumps({"gradients": grads})
+    with pytest.raises(ValueError) as theirs:
+        json.dumps({"gradients": grads}, indent=2, allow_nan=False)
+    assert str(info.value) == str(theirs.value)
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_numbers_out_of_range_fail_as_in_json(bad):
     for doc in ({"x": bad}, [1.0, bad], {"nodes": Records(("a",), [(1.0,), (bad,)])}):

@@ -85,6 +85,8 @@ def pieces(doc: Any) -> Iterator[str]:
             yield sep + encode_basestring_ascii(key) + ": "
             if isinstance(value, Rows):
                 yield from _rows(value, 1)
+            elif type(value) is dict and len(value) > BLOCK and all(type(k) is str for k in value):
+                yield from _object(value, 1)  # a big program's gradients: never one string of them all
             else:
                 yield _text(value, 1)
             sep = ",\n" + INDENT
@@ -107,6 +109,18 @@ def _rows(rows: Rows, level: int) -> Iterator[str]:
         yield ("[" if first else ",") + inner + ("," + inner).join(block)
         first = False
     yield "[]" if first else "\n" + INDENT * level + "]"
+
+
+def _object(value: dict[str, Any], level: int) -> Iterator[str]:
+    """``_text`` of a dict of many items, a block of items at a time."""
+    inner = "\n" + INDENT * (level + 1)
+    items = iter(value.items())
+    first = "{"
+    while block := list(islice(items, BLOCK)):
+        yield first + inner + ("," + inner).join([encode_basestring_ascii(k) + ": " + _text(v, level + 1)
+                                                   for k, v in block])
+        first = ","
+    yield "\n" + INDENT * level + "}"
 
 
 def _records(keys: tuple[str, ...], rows: list[tuple[Any, ...]], level: int) -> list[str]:
