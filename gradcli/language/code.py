@@ -11,7 +11,7 @@ asked for; the walks over a whole program (``bindings``) read the columns.
 from __future__ import annotations
 
 from array import array
-from typing import Any, Iterator, NamedTuple, overload
+from typing import Any, Iterator, NamedTuple, Sequence, overload
 
 
 class Instr(NamedTuple):
@@ -47,6 +47,18 @@ class Code:
         self.starts.append(start)
         self.ends.append(end)
         return len(self.kinds) - 1
+
+    def extend(self, kinds: Sequence[str], payloads: Sequence[Any], inputs: Sequence[int], counts: Sequence[int],
+               starts: Sequence[int], ends: Sequence[int]) -> None:
+        """Append instructions by column: the inputs of all of them in one sequence, ``counts`` saying
+        how many of ``inputs`` the instructions up to each one read (a running total)."""
+        offset = len(self.inputs)
+        self.kinds.extend(kinds)
+        self.payloads.extend(payloads)
+        self.inputs.extend(inputs)
+        self.firsts.extend([offset + n for n in counts])
+        self.starts.extend(starts)
+        self.ends.extend(ends)
 
     def args(self, i: int) -> tuple[int, ...]:
         """The instructions instruction ``i`` reads."""

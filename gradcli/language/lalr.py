@@ -146,18 +146,19 @@ class Driver:
         expand1 = bool(o.expand1 and not rule.alias)
         return (_CALL, origin, size, _filter(include, size, after), method, expand1, after)
 
-    def parse(self, text: str) -> Any:
-        """Run the parser over ``text``: the value of the start rule. NotInLanguage if it is none."""
+    def parse(self, text: str, begin: int = 0, stop: int | None = None) -> Any:
+        """Run the parser over ``text`` (or ``text[begin:stop]``, its tokens at their places in
+        ``text``): the value of the start rule. NotInLanguage if it is none."""
         match = self.pattern.match
         ignore, kept = self.ignore, self.kept
         actions, gotos, end_state = self.actions, self.gotos, self.end
         state = self.start
         states = [state]  # the LALR stack; ``state`` is its top
         values: list[Any] = []  # a value per state but the first
-        pos, length = 0, len(text)
+        pos, length = begin, len(text) if stop is None else stop
         while True:
             if pos < length:
-                m = match(text, pos)
+                m = match(text, pos, length)
                 if m is None:
                     raise NotInLanguage(pos)
                 typ = m.lastgroup

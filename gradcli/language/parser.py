@@ -32,6 +32,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from ..errors import ArityError, GradcliSyntaxError, UnknownFunctionError
 from ..limits import exceeded
 from ..text import cells, printable, shorten
+from . import shapes
 from ._build_tables import LARK_OPTIONS, grammar_sha256
 from .code import Code, Instr
 from .lalr import Driver, NotInLanguage, Unsupported
@@ -467,7 +468,7 @@ def parse(source: str, max_code: int = NO_LIMIT) -> Program:
                 parser.parse(source)
             else:
                 try:
-                    driver.parse(source)
+                    shapes.parse(driver, _emitter, source)
                 except NotInLanguage:  # lark parses it again, for its own error (and any callback's before it)
                     _begin(source, max_code)
                     parser.parse(source)

@@ -1,0 +1,177 @@
+"""A statement of a shape already parsed is not parsed again: its instructions are filled in.
+
+A big program repeats a few shapes of statement many times: ``v12 = v11 * 1.5 + sin(v3)``
+is a name, ``=``, a name, ``*``, a number, ``+``, a call of ``sin`` on a name, as are
+thousands of its lines. What the parser's callbacks emit for a statement depends only on
+its tokens' types and the functions it calls; the tokens' texts and places give only the
+payloads (a name, a number) and the offsets. So ``parse`` reads a program a statement at
+a time with the grammar's own lexer (``Driver.pattern``), parses a statement of a new
+shape with the grammar (``Driver.parse`` over that statement's text) and keeps what the
+callbacks emitted as a template: per instruction, its kind, its op, its inputs counted
+from the statement's first instruction, and which token gives its payload and its
+offsets. A statement of a shape seen before is its template filled in with its tokens.
+
+Never templated: a statement that defines or calls a function of the program's own, and
+anything the template would not give back exactly (each template is checked against the
+instructions it was made from). A number too large for a float is parsed again, for the
+parser's own error. A program whose shapes seldom repeat goes back to one parse of its
+rest after a few hundred statements. The templates last one parse (a few thousand at
+most): nothing outlives it, in memory or on disk.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+from .code import Code
+from .lalr import Driver
+
+_LIMIT = 4_096  # templates kept, at most
+_TRIAL = 256  # statements read before a program whose shapes seldom repeat is parsed in one piece
+
+
+class Template(NamedTuple):
+    """A statement's instructions by column, counted from its first instruction; tokens by index."""
+
+    kinds: tuple[str, ...]
+    fixed: tuple[Any, ...]  # each payload, or None where a token gives it
+    names: tuple[tuple[int, int], ...]  # (instruction, token) of each name read or assigned
+    numbers: tuple[tuple[int, int, bool], ...]  # (instruction, token, negative?) of each number
+    inputs: tuple[int, ...]  # the inputs of all the instructions, in order
+    counts: tuple[int, ...]  # how many of those the instructions up to each one read
+    first: tuple[int, ...]  # the token each instruction's text starts with
+    last: tuple[int, ...]  # and ends with
+
+
+def parse(driver: Driver, emitter: Any, source: str) -> None:
+    """Parse ``source`` with ``driver`` as ``driver.parse(source)`` would, into ``emitter``.
+
+    NotInLanguage, and any callback's error, as ``driver.parse`` raises them.
+    """
+    match, ignore = driver.pattern.match, driver.ignore
+    pos, length = 0, len(source)
+    begin = 0  # where the statement being read starts (any space or comment before it included)
+    types: list[str] = []  # its tokens' types
+    tokens: list[Any] = []  # and matches
+    calls: list[str] = []  # the names of the functions it calls
+    hits = misses = 0
+    templates: dict[tuple[tuple[str, ...], tuple[str, ...]], Template | None] = {}  # by shape
+    while True:
+        if pos < length:
+            m = match(source, pos)
+            if m is None:  # no token: the parse of the rest stops here with the parser's own error
+                driver.parse(source, begin)
+                return
+            typ = m.lastgroup
+            pos = m.end()
+            if typ in ignore:
+                continue
+            if typ != "_SEP":
+                if typ == "LPAR" and types and types[-1] == "NAME":
+                    calls.append(tokens[-1].group())
+                types.append(typ)
+                tokens.append(m)
+                continue
+            stop = m.start()
+        else:
+            stop = length
+        if types:
+            key = (tuple(types), tuple(calls))
+            template = templates.get(key)
+            if template is None or not _fill(template, tokens, emitter):
+                misses += 1
+                if misses > _TRIAL and misses > hits:
+                    driver.parse(source, begin)
+                    return
+                _learn(templates, key, driver, emitter, source, begin, stop, tokens)
+            else:
+                hits += 1
+            types, tokens, calls = [], [], []
+        if pos >= length:
+            return
+        begin = pos
+
+
+def _learn(templates: dict, key: tuple[tuple[str, ...], tuple[str, ...]], driver: Driver, emitter: Any,
+           source: str, begin: int, stop: int, tokens: list[Any]) -> None:
+    """Parse one statement with the grammar; keep a template of it when one gives it back exactly."""
+    code: Code = emitter.code
+    base, calls = len(code), len(emitter.calls)
+    driver.parse(source, begin, stop)
+    if key in templates or len(templates) >= _LIMIT:
+        return
+    if len(code) == base or len(emitter.calls) != calls:  # a definition, or a call of one
+        templates[key] = None  # (never this shape)
+        return
+    templates[key] = _template(code, base, tokens)
+
+
+def _template(code: Code, base: int, tokens: list[Any]) -> Template | None:
+    """The instructions from ``base`` on, as a template over ``tokens``; None where one cannot say them."""
+    at_start = {m.start(): k for k, m in enumerate(tokens)}
+    at_end = {m.end(): k for k, m in enumerate(tokens)}
+    fixed: list[Any] = []
+    names: list[tuple[int, int]] = []
+    numbers: list[tuple[int, int, bool]] = []
+    inputs: list[int] = []
+    counts: list[int] = []
+    first: list[int] = []
+    last: list[int] = []
+    for i in range(base, len(code)):
+        payload, args = code.payloads[i], code.args(i)
+        f, t = at_start.get(code.starts[i]), at_end.get(code.ends[i])
+        if f is None or t is None or any(j < base for j in args):
+            return None
+        fixed.append(None)
+        if type(payload) is float:  # a number: its one number token (-(2) is the number -2)
+            found = [k for k in range(f, t + 1) if tokens[k].lastgroup == "NUMBER"]
+            if len(found) != 1:
+                return None
+            numbers.append((i - base, found[0], math.copysign(1.0, payload) < 0))
+        elif type(payload) is str:  # a name read or assigned: the token it starts with
+            names.append((i - base, f))
+        else:
+            fixed[-1] = payload
+        inputs += [j - base for j in args]
+        counts.append(len(inputs))
+        first.append(f)
+        last.append(t)
+    template = Template(tuple(code.kinds[base:]), tuple(fixed), tuple(names), tuple(numbers), tuple(inputs),
+                        tuple(counts), tuple(first), tuple(last))
+    made = Code()
+    columns = _columns(template, tokens, {}, base)
+    if columns is None:
+        return None
+    made.extend(template.kinds, *columns)
+    return template if list(made) == code[base:] else None
+
+
+def _columns(t: Template, tokens: list[Any], spellings: dict[str, str], base: int
+             ) -> tuple[list[Any], list[int], tuple[int, ...], list[int], list[int]] | None:
+    """``t`` filled in with ``tokens``, its first instruction at ``base``: the columns after the
+    kinds, as ``Code.extend`` takes them; None for a number too large for a float."""
+    payloads = list(t.fixed)
+    for i, k in t.names:
+        text = tokens[k].group()
+        payloads[i] = spellings.setdefault(text, text)
+    for i, k, negative in t.numbers:
+        number = float(tokens[k].group())
+        if number == math.inf:
+            return None
+        payloads[i] = -number if negative else number
+    return (payloads, [base + j for j in t.inputs], t.counts, [tokens[k].start() for k in t.first],
+            [tokens[k].end() for k in t.last])
+
+
+def _fill(t: Template, tokens: list[Any], emitter: Any) -> bool:
+    """Append ``t`` filled in with ``tokens``; False (and nothing appended) where the statement
+    must be parsed (a number too large for a float: the parser's error says so)."""
+    code: Code = emitter.code
+    columns = _columns(t, tokens, emitter.spellings, len(code))
+    if columns is None:
+        return False
+    code.extend(t.kinds, *columns)
+    if len(code) + emitter.held > emitter.max_code:
+        raise emitter._too_many()
+    return True

@@ -1,0 +1,101 @@
+"""A statement of a shape parsed before is filled in from its template (``language/shapes.py``),
+and gives exactly what the grammar's parse gives: the same instructions, the same errors.
+
+The reference is lark's own loop over the whole program (``test_lalr.with_lark``), and the
+parse of gradcli's loop without templates.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gradcli.language import parser, shapes
+from gradcli.language.lalr import Driver
+from gradcli.limits import LimitError
+
+try:  # tests/ as a package or as a plain folder on sys.path
+    from .programgen import fuzz_settings, programs
+    from .test_lalr import with_driver, with_lark
+except ImportError:
+    from programgen import fuzz_settings, programs
+    from test_lalr import with_driver, with_lark
+
+
+def renumbered(source: str, seed: int) -> str:
+    """``source`` with each number written anew (same shapes, other payloads; names kept)."""
+    counter = iter(range(seed, seed + 10**6))
+    return re.sub(r"(?<![\w.])\d+(\.\d*)?(e[+-]?\d+)?(?![\w.])", lambda m: f"{next(counter) % 97}.{seed % 10}5",
+                  source)
+
+
+@given(programs(), st.integers(0, 9))
+@fuzz_settings(300)
+def test_a_program_read_again_is_filled_in_as_the_grammar_parses_it(p, seed):
+    # the second and third copies are all shapes seen before: every statement filled in
+    source = p.source + "\n" + renumbered(p.source, seed) + ";" + p.source
+    assert with_driver(source) == with_lark(source)
+
+
+@pytest.mark.parametrize("source", [
+    "a = -(2); b = -(3); c = --0; d = - -0.0; e = -(-(0)); f = -(0)",  # one number each, its sign kept
+    "a = 1\nb = 1e999",  # a shape seen, a number too large: the parser's own error
+    "a = 1\nb = 2 + \nc = 3",  # a broken statement after one of the same start
+    "y = sin(1)\ny = cos(1)\ny = sin(1, 2)\n",  # the function called is part of the shape
+    "f(x) = x * 2\ny = f(3)\nf(x) = -x\nz = f(3)\nw = f(3)",  # functions of one's own: parsed each time
+    "y = 2 * x\nf(p) = 2 * p\nz = f(1)\nx = 2 * f(1)",
+    "a = 1 # one\n\n  ;; b = 2\t# two\r\nc = 3",  # separators, comments and spaces between them
+    "a = 1;\n" * 300 + "b = $",  # a character outside the language, late
+    "\n".join(f"v{i} = " + " + ".join(["1"] * (i % 400 + 1)) for i in range(700)),  # shapes that never repeat
+    "g(x) = x\n" + "\n".join(f"v{i} = g({'1 + ' * i}1)" for i in range(300)) + "\nv = g(2)",
+])
+def test_edge_cases(source):
+    assert with_driver(source) == with_lark(source)
+
+
+def _without_templates(source: str, max_code: int) -> object:
+    def plain(driver: Driver, emitter: object, text: str) -> None:
+        driver.parse(text)
+
+    saved = shapes.parse
+    shapes.parse = plain  # type: ignore[assignment]
+    try:
+        return _outcome(lambda: parser.parse(source, max_code))
+    finally:
+        shapes.parse = saved
+
+
+def _outcome(run) -> object:
+    try:
+        return run().code
+    except Exception as e:
+        return type(e).__name__, str(e)
+
+
+def test_the_limit_on_parts_stops_a_filled_in_statement_as_it_stops_a_parsed_one():
+    source = "x = 1\n" + "y = x * 2 + sin(x)\n" * 20
+    size = len(parser.parse(source).code)
+    for limit in range(size - 12, size + 2):
+        assert _outcome(lambda: parser.parse(source, limit)) == _without_templates(source, limit), limit
+    with pytest.raises(LimitError):
+        parser.parse(source, size - 1)
+
+
+def test_a_program_of_one_shape_is_parsed_by_the_grammar_once(monkeypatch):
+    calls = []
+    real = Driver.parse
+
+    def counted(self, text, begin=0, stop=None):
+        calls.append((begin, stop))
+        return real(self, text, begin, stop)
+
+    monkeypatch.setattr(Driver, "parse", counted)
+    shape = "v{} = v{} * 1.0001 + tanh(v{})  # a comment\n"
+    source = "v0 = 0.5\n" + "".join(shape.format(i, i - 1, i // 2) for i in range(1, 2000))
+    program = parser.parse(source)
+    # "v0 = 0.5" and the first of the rest, each parsed by its own text (its comment too)
+    assert calls == [(0, 8), (9, source.index("\n", 9))]
+    assert program.code == with_lark(source)
