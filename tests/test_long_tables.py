@@ -56,6 +56,48 @@ def test_a_long_program_table_piped_is_plain_text_with_the_cells_of_the_rich_tab
     assert all(len(line) == len(line.rstrip()) for line in plain.splitlines())  # no trailing blanks
 
 
+def test_a_long_explain_table_piped_is_plain_text_in_its_place_with_the_cells_of_the_rich_table(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    code, boxed, _ = invoke(PROGRAM, "--explain", "--check")
+    assert code == 0
+    monkeypatch.setattr(render, "LONG_TABLE", 20)  # 158 steps: a long table now, as is the program's
+    code, plain, err = invoke(PROGRAM, "--explain", "--check")
+    assert code == 0 and err == ""
+    title = "backward pass, 158 steps: input grad += upstream grad × local derivative"
+    program, rest = plain.split(title + "\n")
+    steps, check = rest.split("gradient check")  # the check's table comes after, as it did
+    assert "│" not in program + steps and check.count("│") > 5  # (the check's table is short: rich draws it)
+    header, rows = plain_cells(steps)
+    assert header == ["step", "edge", "local derivative", "upstream × local", "grad now"]
+    assert rows == [r for r in boxed_cells(boxed) if len(r) == 5] and len(rows) == 2 + 39 * 4
+    assert rows[-1] == ["158", "s → 1", "∂s/∂1 = a", "1.0000 × 0.5000 = 0.5000", "1: 0.5000"]  # s = a * 1
+    assert plain_cells(program)[1] == [r for r in boxed_cells(boxed) if len(r) == 6][:len(plain_cells(program)[1])]
+
+
+def test_a_table_written_a_block_at_a_time_chooses_its_number_forms_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # each form is a pass over every row: once per block made a long table quadratic (90,000
+    # statements of whole numbers took 24 s to pipe)
+    from gradcli import evaluate
+    from gradcli.interpret.explain import steps
+    from gradcli.views import numbers, passes, plain
+
+    result = evaluate(PROGRAM)
+    monkeypatch.setattr(plain, "BLOCK", 7)
+    calls = []
+
+    def counted(values, precision=numbers.DEFAULT_PRECISION):
+        calls.append(1)
+        return numbers.column(values, precision)
+
+    monkeypatch.setattr(render, "column", counted)
+    monkeypatch.setattr(passes, "column", counted)
+    assert len("".join(plain.program_table(result)).splitlines()) == 3 + len(result.nodes)
+    assert len(calls) == 2  # data, grad
+    calls.clear()
+    assert len("".join(plain.explain_table(result, steps(result))).splitlines()) == 3 + 158  # as above
+    assert len(calls) == 4  # upstream, local, contribution, grad now
+
+
 def lines(n: int, bad_every: int = 0) -> str:
     return "".join(f"y = a * {k} + q\n" if bad_every and k % bad_every == 0 else f"y = a * {k}\n"
                    for k in range(1, n + 1))

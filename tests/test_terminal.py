@@ -130,6 +130,28 @@ def test_a_long_program_table_on_a_terminal_shows_its_first_and_last_rows(tmp_pa
     assert "│" not in piped.stdout and len(piped.stdout.splitlines()) == 1 + 2 + 3001  # a pipe gets every row
 
 
+def test_a_long_explain_table_on_a_terminal_shows_its_first_and_last_steps(tmp_path: Path) -> None:
+    source = tmp_path / "long.grad"
+    source.write_text("a = 0.5\ns = a\n" + "s = s + a * 2\n" * 1000)  # 4 edges a statement: 4,000 steps
+    code, out, err = run(["-f", str(source), "--explain"], tty={"stdout"}, env={"COLUMNS": "250"})
+    assert code == 0, err
+    plain = ANSI.sub("", out).replace("\r\n", "\n")
+    steps = plain[plain.index("backward pass, 4000 steps"):]
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in steps.splitlines() if line.startswith("│")]
+    assert len(rows) == 41 and rows[20] == ["…"] * 5
+    assert [r[0] for r in rows[:20] + rows[21:]] == [str(i) for i in [*range(1, 21), *range(3981, 4001)]]
+    # the last steps: the first statement's a * 2, upstream 1 (s adds it once); ∂s/∂a = 1 + 1000 * 2
+    assert rows[-2][1:] == ["a * 2 → a", "∂(a * 2)/∂a = 2", "1.0000 × 2.0000 = 2.0000", "a: 2001.0000"]
+    assert rows[-1][1:] == ["a * 2 → 2", "∂(a * 2)/∂2 = a", "1.0000 × 0.5000 = 0.5000", "2: 0.5000"]
+    assert "4,000 steps; the first and last 20 are shown" in plain
+    piped = subprocess.run([str(SCRIPT), "-f", str(source), "--explain"], capture_output=True, text=True)
+    lines_ = piped.stdout.splitlines()
+    at = lines_.index("backward pass, 4000 steps: input grad += upstream grad × local derivative")
+    assert "│" not in piped.stdout and len(lines_) == at + 1 + 2 + 4000  # a pipe gets every step, plainly
+    assert lines_[-2].split() == ["3999", "a", "*", "2", "→", "a", "∂(a", "*", "2)/∂a", "=", "2", "1.0000", "×",
+                                  "2.0000", "=", "2.0000", "a:", "2001.0000"]
+
+
 def test_a_terminal_plot_tells_its_curves_apart_in_colour_and_by_marker() -> None:
     args = ["y = w * x**2", "--set", "w=2", "--sweep", "x=-2:2:21", "--plot"]
     code, out, err = run(args, tty={"stdout"})

@@ -207,7 +207,15 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
                 depth = min(TREE_DEPTH, max(8, (out.columns() - 40) // 4))
             parts.append(render.tree(result, precision, depth))
     if report.steps is not None and result is not None:
-        parts.append(passes.explain_table(result, report.steps, precision))
+        if len(report.steps) > render.LONG_TABLE and not out.stdout_is_terminal():
+            from ..views.plain import explain_table
+
+            out.show([p for p in parts if p is not None])  # what comes before it, in its place
+            parts = []
+            if not _write_all(out, explain_table(result, report.steps, precision)):
+                return  # the reader went away: the rest would go nowhere
+        else:
+            parts.append(passes.explain_table(result, report.steps, precision, elide=out.stdout_is_terminal()))
     if report.derivatives is not None:
         parts.append(reports.symbolic_table(report.derivatives, result, precision))
     if report.formulas is not None:

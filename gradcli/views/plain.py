@@ -20,10 +20,18 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from ..text import cells, printable, shorten
 from .numbers import DEFAULT_PRECISION, fmt
-from .render import NODE_COLUMNS, NODE_RIGHT, PROGRAM_WIDTH, node_cells, summary
+from .render import (
+    NODE_COLUMNS,
+    NODE_RIGHT,
+    PROGRAM_WIDTH,
+    node_cells,
+    node_formats,
+    summary,
+)
 
 if TYPE_CHECKING:
     from ..interpret.batch import LineResult
+    from ..interpret.explain import Step
     from ..interpret.program import Result
 
 #: rows of a program's table formatted and written at a time
@@ -79,11 +87,33 @@ def program_table(result: Result, precision: int = DEFAULT_PRECISION) -> Iterato
     yield printable(summary(result, precision)) + "\n"
     count = len(result.nodes)
     rows = PlainRows(NODE_COLUMNS, NODE_RIGHT)
+    formats = node_formats(result, precision)  # once: each is a pass over every node
     for start in range(0, count, BLOCK):  # the widths first: every row is known now
-        rows.widen(node_cells(result, precision, range(start, min(start + BLOCK, count))))
+        rows.widen(node_cells(result, precision, range(start, min(start + BLOCK, count)), formats))
     yield rows.head()
     for start in range(0, count, BLOCK):
-        yield rows.text(node_cells(result, precision, range(start, min(start + BLOCK, count))))
+        yield rows.text(node_cells(result, precision, range(start, min(start + BLOCK, count)), formats))
+
+
+def explain_table(result: Result, steps: "list[Step]", precision: int = DEFAULT_PRECISION) -> Iterator[str]:
+    """--explain's title line, then every step's row (as ``passes.explain_table`` has them), a block at a time."""
+    from .passes import (
+        EXPLAIN_COLUMNS,
+        EXPLAIN_RIGHT,
+        explain_cells,
+        explain_formats,
+        explain_title,
+    )
+
+    yield explain_title(steps) + "\n"
+    count = len(steps)
+    rows = PlainRows(EXPLAIN_COLUMNS, EXPLAIN_RIGHT)
+    formats = explain_formats(steps, precision)  # once: each is a pass over every step
+    for start in range(0, count, BLOCK):  # the widths first: every row is known now
+        rows.widen(explain_cells(result, steps, precision, range(start, min(start + BLOCK, count)), formats))
+    yield rows.head()
+    for start in range(0, count, BLOCK):
+        yield rows.text(explain_cells(result, steps, precision, range(start, min(start + BLOCK, count)), formats))
 
 
 class BatchRows:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from functools import lru_cache
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..interpret.engine import Value, topological_order
 from ..language.parser import as_operand
@@ -111,13 +111,19 @@ NODE_COLUMNS = ("id", "node", "op", "inputs", "data", "grad")  # the columns of 
 NODE_RIGHT = (True, False, False, False, True, True)  # which of them are right-aligned
 
 
-def node_cells(result: Result, precision: int = DEFAULT_PRECISION, nodes: "Iterable[int] | None" = None
-               ) -> Iterator[tuple[str, str, str, str, str, str]]:
-    """The cells of the table's rows (of the nodes numbered ``nodes``, default all), as text: the
-    numbers of a column in one form, chosen over every node (so any rows of the table agree)."""
+def node_formats(result: Result, precision: int = DEFAULT_PRECISION) -> "tuple[Callable[[float], str], ...]":
+    """The forms of the data and grad columns, chosen over every node (so any rows of the table agree)."""
     every = result.nodes
-    data = column((v.data for v in every), precision)
-    grad = column((v.grad for v in every), precision)
+    return column((v.data for v in every), precision), column((v.grad for v in every), precision)
+
+
+def node_cells(result: Result, precision: int = DEFAULT_PRECISION, nodes: "Iterable[int] | None" = None,
+               formats: "tuple[Callable[[float], str], ...] | None" = None
+               ) -> Iterator[tuple[str, str, str, str, str, str]]:
+    """The cells of the table's rows (of the nodes numbered ``nodes``, default all), as text, the
+    numbers in ``formats`` (``node_formats``: a table written a block at a time asks for them once)."""
+    every = result.nodes
+    data, grad = formats or node_formats(result, precision)
     for i in range(len(every)) if nodes is None else nodes:
         v = every[i]
         inputs = ", ".join(map(str, result.input_ids(i)))
