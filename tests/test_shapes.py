@@ -7,6 +7,7 @@ parse of gradcli's loop without templates.
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -54,6 +55,13 @@ def test_a_program_read_again_is_filled_in_as_the_grammar_parses_it(p, seed):
 ])
 def test_edge_cases(source):
     assert with_driver(source) == with_lark(source)
+
+
+def test_a_filled_in_number_keeps_the_sign_of_zero():
+    # (Code compares numbers by ==, which cannot tell -0.0 from 0.0)
+    code = parser.parse("a = -0\nb = -0\nc = 0\nd = -(0.0)\ne = -(0.0)").code
+    numbers = [p for k, p in zip(code.kinds, code.payloads) if k == parser.NUM]
+    assert [math.copysign(1.0, x) for x in numbers] == [-1.0, -1.0, 1.0, -1.0, -1.0]
 
 
 def _without_templates(source: str, max_code: int) -> object:
