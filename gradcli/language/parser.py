@@ -8,8 +8,10 @@ Nothing is cached on disk: a pickle in a shared temporary folder is a file
 anyone could plant. The parser's callbacks emit instructions as rules are
 reduced: no parse tree is built and nothing recurses, so 100,000 nested
 parentheses parse like any other program. lark's tables are run by gradcli's own
-loop (``lalr.Driver``, about twice as fast as lark's); the tokens the callbacks get
-carry ``start_pos`` and ``end_pos`` but no line or column (``location`` finds those).
+loop (``lalr.Driver``, about twice as fast as lark's), a statement at a time: one of a
+shape parsed before is filled in from that parse's template (``shapes``). The tokens the
+callbacks get carry ``start_pos`` and ``end_pos`` but no line or column (``location`` finds those).
+The instructions are kept by column (``code.Code``).
 A program with a syntax error is parsed again by lark's loop, for lark's own error.
 The parser knows names, numbers and the op table's functions; it knows
 nothing of values or gradients.
