@@ -22,7 +22,7 @@ most): nothing outlives it, in memory or on disk.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 from .code import Code
 from .lalr import Driver
@@ -31,17 +31,25 @@ _LIMIT = 4_096  # templates kept, at most
 _TRIAL = 256  # statements read before a program whose shapes seldom repeat is parsed in one piece
 
 
-class Template(NamedTuple):
-    """A statement's instructions by column, counted from its first instruction; tokens by index."""
+class Template:
+    """A statement's instructions by column, counted from its first instruction; tokens by index.
 
-    kinds: tuple[str, ...]
-    fixed: tuple[Any, ...]  # each payload, or None where a token gives it
-    names: tuple[tuple[int, int], ...]  # (instruction, token) of each name read or assigned
-    numbers: tuple[tuple[int, int, bool], ...]  # (instruction, token, negative?) of each number
-    inputs: tuple[int, ...]  # the inputs of all the instructions, in order
-    counts: tuple[int, ...]  # how many of those the instructions up to each one read
-    first: tuple[int, ...]  # the token each instruction's text starts with
-    last: tuple[int, ...]  # and ends with
+    (A plain class: a NamedTuple costs a third of a millisecond to make at import, on every call.)
+    """
+
+    __slots__ = ("kinds", "fixed", "names", "numbers", "inputs", "counts", "first", "last")
+
+    def __init__(self, kinds: tuple[str, ...], fixed: tuple[Any, ...], names: tuple[tuple[int, int], ...],
+                 numbers: tuple[tuple[int, int, bool], ...], inputs: tuple[int, ...], counts: tuple[int, ...],
+                 first: tuple[int, ...], last: tuple[int, ...]) -> None:
+        self.kinds = kinds
+        self.fixed = fixed  # each payload, or None where a token gives it
+        self.names = names  # (instruction, token) of each name read or assigned
+        self.numbers = numbers  # (instruction, token, negative?) of each number
+        self.inputs = inputs  # the inputs of all the instructions, in order
+        self.counts = counts  # how many of those the instructions up to each one read
+        self.first = first  # the token each instruction's text starts with
+        self.last = last  # and ends with
 
 
 def parse(driver: Driver, emitter: Any, source: str) -> None:
