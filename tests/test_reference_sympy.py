@@ -346,10 +346,12 @@ class _Translator:
     def call(self, fn: str, args: list[Term]) -> Term:
         try:
             return self._call(fn, args)
-        except (TypeError, AttributeError) as e:
+        except (TypeError, AttributeError, OverflowError) as e:
             # SymPy's own evaluation can fail on a huge argument: asin(sin(-3**512)) asks whether
-            # 1.9e244 - 6.2e243*pi > pi, and SymPy's cache then breaks on the lazy message it raised
-            if "sympy" not in traceback.extract_tb(e.__traceback__)[-1].filename:
+            # 1.9e244 - 6.2e243*pi > pi, and SymPy's cache then breaks on the lazy message it raised;
+            # erfc(2**900) makes mpmath square 2**900 as a float
+            where = traceback.extract_tb(e.__traceback__)[-1].filename
+            if "sympy" not in where and "mpmath" not in where:
                 raise
             raise Undefined(f"SymPy fails building {fn}(...): {type(e).__name__}") from None
 
