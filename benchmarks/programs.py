@@ -165,6 +165,20 @@ def measure(src: str, repeats: int) -> dict[str, list[float]]:
 # ----- --parsers: the same program through other lark set-ups ------------------------
 
 
+def without_templates(src: str) -> Any:
+    """gradcli's parse with every statement parsed by the grammar, as a program none of whose
+    statements repeats a shape is (``shapes.parse`` swapped for the loop over the whole text)."""
+    from gradcli.language import parser as gp
+    from gradcli.language import shapes
+
+    saved = shapes.parse
+    shapes.parse = lambda driver, emitter, text: driver.parse(text)  # type: ignore[assignment]
+    try:
+        return gp.parse(src).code
+    finally:
+        shapes.parse = saved
+
+
 def parser_variants() -> dict[str, Callable[[str], Any]]:
     """Parsers to compare, each emitting gradcli's instructions through the same callbacks.
 
@@ -179,6 +193,7 @@ def parser_variants() -> dict[str, Callable[[str], Any]]:
     grammar = gp._read(gp.grammar_path())
     variants: dict[str, Callable[[str], gp.Code]] = {
         "gradcli's loop over lark's tables (used)": lambda src: gp.parse(src).code,
+        "  the same without templates (no shape repeats)": without_templates,
     }
 
     def via(lark: Lark, emitter: gp._Emitter) -> Callable[[str], gp.Code]:
