@@ -623,6 +623,9 @@ def _sympy(compute):  # type: ignore[no-untyped-def]
     except _OutOfTime:
         event("no reference: SymPy out of time")
         assume(False)
+    except MemoryError:  # mpmath's tanh of a huge number shifts its mantissa by as many bits
+        event("no reference: SymPy out of memory")
+        assume(False)
 
 
 def _evaluate(source: str, values: dict[str, float], output: str | None):  # type: ignore[no-untyped-def]
