@@ -16,7 +16,7 @@ and widens its value and gradients columns from the first block of lines.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from ..text import cells, printable, shorten
 from .numbers import DEFAULT_PRECISION, fmt
@@ -85,14 +85,9 @@ class PlainRows:
 def program_table(result: Result, precision: int = DEFAULT_PRECISION) -> Iterator[str]:
     """The summary line, then every node's row (as ``render.table`` has them), a block at a time."""
     yield printable(summary(result, precision)) + "\n"
-    count = len(result.nodes)
-    rows = PlainRows(NODE_COLUMNS, NODE_RIGHT)
     formats = node_formats(result, precision)  # once: each is a pass over every node
-    for start in range(0, count, BLOCK):  # the widths first: every row is known now
-        rows.widen(node_cells(result, precision, range(start, min(start + BLOCK, count)), formats))
-    yield rows.head()
-    for start in range(0, count, BLOCK):
-        yield rows.text(node_cells(result, precision, range(start, min(start + BLOCK, count)), formats))
+    yield from _known_rows(PlainRows(NODE_COLUMNS, NODE_RIGHT), len(result.nodes),
+                           lambda shown: node_cells(result, precision, shown, formats))
 
 
 def explain_table(result: Result, steps: "list[Step]", precision: int = DEFAULT_PRECISION) -> Iterator[str]:
@@ -106,14 +101,19 @@ def explain_table(result: Result, steps: "list[Step]", precision: int = DEFAULT_
     )
 
     yield explain_title(steps) + "\n"
-    count = len(steps)
-    rows = PlainRows(EXPLAIN_COLUMNS, EXPLAIN_RIGHT)
     formats = explain_formats(steps, precision)  # once: each is a pass over every step
-    for start in range(0, count, BLOCK):  # the widths first: every row is known now
-        rows.widen(explain_cells(result, steps, precision, range(start, min(start + BLOCK, count)), formats))
+    yield from _known_rows(PlainRows(EXPLAIN_COLUMNS, EXPLAIN_RIGHT), len(steps),
+                           lambda shown: explain_cells(result, steps, precision, shown, formats))
+
+
+def _known_rows(rows: PlainRows, count: int, cells: Callable[[range], Iterable[Sequence[str]]]) -> Iterator[str]:
+    """A table whose ``count`` rows are all known before the first is written (``cells`` of a range
+    of them): the widths first, from every row, then the header and the rows, a block at a time."""
+    for start in range(0, count, BLOCK):
+        rows.widen(cells(range(start, min(start + BLOCK, count))))
     yield rows.head()
     for start in range(0, count, BLOCK):
-        yield rows.text(explain_cells(result, steps, precision, range(start, min(start + BLOCK, count)), formats))
+        yield rows.text(cells(range(start, min(start + BLOCK, count))))
 
 
 class BatchRows:
