@@ -10,10 +10,10 @@ What it measures
         v126 = v125 * cos(v80) + 0.1
 
     Timed in-process, interleaved, medians over repetitions:
-        gradcli.evaluate(src)              end to end (parse, build the graph, backward)
+        gradcli.evaluate(src)              end to end (parse, bind, forward, backward)
         gradcli.language.parser.parse(src)          the parse phase alone (lark LALR + instruction emitter)
-        gradcli.interpret.program.run(program, {})   build + backward from parsed instructions
-        gradcli.interpret.engine.backward(out, nodes) the backward phase alone (build = run - backward)
+        gradcli.interpret.program.run(program, {})   bind + forward + backward from parsed instructions
+        gradcli.interpret.arrays.backward(b, data, out) the backward phase alone (bind + forward = run - backward)
         ast.parse(src)                     Python's own parser on the same text (it is valid Python)
     with ratios to ast.parse. Peak memory of a fresh subprocess
     that evaluates or parses the program, less one that only imports gradcli
@@ -133,7 +133,7 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
 
 def measure(src: str, repeats: int) -> dict[str, list[float]]:
     import gradcli
-    from gradcli.interpret.engine import backward
+    from gradcli.interpret.arrays import backward
     from gradcli.interpret.program import run
     from gradcli.language.parser import parse
 
@@ -152,9 +152,10 @@ def measure(src: str, repeats: int) -> dict[str, list[float]]:
                 times["parse"].append(t)
                 t, result = timed(lambda: run(program, {}))  # type: ignore[arg-type]
                 times["run"].append(t)
-                t, _ = timed(lambda: backward(result.output, result.nodes))  # type: ignore[attr-defined]
+                b = result.bindings  # type: ignore[attr-defined]
+                t, _ = timed(lambda: backward(b, result.data, b.output))  # type: ignore[attr-defined]
                 times["backward"].append(t)
-                del program, result
+                del program, result, b
             else:
                 t, value = timed(fn)
                 times[name].append(t)
@@ -355,11 +356,11 @@ def cli_table(n: int, seed: int, repeats: int, json_modes: bool) -> dict[str, li
 
 def memory_phases(src: str, n: int) -> None:
     """What each phase keeps, per statement: tracemalloc's blocks still held after parse, after
-    bind and after build + backward, and the lines that allocated most of them."""
+    bind and after forward + backward (the arrays), and the lines that allocated most of them."""
     import tracemalloc
 
     from gradcli.bindings import bind
-    from gradcli.interpret.program import backward, build
+    from gradcli.interpret.program import differentiate
     from gradcli.language.parser import parse
 
     parse("x = 1; y = x * 2")  # the parser's tables, outside the count
@@ -370,9 +371,8 @@ def memory_phases(src: str, n: int) -> None:
     snapshots.append(("parse", tracemalloc.take_snapshot()))
     bindings = bind(program, {})
     snapshots.append(("bind", tracemalloc.take_snapshot()))
-    nodes = build(bindings)
-    backward(nodes[bindings.output], nodes)
-    snapshots.append(("build + backward", tracemalloc.take_snapshot()))
+    result = differentiate(bindings)
+    snapshots.append(("forward + backward", tracemalloc.take_snapshot()))
     tracemalloc.stop()
     print(f"program of {n:,} statements: {len(program.code) / n:.1f} instructions and "
           f"{len(bindings) / n:.2f} nodes a statement; bytes still held, a statement")
@@ -402,7 +402,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true",
                     help="with --cli: also the same call writing compact JSON, and json.dumps(indent=2) as before")
     ap.add_argument("--memory-phases", action="store_true",
-                    help="only where the memory goes: tracemalloc of parse, bind and build + backward, by line")
+                    help="only where the memory goes: tracemalloc of parse, bind and forward + backward, by line")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -454,7 +454,7 @@ def main() -> None:
         ("ast.parse", "ast.parse (Python)"),
         ("evaluate", "gradcli.evaluate (all)"),
         ("parse", "  parse"),
-        ("build", "  build graph (run - backward)"),
+        ("build", "  bind + forward (run - backward)"),
         ("backward", "  backward"),
     ]:
         share = "" if name in ("ast.parse", "evaluate") else f"{100 * med[name] / (med['parse'] + med['run']):.0f}%"

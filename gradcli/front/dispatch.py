@@ -150,7 +150,7 @@ def _numbers(request: Request, result: Result, limits: Limits, report: Report) -
     if request.check:
         from ..interpret.check import evaluations
 
-        limits.check("work", evaluations(result), f"--check of {len(result.nodes):,} nodes")
+        limits.check("work", evaluations(result), f"--check of {len(result):,} nodes")
     if request.explain:
         from ..interpret.explain import steps
 
@@ -194,7 +194,7 @@ def _print(request: Request, report: Report, out: Terminal) -> None:
         return
     parts: list[Any] = []
     if result is not None:
-        if fmt == "table" and len(result.nodes) > render.LONG_TABLE and not out.stdout_is_terminal():
+        if fmt == "table" and len(result) > render.LONG_TABLE and not out.stdout_is_terminal():
             from ..views.plain import program_table
 
             if not _write_all(out, program_table(result, precision)):

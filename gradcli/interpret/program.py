@@ -1,39 +1,66 @@
 """The engine's interpretation of a program: its bindings -> a graph of Values -> forward and backward.
 
 ``evaluate(source, values, output)`` is the entry point the CLI and the Python
-API share: parse, bind (``bindings``: what every name means), build a Value
-per node, and run backward. The engine's math errors become messages that
-name the expression that failed.
+API share: parse, bind (``bindings``: what every name means), compute every
+node's value and run backward (``arrays``: two floats a node, no Value each), and
+make the engine's Values when a view or the API asks for them. Math errors
+become messages that name the expression that failed.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from array import array
+from typing import Mapping, Sequence
 
 from ..bindings import Bindings, bind, format_number, located
 from ..errors import MathError
 from ..language.ops import INPUT
 from ..language.parser import Program, parse
-from .engine import GradientError, Value, backward, binary, nary, unary
+from . import arrays
+from .engine import Value, binary, nary, unary
 
 __all__ = ["Result", "evaluate", "run", "differentiate", "build", "format_number"]
 
 
 class Result:
-    """A differentiated program: every node, the inputs, the named values, and the output."""
+    """A differentiated program: every node's data and grad, the inputs, the named values, the output.
+
+    The numbers are kept in two arrays beside the bindings (``arrays``); the Values of the
+    engine's API (``nodes``, ``output``, ``inputs``, ``names``) are made when first asked
+    for, so a big program's JSON or table never makes a Value per node.
+    """
 
     # a plain class, not a dataclass: the command's start-up is measured in milliseconds,
     # and a dataclass writes and compiles its methods at import (about half of one)
-    __slots__ = ("bindings", "nodes", "_ids")
+    __slots__ = ("bindings", "data", "grads", "given", "_nodes", "_ids")
 
-    def __init__(self, bindings: Bindings, nodes: list[Value]) -> None:
+    def __init__(self, bindings: Bindings, data: array, grads: array,
+                 given: Mapping[str, float] | None = None) -> None:
         self.bindings = bindings
-        #: every node, in evaluation order (a node's id is its index here)
-        self.nodes = nodes
+        #: every node's value and d(output)/d(node), in evaluation order (a node's id is its index)
+        self.data = data
+        self.grads = grads
+        #: the inputs' values given when it was computed, where they differ from the bindings' own
+        self.given = given
+        self._nodes: list[Value] | None = None
         self._ids: dict[Value, int] = {}
 
     def __repr__(self) -> str:
         return f"Result(output_name={self.output_name!r}, value={self.value!r}, gradients={self.gradients!r})"
+
+    def __len__(self) -> int:
+        """How many nodes the graph has."""
+        return len(self.data)
+
+    @property
+    def nodes(self) -> list[Value]:
+        """Every node as a Value of the engine, in evaluation order, with its grad (made on first use)."""
+        if self._nodes is None:
+            nodes = build(self.bindings, self.given)
+            for v, grad in zip(nodes, self.grads):
+                v.grad = grad
+            self._nodes = nodes
+        return self._nodes
 
     @property
     def source(self) -> str:
@@ -50,13 +77,19 @@ class Result:
 
     @property
     def value(self) -> float:
-        return self.output.data
+        return self.data[self.bindings.output]
 
     @property
     def inputs(self) -> dict[str, Value]:
         """Every input by name (given values first), even one whose name is reassigned later."""
         nodes = self.nodes
         return {name: nodes[n] for name, n in self.bindings.inputs.items()}
+
+    @property
+    def input_values(self) -> dict[str, float]:
+        """``inputs``' numbers."""
+        data = self.data
+        return {name: data[n] for name, n in self.bindings.inputs.items()}
 
     @property
     def names(self) -> dict[str, Value]:
@@ -68,14 +101,14 @@ class Result:
     def gradients(self) -> dict[str, float]:
         """d(output)/d(input) for every input (a reassigned one too), then d(output)/d(newest value)
         for every other named variable (0.0 where the output does not depend on it)."""
-        nodes = self.nodes
-        return {name: nodes[n].grad for name, n in self.bindings.wrt.items()}
+        grads = self.grads
+        return {name: grads[n] for name, n in self.bindings.wrt.items()}
 
     @property
     def partials(self) -> dict[str, float]:
         """``gradients`` without the output's own (d(y)/d(y) = 1): what the summary line shows."""
-        nodes, out = self.nodes, self.bindings.output
-        return {name: nodes[n].grad for name, n in self.bindings.wrt.items() if n != out}
+        grads, out = self.grads, self.bindings.output
+        return {name: grads[n] for name, n in self.bindings.wrt.items() if n != out}
 
     def input_ids(self, i: int) -> tuple[int, ...]:
         """The ids of node ``i``'s inputs, in order (what ``node_id`` gives for each of
@@ -111,18 +144,18 @@ def run(program: Program, values: Mapping[str, float], output: str | None = None
 
 
 def differentiate(b: Bindings, values: Mapping[str, float] | None = None) -> Result:
-    """The Values of ``b`` (inputs from ``values`` where given, else as bound), and every gradient."""
-    nodes = build(b, values)
+    """The numbers of ``b`` (inputs from ``values`` where given, else as bound), and every gradient."""
+    data = array("d")
     try:
-        backward(nodes[b.output], nodes)  # creation order is a topological order
-    except GradientError as e:
-        n = nodes.index(e.node)
-        raise _located(b, nodes, n, e, blame_all=b.ops[n] is not INPUT) from None
-    return Result(b, nodes)
+        arrays.forward(b, data, {b.inputs[name]: x for name, x in values.items()} if values else None)
+        grads = arrays.backward(b, data, b.output)
+    except arrays.NodeError as e:
+        raise _located(b, data, e.n, e, blame_all=e.backward and b.ops[e.n] is not INPUT) from None
+    return Result(b, data, grads, values)
 
 
 def build(b: Bindings, values: Mapping[str, float] | None = None) -> list[Value]:
-    """The engine's interpretation: one Value per node, computed forward."""
+    """The engine's interpretation: one Value per node, computed forward (grads not yet)."""
     nodes: list[Value] = []
     append = nodes.append
     overrides = {b.inputs[name]: x for name, x in values.items()} if values else {}
@@ -144,14 +177,14 @@ def build(b: Bindings, values: Mapping[str, float] | None = None) -> list[Value]
                 v = Value.constant(value, label)
             append(v)
     except MathError as e:
-        raise _located(b, nodes, n, e) from None
+        raise _located(b, array("d", [v.data for v in nodes]), n, e) from None
     return nodes
 
 
-def _located(b: Bindings, nodes: list[Value], n: int, e: MathError, blame_all: bool = False) -> MathError:
-    """The engine's error at node ``n``, placed in the program."""
+def _located(b: Bindings, data: Sequence[float], n: int, e: MathError, blame_all: bool = False) -> MathError:
+    """The error at node ``n``, placed in the program; ``data``: the nodes' values before it."""
     origin = b.origins[n] if b.origins[n] >= 0 else b.at.index(n)
     name = b.labels[n] if b.ops[n] is INPUT else ""
-    return located(b.program, origin, e, lambda j: nodes[b.at[j]].data, blame_all, name)
+    return located(b.program, origin, e, lambda j: data[b.at[j]], blame_all, name)
 
 

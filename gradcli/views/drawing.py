@@ -329,7 +329,7 @@ def folded_digraph(
     if edges is None:
         edges = folded_edges(result.nodes, named, FOLDED_EDGES_PER_NODE * max_nodes)
     dot = digraph(named, result.output, precision, folded=edges, rankdir=rankdir)
-    hidden = len(result.nodes) - len(named)
+    hidden = len(result) - len(named)
     dot.attr(label=f"{hidden:,} unnamed values folded into the dashed edges", labelloc="t")
     return dot
 

@@ -86,7 +86,7 @@ def program_table(result: Result, precision: int = DEFAULT_PRECISION) -> Iterato
     """The summary line, then every node's row (as ``render.table`` has them), a block at a time."""
     yield printable(summary(result, precision)) + "\n"
     formats = node_formats(result, precision)  # once: each is a pass over every node
-    yield from _known_rows(PlainRows(NODE_COLUMNS, NODE_RIGHT), len(result.nodes),
+    yield from _known_rows(PlainRows(NODE_COLUMNS, NODE_RIGHT), len(result),
                            lambda shown: node_cells(result, precision, shown, formats))
 
 

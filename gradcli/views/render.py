@@ -15,6 +15,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..interpret.engine import Value, topological_order
+from ..language.ops import Op
 from ..language.parser import as_operand
 from ..text import printable, shorten
 from .json_text import Records
@@ -27,12 +28,12 @@ if TYPE_CHECKING:
     from ..interpret.program import Result
     from ..interpret.sweep import SweepResult
 
-def op_symbol(v: Value) -> str:
+def op_symbol(op: Op) -> str:
     """The op column: the op's symbol, its name for leaves ("input", "const") and for
     negation ("neg", as JSON says), which would otherwise read as subtraction's "-"."""
-    if v.op.name == "neg":
+    if op.name == "neg":
         return "neg"
-    return v.op.symbol or v.op.name
+    return op.symbol or op.name
 
 
 def summary_parts(result: Result, precision: int = DEFAULT_PRECISION) -> list[str]:
@@ -96,7 +97,7 @@ def table(result: Result, precision: int = DEFAULT_PRECISION, elide: bool = Fals
     t.add_column("inputs", style="dim")
     t.add_column("data", justify="right")
     t.add_column("grad", justify="right", style="green")
-    count, ends = len(result.nodes), LONG_TABLE_ENDS
+    count, ends = len(result), LONG_TABLE_ENDS
     cut = elide and count > LONG_TABLE
     shown = [*range(ends), *range(count - ends, count)] if cut else None
     for i, label, op, inputs, data, grad in node_cells(result, precision, shown):
@@ -113,8 +114,7 @@ NODE_RIGHT = (True, False, False, False, True, True)  # which of them are right-
 
 def node_formats(result: Result, precision: int = DEFAULT_PRECISION) -> "tuple[Callable[[float], str], ...]":
     """The forms of the data and grad columns, chosen over every node (so any rows of the table agree)."""
-    every = result.nodes
-    return column((v.data for v in every), precision), column((v.grad for v in every), precision)
+    return column(result.data, precision), column(result.grads, precision)
 
 
 def node_cells(result: Result, precision: int = DEFAULT_PRECISION, nodes: "Iterable[int] | None" = None,
@@ -122,12 +122,11 @@ def node_cells(result: Result, precision: int = DEFAULT_PRECISION, nodes: "Itera
                ) -> Iterator[tuple[str, str, str, str, str, str]]:
     """The cells of the table's rows (of the nodes numbered ``nodes``, default all), as text, the
     numbers in ``formats`` (``node_formats``: a table written a block at a time asks for them once)."""
-    every = result.nodes
+    b = result.bindings
     data, grad = formats or node_formats(result, precision)
-    for i in range(len(every)) if nodes is None else nodes:
-        v = every[i]
-        inputs = ", ".join(map(str, result.input_ids(i)))
-        yield str(i), printable(v.label), op_symbol(v), inputs, data(v.data), grad(v.grad)
+    for i in range(len(result)) if nodes is None else nodes:
+        inputs = ", ".join(map(str, b.args[i]))
+        yield str(i), printable(b.labels[i]), op_symbol(b.ops[i]), inputs, data(result.data[i]), grad(result.grads[i])
 
 
 def tree(result: Result, precision: int = DEFAULT_PRECISION, max_depth: int = 50) -> "RenderableType":
@@ -142,7 +141,7 @@ def tree(result: Result, precision: int = DEFAULT_PRECISION, max_depth: int = 50
     from rich.tree import Tree
 
     def line(v: Value) -> str:
-        return f"[bold]{_escape(v.label)}[/]  [dim]#{result.node_id(v)} {op_symbol(v)}[/]  data {fmt(v.data, precision)}  grad [green]{fmt(v.grad, precision)}[/]"
+        return f"[bold]{_escape(v.label)}[/]  [dim]#{result.node_id(v)} {op_symbol(v.op)}[/]  data {fmt(v.data, precision)}  grad [green]{fmt(v.grad, precision)}[/]"
 
     root = Tree(line(result.output))
     shown = {result.output}
@@ -205,7 +204,7 @@ def json_doc(result: Result) -> dict[str, Any]:
     return {
         "output": result.output_name,
         "value": result.value,
-        "inputs": {name: v.data for name, v in result.inputs.items()},
+        "inputs": result.input_values,
         "gradients": {name: json_number(g) for name, g in result.gradients.items()},
         "nodes": Records(NODE_KEYS, _node_rows(result)),
     }
@@ -216,9 +215,9 @@ NODE_KEYS = ("id", "label", "op", "data", "grad", "inputs")
 
 
 def _node_rows(result: Result) -> Iterator[tuple[Any, ...]]:
-    input_ids = result.input_ids
-    for i, v in enumerate(result.nodes):
-        yield i, v.label, v.op.name, v.data, json_number(v.grad), list(input_ids(i))
+    b = result.bindings
+    for i, (label, op, data, grad, args) in enumerate(zip(b.labels, b.ops, result.data, result.grads, b.args)):
+        yield i, label, op.name, data, json_number(grad), list(args)
 
 
 PROGRAM_WIDTH = 60  # a program longer than this is shortened in the middle in --each-line tables
