@@ -277,10 +277,10 @@ def _exit(code):
 os._exit = _exit
 if mode != "pretty":
     from gradcli.front import dispatch
-    from gradcli.views.json_text import Rows
+    from gradcli.views.json_text import Pairs, Rows
     indent = 2 if mode == "before" else None
     def whole(out, doc):
-        doc = {k: list(v) if isinstance(v, Rows) else v for k, v in doc.items()}
+        doc = {k: list(v) if isinstance(v, Rows) else dict(v) if isinstance(v, Pairs) else v for k, v in doc.items()}
         out.write(json.dumps(doc, indent=indent, allow_nan=False) + "\\n")
     dispatch._write_json = whole
 from gradcli.front.cli import main
@@ -375,7 +375,7 @@ def memory_phases(src: str, n: int) -> None:
     snapshots.append(("forward + backward", tracemalloc.take_snapshot()))
     tracemalloc.stop()
     print(f"program of {n:,} statements: {len(program.code) / n:.1f} instructions and "
-          f"{len(bindings) / n:.2f} nodes a statement; bytes still held, a statement")
+          f"{len(result) / n:.2f} nodes a statement; bytes still held, a statement")
     before = None
     for phase, snapshot in snapshots:
         stats = snapshot.compare_to(before, "lineno") if before else snapshot.statistics("lineno")

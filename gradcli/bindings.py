@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from .errors import (
     GradcliError,
@@ -62,6 +62,94 @@ LABEL_WIDTH = 40  # node labels longer than this are shortened in the middle
 MESSAGE_WIDTH = 60  # likewise for expression text in error messages
 
 
+class Labels:
+    """Each node's label: the name it was given (an input, a constant, an assigned variable), or
+    else the text of the expression it comes from (``x * 2``, ``f(a): x*2`` in a call's body),
+    made from the source when it is read.
+
+    A big program's nodes are mostly unnamed: their labels, made up front, were a string each,
+    a quarter of the bindings' memory. Here an unnamed node costs a None.
+    """
+
+    __slots__ = ("names", "program", "origins", "within")
+
+    def __init__(self, program: Program, origins: array) -> None:
+        #: per node: its name, or None for the text of the instruction ``origins[n]``
+        self.names: list[str | None] = []
+        self.program = program
+        self.origins = origins
+        self.within: list[str] | None = None  # per instruction: the calls it is in (``called_from``)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, n: int) -> str:
+        name = self.names[n]
+        return name if name is not None else self._text(self.origins[n])
+
+    def __setitem__(self, n: int, name: str) -> None:
+        self.names[n] = name
+
+    def __iter__(self) -> Iterator[str]:
+        if self.within is not None:  # a program with calls: their texts too
+            text = self._text
+            return (text(i) if name is None else name for name, i in zip(self.names, self.origins))
+        # (every label of a big program's JSON: ``_text`` without a call per label)
+        source, code = self.program.source, self.program.code
+        starts, ends = code.starts, code.ends
+        return (_clip(source, starts[i], ends[i], LABEL_WIDTH) if name is None else name
+                for name, i in zip(self.names, self.origins))
+
+    def _text(self, i: int) -> str:
+        """The label of a node made by instruction ``i``: its text, and the calls it is in (an op's)."""
+        code, source = self.program.code, self.program.source
+        text = _clip(source, code.starts[i], code.ends[i], LABEL_WIDTH)
+        within = self.within
+        if within is None or not within[i] or code.kinds[i] != APPLY:
+            return text
+        return shorten(within[i] + ": " + text, LABEL_WIDTH)
+
+
+class Args:
+    """Each node's inputs (node numbers, in order), as columns: the first and the second in two
+    arrays of machine integers (-1 where a node has fewer), the rest, for the few nodes of three
+    or more (``max(a, b, c)``), in ``more``. A tuple each, as they were, took 60 bytes a node.
+    ``args[n]`` is node n's inputs as a tuple."""
+
+    __slots__ = ("xs", "ys", "more")
+
+    def __init__(self) -> None:
+        self.xs = array("q")
+        self.ys = array("q")
+        self.more: dict[int, tuple[int, ...]] = {}  # node -> its inputs after the second
+
+    def append(self, args: tuple[int, ...]) -> None:
+        if len(args) > 2:
+            self.more[len(self.xs)] = args[2:]
+        self.xs.append(args[0] if args else -1)
+        self.ys.append(args[1] if len(args) > 1 else -1)
+
+    def __len__(self) -> int:
+        return len(self.xs)
+
+    def __getitem__(self, n: int) -> tuple[int, ...]:
+        x = self.xs[n]
+        if x < 0:
+            return ()
+        y = self.ys[n]
+        if y < 0:
+            return (x,)
+        return (x, y) if n not in self.more else (x, y, *self.more[n])
+
+    def __iter__(self) -> Iterator[tuple[int, ...]]:
+        return map(self.__getitem__, range(len(self.xs)))
+
+    def truncate(self, size: int) -> None:
+        del self.xs[size:], self.ys[size:]
+        for n in [n for n in self.more if n >= size]:
+            del self.more[n]
+
+
 class Bindings:
     """A program's graph, independent of what its nodes will hold, and what each name means.
 
@@ -76,14 +164,14 @@ class Bindings:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.ops: list[Op] = []
-        self.args: list[tuple[int, ...]] = []
+        self.args = Args()
         #: a leaf's number; a node of numbers and constants only, its folded value; NaN for any other node
         #: (one that reads a name: its value is the interpretation's to compute, even when no input reaches it)
         self.values: list[float] = []
-        self.labels: list[str] = []
         #: the instruction each node comes from (-1: a value given from outside); machine integers,
         #: as a big program has millions
         self.origins = array("q")
+        self.labels = Labels(program, self.origins)
         #: depends on an input
         self.variable: list[bool] = []
         #: every input by name, in the order bound (given values first)
@@ -96,7 +184,7 @@ class Bindings:
         self.output_name = ""
         self._bound: set[str] | None = None
         #: the node each instruction means
-        self.at: list[int] = []
+        self.at = array("q")
         #: the assignments ``name = number`` whose number a given value overrides (instruction indexes)
         self.overridden: list[int] = []
 
@@ -117,26 +205,34 @@ class Bindings:
     def wrt(self) -> dict[str, int]:
         """The node each name's gradient is taken with respect to: an input's own node (even
         when the name is reassigned later), else the name's newest value."""
-        nodes = dict(self.inputs)
+        return dict(self.wrt_items())
+
+    def wrt_items(self) -> Iterator[tuple[str, int]]:
+        """``wrt``'s items, in its order, without a dict of them (a big program has a million)."""
+        inputs = self.inputs
+        yield from inputs.items()
         for name, n in self.names.items():
-            nodes.setdefault(name, n)
-        return nodes
+            if name not in inputs:
+                yield name, n
 
     def input_values(self) -> dict[str, float]:
         return {name: self.values[n] for name, n in self.inputs.items()}
 
-    def node(self, op: Op, args: tuple[int, ...], value: float, label: str, origin: int, variable: bool) -> int:
+    def node(self, op: Op, args: tuple[int, ...], value: float, label: str | None, origin: int,
+             variable: bool) -> int:
+        """Append a node; ``label`` None: the text of instruction ``origin``."""
         self.ops.append(op)
         self.args.append(args)
         self.values.append(value)
-        self.labels.append(label)
+        self.labels.names.append(label)
         self.origins.append(origin)
         self.variable.append(variable)
         return len(self.ops) - 1
 
     def truncate(self, size: int) -> None:
-        for column in (self.ops, self.args, self.values, self.labels, self.origins, self.variable):
+        for column in (self.ops, self.values, self.labels.names, self.origins, self.variable):
             del column[size:]
+        self.args.truncate(size)
 
 
 def bind(program: Program, given: Mapping[str, float] | None = None, output: str | None = None, *,
@@ -186,9 +282,10 @@ class _Walk:
         ops, variable = b.ops, b.variable
         # the walk is the hot path of a big program: the columns' appends, bound once
         add_op, add_args, add_value = ops.append, b.args.append, values.append
-        add_label, add_origin, add_variable = b.labels.append, b.origins.append, variable.append
+        add_x, add_y = b.args.xs.append, b.args.ys.append
+        add_label, add_origin, add_variable = b.labels.names.append, b.origins.append, variable.append
         add_at = at.append
-        within = called_from(program)  # per instruction of a call's body: the call (None: no calls)
+        b.labels.within = called_from(program)  # per instruction of a call's body: the call (None: no calls)
         call_ends: dict[int, list] | None = None  # the calls whose last instruction (or argument's) is i
         if program.calls:
             call_ends = {}
@@ -205,7 +302,7 @@ class _Walk:
                 if firsts[i + 1] - first == 2:  # most ops: spelled out, the generic way costs a third more
                     p, q = inputs[first], inputs[first + 1]
                     x, y = at[p], at[q]
-                    args: tuple[int, ...] = (x, y)
+                    args: tuple[int, ...] | None = None
                     start = constant_from[p]
                     if start >= 0:  # (a call's body may read its arguments in any order: the earliest)
                         start = -1 if constant_from[q] < 0 else min(start, constant_from[q])
@@ -218,7 +315,7 @@ class _Walk:
                     depends = any([variable[a] for a in args])
                 if start >= 0:  # numbers and constants only: folded here, once
                     try:
-                        value = fold(payloads[i], *[values[a] for a in args])
+                        value = fold(payloads[i], *[values[a] for a in args or (x, y)])
                     except MathError as e:
                         raise located(program, i, e, lambda j: values[at[j]]) from None
                 else:
@@ -226,13 +323,13 @@ class _Walk:
                 add_variable(depends)
                 n = len(ops)
                 add_op(payloads[i])
-                add_args(args)
-                add_value(value)
-                if within is None or not within[i]:
-                    add_label(_clip(source, starts[i], ends[i], LABEL_WIDTH))
+                if args is None:
+                    add_x(x)
+                    add_y(y)
                 else:
-                    add_label(shorten(within[i] + ": " + _clip(source, starts[i], ends[i], LABEL_WIDTH),
-                                      LABEL_WIDTH))
+                    add_args(args)
+                add_value(value)
+                add_label(None)  # (its text, with the calls it is in: made when read)
                 add_origin(i)
             elif kind == NAME:
                 name = payloads[i]
@@ -259,9 +356,10 @@ class _Walk:
             elif kind == NUM:
                 n = start = len(ops)
                 add_op(CONST)
-                add_args(())
+                add_x(-1)
+                add_y(-1)
                 add_value(payloads[i])
-                add_label(_clip(source, starts[i], ends[i], LABEL_WIDTH))
+                add_label(None)
                 add_origin(i)
                 add_variable(False)
             elif kind == ASSIGN:

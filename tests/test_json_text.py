@@ -15,7 +15,7 @@ from gradcli import evaluate
 from gradcli.errors import GradcliError
 from gradcli.front.cli import cli
 from gradcli.views import json_text
-from gradcli.views.json_text import Records, Rows
+from gradcli.views.json_text import Pairs, Records, Rows
 from gradcli.views.numbers import json_number
 
 try:  # tests/ as a package or as a plain folder on sys.path
@@ -51,14 +51,25 @@ def test_rows_are_written_as_the_list_they_stand_for(doc, items):
 def test_records_are_written_as_their_objects(rows):
     keys = ("id", "la%sbel", "x", "inputs", "grad", "any")
     expected = json.dumps({"nodes": [dict(zip(keys, row)) for row in rows]}, indent=2, allow_nan=False)
-    assert json_text.dumps({"nodes": Records(keys, rows)}) == expected
+    assert json_text.dumps({"nodes": Records.of_rows(keys, rows)}) == expected
 
 
 def test_records_longer_than_a_block():
     rows = [(i, f"v{i}", float(i) / 3, [i - 1, i - 2] if i > 1 else []) for i in range(2 * json_text.BLOCK + 7)]
     keys = ("id", "label", "data", "inputs")
     expected = json.dumps({"a": 1, "nodes": [dict(zip(keys, r)) for r in rows], "z": {}}, indent=2)
-    assert json_text.dumps({"a": 1, "nodes": Records(keys, rows), "z": {}}) == expected
+    assert json_text.dumps({"a": 1, "nodes": Records.of_rows(keys, rows), "z": {}}) == expected
+
+
+@pytest.mark.parametrize("size", [0, 1, json_text.BLOCK, json_text.BLOCK + 1, 3 * json_text.BLOCK])
+def test_pairs_are_written_as_the_object_they_stand_for(size):
+    kinds = [0.1, None, "%s", [1, {"k": 2}], {}, True, -3]
+    items = [(f"v{i}\u2028" if i % 5 == 0 else f"v{i}", kinds[i % len(kinds)]) for i in range(size)]
+    for doc in ({"gradients": Pairs(iter(items)), "z": 1}, {"a": [1], "gradients": Pairs(iter(items))}):
+        expected = json.dumps({**doc, "gradients": dict(items)}, indent=2, allow_nan=False)
+        assert json_text.dumps(doc) == expected
+    nested = {"a": [Pairs(iter(items))]}  # (inside a list: written whole)
+    assert json_text.dumps(nested) == json.dumps({"a": [dict(items)]}, indent=2)
 
 
 @pytest.mark.parametrize("size", [json_text.BLOCK, json_text.BLOCK + 1, 3 * json_text.BLOCK])
@@ -86,7 +97,7 @@ def test_a_long_object_out_of_range_fails_as_in_json():
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_numbers_out_of_range_fail_as_in_json(bad):
-    for doc in ({"x": bad}, [1.0, bad], {"nodes": Records(("a",), [(1.0,), (bad,)])}):
+    for doc in ({"x": bad}, [1.0, bad], {"nodes": Records.of_rows(("a",), [(1.0,), (bad,)])}):
         with pytest.raises(ValueError) as ours:
             json_text.dumps(doc)
         plain = {"nodes": [{"a": 1.0}, {"a": bad}]} if isinstance(doc, dict) and "nodes" in doc else doc

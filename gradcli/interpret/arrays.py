@@ -49,31 +49,27 @@ def forward(b: Bindings, data: array, values: Mapping[int, float] | None = None)
     then holds the nodes before it)."""
     append = data.append
     overrides = values or {}
+    more = b.args.more  # the inputs after the second of the few nodes of three or more
     n = 0
     try:
-        for n, (op, args, value) in enumerate(zip(b.ops, b.args, b.values)):
-            if len(args) == 2:
-                try:
-                    x = op.forward(data[args[0]], data[args[1]])
-                except (OverflowError, ValueError, ZeroDivisionError) as e:
-                    raise forward_error(op, e) from None
-                if not _isfinite(x):
-                    raise MathError("overflow", None)
-            elif len(args) == 1:
-                try:
-                    x = op.forward(data[args[0]])
-                except (OverflowError, ValueError, ZeroDivisionError) as e:
-                    raise forward_error(op, e) from None
-                if not _isfinite(x):
-                    raise MathError("overflow", None)
-            elif args:  # max(a, b, c)
-                x = fold(op, *[data[a] for a in args])
-            else:  # a leaf: an input (perhaps given a value here) or a constant
+        for n, (op, x, y, value) in enumerate(zip(b.ops, b.args.xs, b.args.ys, b.values)):
+            if x < 0:  # a leaf: an input (perhaps given a value here) or a constant
                 given = overrides.get(n, value) if op is INPUT else value
-                x = float(given)
-                if not _isfinite(x):
+                number = float(given)
+                if not _isfinite(number):
                     raise MathError(f"value is not a finite number: {given!r}", None)
-            append(x)
+                append(number)
+                continue
+            if more and n in more:  # max(a, b, c)
+                append(fold(op, data[x], data[y], *[data[a] for a in more[n]]))
+                continue
+            try:
+                number = op.forward(data[x]) if y < 0 else op.forward(data[x], data[y])
+            except (OverflowError, ValueError, ZeroDivisionError) as e:
+                raise forward_error(op, e) from None
+            if not _isfinite(number):
+                raise MathError("overflow", None)
+            append(number)
     except MathError as e:
         raise NodeError(e.message, e.argument, n) from None
 
@@ -97,19 +93,21 @@ def _fast(b: Bindings, data: array, root: int) -> array | None:
     """The chain rule with no checks, for nodes of one or two inputs; None where a rule raised
     or a node has more inputs (the checked pass takes those)."""
     grads = _zeros(len(data), root)
-    ops, args = b.ops, b.args
+    ops, xs, ys, more = b.ops, b.args.xs, b.args.ys, b.args.more
     try:
         for n in range(len(data) - 1, -1, -1):
             upstream = grads[n]
             if upstream == 0.0:
                 continue  # nothing flows back
-            a = args[n]
-            if len(a) == 1:
-                x = a[0]
+            x = xs[n]
+            if x < 0:
+                continue  # a leaf
+            y = ys[n]
+            if y < 0:
                 grads[x] += upstream * ops[n].derivatives[0](data[n], data[x])
-            elif a:
-                # (three inputs or more: the unpacking raises ValueError, and the checked pass does the work)
-                x, y = a
+            elif more and n in more:
+                return None  # three inputs or more: the checked pass does the work
+            else:
                 dx, dy = ops[n].derivatives
                 xdata, ydata = data[x], data[y]
                 grads[x] += upstream * dx(data[n], xdata, ydata)

@@ -17,7 +17,7 @@ import json
 from itertools import islice
 from json.encoder import encode_basestring_ascii
 from math import isfinite as _finite
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 INDENT = "  "  # indent=2
 BLOCK = 2_000  # Rows items written at a time
@@ -36,19 +36,43 @@ class Rows:
 
 
 class Records(Rows):
-    """A list of objects with the same keys, written as it is produced: each row is a tuple of
-    the values of ``keys``, in order. Written a block of rows at a time, column by column: a
-    column of one plain type is encoded with one ``map`` over the block."""
+    """A list of objects with the same keys, written as it is produced, a block at a time:
+    ``items`` gives each block as its size and its columns, one sequence per key. A column of
+    one plain type is encoded with one ``map`` over the block. ``of_rows`` makes one from rows
+    (a tuple of the values of ``keys`` each)."""
 
     __slots__ = ("keys",)
 
-    def __init__(self, keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
-        super().__init__(rows)
+    def __init__(self, keys: tuple[str, ...], blocks: Iterable[tuple[int, Sequence[Sequence[Any]]]]) -> None:
+        super().__init__(blocks)
         self.keys = keys
+
+    @classmethod
+    def of_rows(cls, keys: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> "Records":
+        def blocks() -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+            items = iter(rows)
+            while block := list(islice(items, BLOCK)):
+                yield len(block), list(zip(*block))
+
+        return cls(keys, blocks())
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         keys = self.keys
-        return (dict(zip(keys, row)) for row in self.items)
+        return (dict(zip(keys, row)) if keys else {}
+                for size, columns in self.items for row in (zip(*columns) if keys else [()] * size))
+
+
+class Pairs:
+    """An object written as it is produced: ``items`` gives its (key, value) pairs, each key a
+    str, once (a big program's gradients: a name each, never all in a dict)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return iter(self.items)
 
 
 _INF = float("inf")
@@ -85,8 +109,10 @@ def pieces(doc: Any) -> Iterator[str]:
             yield sep + encode_basestring_ascii(key) + ": "
             if isinstance(value, Rows):
                 yield from _rows(value, 1)
+            elif isinstance(value, Pairs):
+                yield from _object(iter(value), 1)
             elif type(value) is dict and len(value) > BLOCK and all(type(k) is str for k in value):
-                yield from _object(value, 1)  # a big program's gradients: never one string of them all
+                yield from _object(iter(value.items()), 1)  # never one string of them all
             else:
                 yield _text(value, 1)
             sep = ",\n" + INDENT
@@ -101,7 +127,8 @@ def _rows(rows: Rows, level: int) -> Iterator[str]:
     first = True
     while True:
         if isinstance(rows, Records):
-            block = _records(rows.keys, list(islice(items, BLOCK)), level + 1)
+            size, columns = next(items, (0, ()))
+            block = _records(rows.keys, size, columns, level + 1)
         else:
             block = [_text(item, level + 1) for item in islice(items, BLOCK)]
         if not block:
@@ -111,32 +138,30 @@ def _rows(rows: Rows, level: int) -> Iterator[str]:
     yield "[]" if first else "\n" + INDENT * level + "]"
 
 
-def _object(value: dict[str, Any], level: int) -> Iterator[str]:
-    """``_text`` of a dict of many items, a block of items at a time."""
+def _object(items: Iterator[tuple[str, Any]], level: int) -> Iterator[str]:
+    """``_text`` of a dict of many items, given as its items, a block of items at a time."""
     inner = "\n" + INDENT * (level + 1)
-    items = iter(value.items())
     first = "{"
     while block := list(islice(items, BLOCK)):
         yield first + inner + ("," + inner).join([encode_basestring_ascii(k) + ": " + _text(v, level + 1)
                                                    for k, v in block])
         first = ","
-    yield "\n" + INDENT * level + "}"
+    yield "{}" if first == "{" else "\n" + INDENT * level + "}"
 
 
-def _records(keys: tuple[str, ...], rows: list[tuple[Any, ...]], level: int) -> list[str]:
-    """Each of ``rows`` as the object of ``keys`` it stands for, ``level`` levels down."""
-    if not rows:
+def _records(keys: tuple[str, ...], size: int, columns: Sequence[Sequence[Any]], level: int) -> list[str]:
+    """The ``size`` objects of ``keys`` whose values are ``columns``, ``level`` levels down."""
+    if not size:
         return []
     if not keys:
-        return ["{}"] * len(rows)
+        return ["{}"] * size
     inner = "\n" + INDENT * (level + 1)
     template = "{" + ",".join(inner + encode_basestring_ascii(k).replace("%", "%%") + ": %s" for k in keys)
     template += "\n" + INDENT * level + "}"
-    columns = [_column(column, level + 1) for column in zip(*rows)]
-    return list(map(template.__mod__, zip(*columns)))
+    return list(map(template.__mod__, zip(*[_column(column, level + 1) for column in columns])))
 
 
-def _column(values: tuple[Any, ...], level: int) -> list[str] | map[str]:
+def _column(values: Sequence[Any], level: int) -> list[str] | map[str]:
     """The text of each of ``values``: one ``map`` when they are all of one plain type."""
     kinds = set(map(type, values))
     if len(kinds) == 1:
@@ -149,7 +174,7 @@ def _column(values: tuple[Any, ...], level: int) -> list[str] | map[str]:
             return map(encode_basestring_ascii, values)
         if kind is int:
             return map(int.__repr__, values)
-        if kind is list and all(type(x) is int for v in values for x in v):  # lists of ints
+        if (kind is list or kind is tuple) and all(type(x) is int for v in values for x in v):  # lists of ints
             inner = "\n" + INDENT * (level + 1)
             sep, end = "," + inner, "\n" + INDENT * level + "]"
             return ["[" + inner + sep.join(map(int.__repr__, v)) + end if v else "[]" for v in values]
@@ -177,7 +202,9 @@ def _text(value: Any, level: int) -> str:
             return "[]"
         inner = "\n" + INDENT * (level + 1)
         return "[" + inner + ("," + inner).join([_text(v, level + 1) for v in value]) + "\n" + INDENT * level + "]"
-    if kind is Rows:
+    if kind is Rows or kind is Records:
         return "".join(_rows(value, level))
+    if kind is Pairs:
+        return "".join(_object(iter(value), level))
     # anything else (a subclass, a key that is no string, a type JSON does not know): json's own text or error
     return json.dumps(value, indent=2, allow_nan=False).replace("\n", "\n" + INDENT * level)

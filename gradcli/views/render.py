@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections import deque
 from functools import lru_cache
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from math import isfinite
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from ..interpret.engine import Value, topological_order
 from ..language.ops import Op
 from ..language.parser import as_operand
 from ..text import printable, shorten
-from .json_text import Records
+from .json_text import BLOCK, Pairs, Records
 from .numbers import DEFAULT_PRECISION, column, fmt, json_number
 
 if TYPE_CHECKING:
@@ -194,19 +195,21 @@ def _escape(text: str) -> str:
 def to_json(result: Result) -> dict[str, Any]:
     """The JSON document: output, value, inputs, gradients, and every node with its input ids."""
     doc = json_doc(result)
+    doc["gradients"] = dict(doc["gradients"])
     doc["nodes"] = list(doc["nodes"])
     return doc
 
 
 def json_doc(result: Result) -> dict[str, Any]:
-    """``to_json``'s document with its nodes as ``Records`` produced as they are written
-    (``json_text``), not a list of every node's object held at once."""
+    """``to_json``'s document with its gradients and nodes produced as they are written
+    (``json_text``'s ``Pairs`` and ``Records``), not a dict and a list of them all held at once."""
+    grads = result.grads
     return {
         "output": result.output_name,
         "value": result.value,
         "inputs": result.input_values,
-        "gradients": {name: json_number(g) for name, g in result.gradients.items()},
-        "nodes": Records(NODE_KEYS, _node_rows(result)),
+        "gradients": Pairs((name, json_number(grads[n])) for name, n in result.bindings.wrt_items()),
+        "nodes": Records(NODE_KEYS, _node_blocks(result)),
     }
 
 
@@ -214,10 +217,17 @@ def json_doc(result: Result) -> dict[str, Any]:
 NODE_KEYS = ("id", "label", "op", "data", "grad", "inputs")
 
 
-def _node_rows(result: Result) -> Iterator[tuple[Any, ...]]:
+def _node_blocks(result: Result) -> Iterator[tuple[int, tuple[Sequence[Any], ...]]]:
+    """The nodes' objects a block at a time, by column (``Records``)."""
     b = result.bindings
-    for i, (label, op, data, grad, args) in enumerate(zip(b.labels, b.ops, result.data, result.grads, b.args)):
-        yield i, label, op.name, data, json_number(grad), list(args)
+    labels, args = iter(b.labels), iter(b.args)
+    for start in range(0, len(result), BLOCK):
+        stop = min(start + BLOCK, len(result))
+        grads = result.grads[start:stop]
+        yield stop - start, (range(start, stop), list(islice(labels, stop - start)),
+                             [op.name for op in b.ops[start:stop]], result.data[start:stop],
+                             grads if all(map(isfinite, grads)) else list(map(json_number, grads)),
+                             list(islice(args, stop - start)))
 
 
 PROGRAM_WIDTH = 60  # a program longer than this is shortened in the middle in --each-line tables
