@@ -63,9 +63,9 @@ MESSAGE_WIDTH = 60  # likewise for expression text in error messages
 
 
 class Labels:
-    """Each node's label: the name it was given (an input, a constant, an assigned variable), or
-    else the text of the expression it comes from (``x * 2``, ``f(a): x*2`` in a call's body),
-    made from the source when it is read.
+    """Each node's label: the name it was given (an input, an assigned variable; the first name
+    stays), or else the text it comes from as written (``x * 2``, ``pi``, ``f(a): x*2`` in a
+    call's body), made from the source when it is read.
 
     A big program's nodes are mostly unnamed: their labels, made up front, were a string each,
     a quarter of the bindings' memory. Here an unnamed node costs a None.
@@ -74,7 +74,7 @@ class Labels:
     __slots__ = ("names", "program", "origins", "within")
 
     def __init__(self, program: Program, origins: array) -> None:
-        #: per node: its name, or None for the text of the instruction ``origins[n]``
+        #: per node: its name, or None (not named yet) for the text of the instruction ``origins[n]``
         self.names: list[str | None] = []
         self.program = program
         self.origins = origins
@@ -257,7 +257,6 @@ class _Walk:
         b = self.b = Bindings(program)
         self.free = free
         self.read: set[int] = set()  # input nodes read so far
-        self.named: set[int] = set()  # nodes whose label is a name already (the first name a node gets stays)
         for name, x in given.items():
             if not isinstance(name, str) or not is_name(name):
                 raise GradcliError(f"not a valid variable name: {name!r}")
@@ -268,9 +267,7 @@ class _Walk:
             if not math.isfinite(number) and not free:
                 raise GradcliError(f"the value of {name} is not a finite number: {x!r}")
             b.given[name] = option if isinstance(option, str) else option.get(name, "--set")
-            n = b.node(INPUT, (), number, name, -1, True)
-            b.names[name] = b.inputs[name] = n
-            self.named.add(n)
+            b.names[name] = b.inputs[name] = b.node(INPUT, (), number, name, -1, True)
 
     def run(self, output: str | None, strict: bool) -> Bindings:
         b = self.b
@@ -293,7 +290,7 @@ class _Walk:
                 call_ends.setdefault(call.hi - 1, []).append(call)
         #: per instruction: the first node of its expression when that is of numbers and constants
         #: only (its nodes end the node list), else -1
-        constant_from: list[int] = []
+        constant_from = array("q")
         add_constant_from = constant_from.append
         last: tuple[str, int] | None = None
         for i, kind in enumerate(kinds):
@@ -339,11 +336,10 @@ class _Walk:
                     if ops[n] is INPUT:
                         read.add(n)
                 elif name in CONSTANTS:
-                    n = start = b.node(CONST, (), CONSTANTS[name], name, i, False)
+                    n = start = b.node(CONST, (), CONSTANTS[name], None, i, False)  # (labelled as written)
                 elif self.free:  # a formula's symbol: an input without a value
                     n = names[name] = b.inputs[name] = b.node(INPUT, (), math.nan, name, i, True)
                     read.add(n)
-                    self.named.add(n)
                 else:
                     calls = program.calls_at(i)
                     called = (f", in the call {call_text(program, calls)} at {where(source, calls[-1].start)}"
@@ -408,7 +404,6 @@ class _Walk:
                 b.variable[current] = False
             n = b.node(INPUT, (), value, name, b.program.code[i].inputs[0], True)  # placed at its number
             names[name] = inputs[name] = n
-            self.named.add(n)
             return n
         if unread_input and name in b.given:
             ins = b.program.code[i]
@@ -418,9 +413,8 @@ class _Walk:
                 f" {where(b.program.source, ins.start)} before it uses the given value (inputs: {shown})",
                 detail=show_position(b.program.source, ins.start),
             )
-        if n not in self.named:
+        if b.labels.names[n] is None:  # the first name a node gets stays
             b.labels[n] = name
-            self.named.add(n)
         names[name] = n
         return n
 

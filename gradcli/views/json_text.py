@@ -156,29 +156,35 @@ def _records(keys: tuple[str, ...], size: int, columns: Sequence[Sequence[Any]],
     if not keys:
         return ["{}"] * size
     inner = "\n" + INDENT * (level + 1)
-    template = "{" + ",".join(inner + encode_basestring_ascii(k).replace("%", "%%") + ": %s" for k in keys)
+    conversions, texts = zip(*[_column(column, level + 1) for column in columns])
+    template = "{" + ",".join(inner + encode_basestring_ascii(k).replace("%", "%%") + ": " + conversion
+                              for k, conversion in zip(keys, conversions))
     template += "\n" + INDENT * level + "}"
-    return list(map(template.__mod__, zip(*[_column(column, level + 1) for column in columns])))
+    return list(map(template.__mod__, zip(*texts)))
 
 
-def _column(values: Sequence[Any], level: int) -> list[str] | map[str]:
-    """The text of each of ``values``: one ``map`` when they are all of one plain type."""
+def _column(values: Sequence[Any], level: int) -> tuple[str, Iterable[Any]]:
+    """How each of ``values`` goes into its object's template, and what goes in: floats as ``%r``
+    and ints as ``%d`` as they are (their ``__repr__``'s text, without a call each), anything
+    else as ``%s`` of its text; a column of one plain type with one ``map``."""
     kinds = set(map(type, values))
     if len(kinds) == 1:
         kind = kinds.pop()
         if kind is float:
             if all(map(_finite, values)):
-                return map(float.__repr__, values)
-            return list(map(_float, values))  # raises json's error at the first one out of range
-        if kind is str:
-            return map(encode_basestring_ascii, values)
+                return "%r", values
+            return "%s", list(map(_float, values))  # raises json's error at the first one out of range
         if kind is int:
-            return map(int.__repr__, values)
+            return "%d", values
+        if kind is str:
+            return "%s", map(encode_basestring_ascii, values)
         if (kind is list or kind is tuple) and all(type(x) is int for v in values for x in v):  # lists of ints
             inner = "\n" + INDENT * (level + 1)
             sep, end = "," + inner, "\n" + INDENT * level + "]"
-            return ["[" + inner + sep.join(map(int.__repr__, v)) + end if v else "[]" for v in values]
-    return [_text(v, level) for v in values]
+            short = ("[]", "[" + inner + "%d" + end, "[" + inner + "%d" + sep + "%d" + end)  # most lists
+            return "%s", [short[len(v)] % tuple(v) if len(v) < 3 else "[" + inner + sep.join(map(int.__repr__, v)) + end
+                          for v in values]
+    return "%s", [_text(v, level) for v in values]
 
 
 def _text(value: Any, level: int) -> str:
