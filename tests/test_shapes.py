@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import math
 import re
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lark import Lark, Transformer
 
-from gradcli.language import parser, shapes
+from gradcli.language import lalr, parser, shapes
 from gradcli.language.lalr import Driver
 from gradcli.limits import LimitError
 
 try:  # tests/ as a package or as a plain folder on sys.path
     from .programgen import fuzz_settings, programs
+    from .test_fuzz import TEXT
     from .test_lalr import with_driver, with_lark
 except ImportError:
     from programgen import fuzz_settings, programs
+    from test_fuzz import TEXT
     from test_lalr import with_driver, with_lark
 
 
@@ -52,6 +56,8 @@ def test_a_program_read_again_is_filled_in_as_the_grammar_parses_it(p, seed):
     "a = 1;\n" * 300 + "b = $",  # a character outside the language, late
     "\n".join(f"v{i} = " + " + ".join(["1"] * (i % 400 + 1)) for i in range(700)),  # shapes that never repeat
     "g(x) = x\n" + "\n".join(f"v{i} = g({'1 + ' * i}1)" for i in range(300)) + "\nv = g(2)",
+    "a = 1\nb = 2 # no newline at the end", "a = 1\nb = a  \t", "a = 1\n\n  # x", "a = 1\nb = 2",
+    "a = 1\f+\f2\r\nb = 1\t*\t2\r\n", "a = 1 # x ; y = 2\nb = 1 # x ; y = 2\n", "a = 1\nb = 2 $ # 3",
 ])
 def test_edge_cases(source):
     assert with_driver(source) == with_lark(source)
@@ -107,3 +113,48 @@ def test_a_program_of_one_shape_is_parsed_by_the_grammar_once(monkeypatch):
     # "v0 = 0.5" and the first of the rest, each parsed by its own text (its comment too)
     assert calls == [(0, 8), (9, source.index("\n", 9))]
     assert program.code == with_lark(source)
+
+
+def _tokens(pattern, ignore: frozenset[str], text: str) -> list[tuple[str, int, int]]:
+    """The tokens a loop over ``pattern``'s matches reads (those of types in ``ignore`` skipped), up to
+    where none matches: (type, start, end) each."""
+    found, pos = [], 0
+    while (m := pattern.match(text, pos)) is not None:
+        if m.lastgroup not in ignore:
+            found.append((m.lastgroup, m.start(), m.end()))
+        pos = m.end()
+    return found
+
+
+def _skipped(driver: Driver, text: str) -> list[tuple[str, int, int]]:
+    """The same read by ``driver.skipping``, each match a token with the ignored text before it."""
+    return [(m.lastgroup, m.start(m.lastgroup), m.end()) for m in iter(driver.skipping.scanner(text).match, None)]
+
+
+@given(st.one_of(TEXT, programs().map(lambda p: p.source)))
+@fuzz_settings(300)
+def test_the_skipping_lexer_reads_the_tokens_the_grammar_s_lexer_reads(text):
+    driver = parser._driver(parser._lark())
+    assert _skipped(driver, text) == _tokens(driver.pattern, driver.ignore, text)
+
+
+# "#!" is a token of its own, before the comment in the lexer's order (its priority): never skipped as one
+BANG = r"""
+start: (WORD | BANG | NUMBER)*
+BANG.2: /#!\w*/
+%import common.WORD
+%import common.NUMBER
+%ignore /#[^\n]*/
+%ignore /[ \n]+/
+"""
+
+
+@pytest.mark.parametrize("text", ["", "a b", "  a  #!x #y\n b", "#!", "# a", "a # b c", "a #!b #!c", "#x\n#!y",
+                                  "a $", "a #b\n$", "12 #", "a\n\n #! #"])
+@pytest.mark.parametrize("possessive", [True, False])
+def test_the_skipping_lexer_skips_only_what_the_grammar_s_lexer_skips(text, possessive, monkeypatch):
+    if not possessive:  # the expression Python 3.10 gets (a possessive repeat needs 3.11)
+        monkeypatch.setattr(lalr, "sys", SimpleNamespace(version_info=(3, 10)))
+    driver = Driver(Lark(BANG, parser="lalr", lexer="basic"), Transformer())
+    assert "(?=#[^\n]*)(?!(?:#!" in driver.skipping.pattern  # (the comment: where "#!" is no token)
+    assert _skipped(driver, text) == _tokens(driver.pattern, driver.ignore, text)

@@ -10,7 +10,9 @@ per reduction even where a rule only passes its one child on (``?sum: product``)
 - the lexer is ``re.match`` of lark's own scanner at each position; a token that no rule
   keeps (``=``, ``*``, ``;``) is never made; one that a rule keeps is a lark ``Token``
   with ``type``, ``value``, ``start_pos`` and ``end_pos`` (``line`` and ``column`` are
-  None: ``parser.location`` finds them from the position);
+  None: ``parser.location`` finds them from the position). ``Driver.skipping`` is that
+  expression with the ignored text before a token matched with it (``shapes`` reads a
+  big program's statements with it: half its tokens are spaces);
 - a reduction by a rule that passes its one child on only moves the LALR state; any
   other calls the transformer's method with the children lark would give it (tokens
   filtered, ``_rules`` inlined, ``?rules`` of one child passed on, None for an ``[item]``
@@ -25,6 +27,8 @@ callback's error before it) is then exactly lark's.
 
 from __future__ import annotations
 
+import re
+import sys
 from typing import Any
 
 from lark import Lark, Token, Transformer
@@ -45,6 +49,42 @@ class Unsupported(Exception):
 
 class NotInLanguage(Exception):
     """The input is no program of the grammar: parse it again with lark for lark's own error."""
+
+
+def _skipping(pattern: re.Pattern[str], terminals: list[tuple[str, str]], ignore: frozenset[str]
+              ) -> re.Pattern[str]:
+    """``pattern``, lark's alternation of ``terminals`` in their order, made to match the ignored text
+    before a token with the token: ``match`` gives the next token kept, named by ``lastgroup``, the
+    ignored text before it skipped exactly as a loop over ``pattern``'s matches would skip it.
+
+    ``pattern`` at a place matches its first alternative that matches there, so an ignored terminal
+    is skipped where it matches and no terminal before it does (where one does, that one is the
+    token). The skipping is possessive: a token that then fails to match never makes it give text
+    back (no token from the middle of a comment). What follows it cannot be an ignored terminal, so
+    the token is the alternation of the others, in their order.
+    """
+    if "|".join(f"(?P<{name}>{regexp})" for name, regexp in terminals) != pattern.pattern:
+        raise Unsupported("a lexer expression that is not lark's alternation of its terminals")
+    skips, before = [], []
+    for name, regexp in terminals:
+        if name not in ignore:
+            before.append(f"(?:{regexp})")
+        elif before:
+            skips.append(f"(?={regexp})(?!{'|'.join(before)})(?:{regexp})")
+        else:
+            skips.append(f"(?:{regexp})")
+    skip = "|".join(skips)
+    token = "|".join(f"(?P<{name}>{regexp})" for name, regexp in terminals if name not in ignore)
+    if not skip:
+        skipping = token
+    elif sys.version_info >= (3, 11):
+        skipping = f"(?:{skip})*+(?:{token})"
+    else:  # (no possessive repeat before 3.11: a lookahead, which is atomic, and a backreference to it)
+        skipping = f"(?=((?:{skip})*))\\1(?:{token})"
+    try:
+        return re.compile(skipping, pattern.flags)
+    except re.error as e:
+        raise Unsupported(f"a lexer expression that cannot skip its ignored terminals: {e}") from None
 
 
 _SHIFT, _PASS, _CALL, _INLINE = 0, 1, 2, 3  # what an action does
@@ -70,6 +110,8 @@ class Driver:
         self.pattern = mres[0]
         # (names as plain str: lark's may be Tokens, whose __eq__ is a Python call)
         self.ignore = frozenset(map(str, lexer.ignore_types))
+        self.skipping = _skipping(self.pattern, [(str(t.name), t.pattern.to_regexp()) for t in scanner.terminals],
+                                  self.ignore)
         table = frontend.parser.parser.parse_table
         maybe_placeholders = options.maybe_placeholders
 

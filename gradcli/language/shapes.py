@@ -5,11 +5,15 @@ is a name, ``=``, a name, ``*``, a number, ``+``, a call of ``sin`` on a name, a
 thousands of its lines. What the parser's callbacks emit for a statement depends only on
 its tokens' types and the functions it calls; the tokens' texts and places give only the
 payloads (a name, a number) and the offsets. So ``parse`` reads a program a statement at
-a time with the grammar's own lexer (``Driver.pattern``), parses a statement of a new
-shape with the grammar (``Driver.parse`` over that statement's text) and keeps what the
-callbacks emitted as a template: per instruction, its kind, its op, its inputs counted
-from the statement's first instruction, and which token gives its payload and its
-offsets. A statement of a shape seen before is its template filled in with its tokens.
+a time with the grammar's own lexer (``Driver.skipping``: ``Driver.pattern`` with the spaces
+and comments before a token taken in the same match, so the token is the match's
+``lastgroup`` and its text that group's), parses a statement of a new shape with the
+grammar (``Driver.parse`` over that statement's text) and keeps what the callbacks emitted
+as a template: per instruction, its kind, its op, its inputs counted from the statement's
+first instruction, and which token gives its payload and its offsets. A statement of a
+shape seen before is its template filled in with its tokens. The last statement of a
+program that does not end with a separator, and whatever follows a place with no token,
+is parsed by the grammar (for its instructions, or its error).
 
 Never templated: a statement that defines or calls a function of the program's own, and
 anything the template would not give back exactly (each template is checked against the
@@ -39,17 +43,17 @@ class Template:
 
     __slots__ = ("kinds", "fixed", "names", "numbers", "inputs", "counts", "first", "last")
 
-    def __init__(self, kinds: tuple[str, ...], fixed: tuple[Any, ...], names: tuple[tuple[int, int], ...],
+    def __init__(self, kinds: tuple[str, ...], fixed: tuple[Any, ...], names: tuple[tuple[int, int, str], ...],
                  numbers: tuple[tuple[int, int, bool], ...], inputs: tuple[int, ...], counts: tuple[int, ...],
-                 first: tuple[int, ...], last: tuple[int, ...]) -> None:
+                 first: tuple[tuple[int, str], ...], last: tuple[int, ...]) -> None:
         self.kinds = kinds
         self.fixed = fixed  # each payload, or None where a token gives it
-        self.names = names  # (instruction, token) of each name read or assigned
+        self.names = names  # (instruction, token, its type) of each name read or assigned
         self.numbers = numbers  # (instruction, token, negative?) of each number
         self.inputs = inputs  # the inputs of all the instructions, in order
         self.counts = counts  # how many of those the instructions up to each one read
-        self.first = first  # the token each instruction's text starts with
-        self.last = last  # and ends with
+        self.first = first  # the token each instruction's text starts with, and its type
+        self.last = last  # the token it ends with
 
 
 def parse(driver: Driver, emitter: Any, source: str) -> None:
@@ -57,8 +61,12 @@ def parse(driver: Driver, emitter: Any, source: str) -> None:
 
     NotInLanguage, and any callback's error, as ``driver.parse`` raises them.
     """
-    match, ignore = driver.pattern.match, driver.ignore
-    pos, length = 0, len(source)
+    # the next token, with the ignored text before it (re's scanner: each match where the last one ended)
+    scan = driver.skipping.scanner(source).match  # type: ignore[attr-defined]  # (not in typeshed)
+    length = len(source)
+    code: Code = emitter.code
+    instructions = code.kinds  # (its length is the code's: len(code) is a call of Code.__len__)
+    spellings = emitter.spellings
     begin = 0  # where the statement being read starts (any space or comment before it included)
     types: list[str] = []  # its tokens' types
     tokens: list[Any] = []  # and matches
@@ -66,39 +74,35 @@ def parse(driver: Driver, emitter: Any, source: str) -> None:
     hits = misses = 0
     templates: dict[tuple[tuple[str, ...], tuple[str, ...]], Template | None] = {}  # by shape
     while True:
-        if pos < length:
-            m = match(source, pos)
-            if m is None:  # no token: the parse of the rest stops here with the parser's own error
-                driver.parse(source, begin)
-                return
-            typ = m.lastgroup
-            pos = m.end()
-            if typ in ignore:
-                continue
-            if typ != "_SEP":
-                if typ == "LPAR" and types and types[-1] == "NAME":
-                    calls.append(tokens[-1].group())
-                types.append(typ)
-                tokens.append(m)
-                continue
-            stop = m.start()
-        else:
-            stop = length
+        m = scan()
+        if m is None:  # no token: ignored text to the end, a last statement with no separator, or no token here
+            if begin < length:
+                driver.parse(source, begin)  # (the grammar's own parse of the rest, or its error)
+            return
+        typ = m.lastgroup
+        if typ != "_SEP":
+            if typ == "LPAR" and types and types[-1] == "NAME":
+                calls.append(tokens[-1]["NAME"])
+            types.append(typ)
+            tokens.append(m)
+            continue
         if types:
             key = (tuple(types), tuple(calls))
             template = templates.get(key)
-            if template is None or not _fill(template, tokens, emitter):
+            if template is not None and (columns := _columns(template, tokens, spellings, len(instructions))):
+                # the statement, filled in
+                code.extend(template.kinds, *columns)
+                if len(instructions) + emitter.held > emitter.max_code:
+                    raise emitter._too_many()
+                hits += 1
+            else:  # a shape not seen (or a number too large for a float: the parser's error says so)
                 misses += 1
                 if misses > _TRIAL and misses > hits:
                     driver.parse(source, begin)
                     return
-                _learn(templates, key, driver, emitter, source, begin, stop, tokens)
-            else:
-                hits += 1
+                _learn(templates, key, driver, emitter, source, begin, m.start(typ), tokens)
             types, tokens, calls = [], [], []
-        if pos >= length:
-            return
-        begin = pos
+        begin = m.end()
 
 
 def _learn(templates: dict, key: tuple[tuple[str, ...], tuple[str, ...]], driver: Driver, emitter: Any,
@@ -117,10 +121,10 @@ def _learn(templates: dict, key: tuple[tuple[str, ...], tuple[str, ...]], driver
 
 def _template(code: Code, base: int, tokens: list[Any]) -> Template | None:
     """The instructions from ``base`` on, as a template over ``tokens``; None where one cannot say them."""
-    at_start = {m.start(): k for k, m in enumerate(tokens)}
+    at_start = {m.start(m.lastgroup): k for k, m in enumerate(tokens)}
     at_end = {m.end(): k for k, m in enumerate(tokens)}
     fixed: list[Any] = []
-    names: list[tuple[int, int]] = []
+    names: list[tuple[int, int, str]] = []
     numbers: list[tuple[int, int, bool]] = []
     inputs: list[int] = []
     counts: list[int] = []
@@ -138,7 +142,7 @@ def _template(code: Code, base: int, tokens: list[Any]) -> Template | None:
                 return None
             numbers.append((i - base, found[0], math.copysign(1.0, payload) < 0))
         elif type(payload) is str:  # a name read or assigned: the token it starts with
-            names.append((i - base, f))
+            names.append((i - base, f, tokens[f].lastgroup))
         else:
             fixed[-1] = payload
         inputs += [j - base for j in args]
@@ -146,7 +150,7 @@ def _template(code: Code, base: int, tokens: list[Any]) -> Template | None:
         first.append(f)
         last.append(t)
     template = Template(tuple(code.kinds[base:]), tuple(fixed), tuple(names), tuple(numbers), tuple(inputs),
-                        tuple(counts), tuple(first), tuple(last))
+                        tuple(counts), tuple((k, tokens[k].lastgroup) for k in first), tuple(last))
     made = Code()
     columns = _columns(template, tokens, {}, base)
     if columns is None:
@@ -159,27 +163,14 @@ def _columns(t: Template, tokens: list[Any], spellings: dict[str, str], base: in
              ) -> tuple[list[Any], list[int], tuple[int, ...], list[int], list[int]] | None:
     """``t`` filled in with ``tokens``, its first instruction at ``base``: the columns after the
     kinds, as ``Code.extend`` takes them; None for a number too large for a float."""
-    payloads = list(t.fixed)
-    for i, k in t.names:
-        text = tokens[k].group()
+    payloads = list(t.fixed)  # (a token's match starts with the ignored text before it: its group does not)
+    for i, k, group in t.names:
+        text = tokens[k][group]
         payloads[i] = spellings.setdefault(text, text)
     for i, k, negative in t.numbers:
-        number = float(tokens[k].group())
+        number = float(tokens[k]["NUMBER"])
         if number == math.inf:
             return None
         payloads[i] = -number if negative else number
-    return (payloads, [base + j for j in t.inputs], t.counts, [tokens[k].start() for k in t.first],
+    return (payloads, [base + j for j in t.inputs], t.counts, [tokens[k].start(g) for k, g in t.first],
             [tokens[k].end() for k in t.last])
-
-
-def _fill(t: Template, tokens: list[Any], emitter: Any) -> bool:
-    """Append ``t`` filled in with ``tokens``; False (and nothing appended) where the statement
-    must be parsed (a number too large for a float: the parser's error says so)."""
-    code: Code = emitter.code
-    columns = _columns(t, tokens, emitter.spellings, len(code))
-    if columns is None:
-        return False
-    code.extend(t.kinds, *columns)
-    if len(code) + emitter.held > emitter.max_code:
-        raise emitter._too_many()
-    return True
