@@ -14,7 +14,8 @@ so its text and errors are json's own.
 from __future__ import annotations
 
 import json
-from itertools import islice
+from array import array
+from itertools import chain, islice
 from json.encoder import encode_basestring_ascii
 from math import isfinite as _finite
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -143,8 +144,10 @@ def _object(items: Iterator[tuple[str, Any]], level: int) -> Iterator[str]:
     inner = "\n" + INDENT * (level + 1)
     first = "{"
     while block := list(islice(items, BLOCK)):
-        yield first + inner + ("," + inner).join([encode_basestring_ascii(k) + ": " + _text(v, level + 1)
-                                                   for k, v in block])
+        keys, values = zip(*block)
+        conversion, texts = _column(values, level + 1)  # (a big program's gradients: floats, one map)
+        item = "%s: " + conversion
+        yield first + inner + ("," + inner).join(map(item.__mod__, zip(map(encode_basestring_ascii, keys), texts)))
         first = ","
     yield "{}" if first == "{" else "\n" + INDENT * level + "}"
 
@@ -167,7 +170,10 @@ def _column(values: Sequence[Any], level: int) -> tuple[str, Iterable[Any]]:
     """How each of ``values`` goes into its object's template, and what goes in: floats as ``%r``
     and ints as ``%d`` as they are (their ``__repr__``'s text, without a call each), anything
     else as ``%s`` of its text; a column of one plain type with one ``map``."""
-    kinds = set(map(type, values))
+    if type(values) is range:  # (ids)
+        return "%d", values
+    # an array of doubles holds floats only; anything else, by the type of each value
+    kinds = {float} if isinstance(values, array) and values.typecode == "d" else set(map(type, values))
     if len(kinds) == 1:
         kind = kinds.pop()
         if kind is float:
@@ -178,7 +184,7 @@ def _column(values: Sequence[Any], level: int) -> tuple[str, Iterable[Any]]:
             return "%d", values
         if kind is str:
             return "%s", map(encode_basestring_ascii, values)
-        if (kind is list or kind is tuple) and all(type(x) is int for v in values for x in v):  # lists of ints
+        if (kind is list or kind is tuple) and set(map(type, chain.from_iterable(values))) <= {int}:  # lists of ints
             inner = "\n" + INDENT * (level + 1)
             sep, end = "," + inner, "\n" + INDENT * level + "]"
             short = ("[]", "[" + inner + "%d" + end, "[" + inner + "%d" + sep + "%d" + end)  # most lists
