@@ -280,7 +280,8 @@ class _Walk:
         # the walk is the hot path of a big program: the columns' appends, bound once
         add_op, add_args, add_value = ops.append, b.args.append, values.append
         add_x, add_y = b.args.xs.append, b.args.ys.append
-        add_label, add_origin, add_variable = b.labels.names.append, b.origins.append, variable.append
+        label_names, given = b.labels.names, b.given
+        add_label, add_origin, add_variable = label_names.append, b.origins.append, variable.append
         add_at = at.append
         b.labels.within = called_from(program)  # per instruction of a call's body: the call (None: no calls)
         call_ends: dict[int, list] | None = None  # the calls whose last instruction (or argument's) is i
@@ -296,14 +297,20 @@ class _Walk:
         for i, kind in enumerate(kinds):
             if kind == APPLY:
                 first = firsts[i]
-                if firsts[i + 1] - first == 2:  # most ops: spelled out, the generic way costs a third more
+                count = firsts[i + 1] - first
+                args: tuple[int, ...] | None = None
+                if count == 2:  # most ops: spelled out, the generic way costs a third more
                     p, q = inputs[first], inputs[first + 1]
                     x, y = at[p], at[q]
-                    args: tuple[int, ...] | None = None
                     start = constant_from[p]
                     if start >= 0:  # (a call's body may read its arguments in any order: the earliest)
                         start = -1 if constant_from[q] < 0 else min(start, constant_from[q])
                     depends = variable[x] or variable[y]
+                elif count == 1:  # sin(x), -x: likewise
+                    p = inputs[first]
+                    x, y = at[p], -1
+                    start = constant_from[p]
+                    depends = variable[x]
                 else:
                     operands = inputs[first : firsts[i + 1]]
                     args = tuple([at[j] for j in operands])
@@ -312,7 +319,7 @@ class _Walk:
                     depends = any([variable[a] for a in args])
                 if start >= 0:  # numbers and constants only: folded here, once
                     try:
-                        value = fold(payloads[i], *[values[a] for a in args or (x, y)])
+                        value = fold(payloads[i], *[values[a] for a in args or ((x, y) if y >= 0 else (x,))])
                     except MathError as e:
                         raise located(program, i, e, lambda j: values[at[j]]) from None
                 else:
@@ -359,10 +366,17 @@ class _Walk:
                 add_origin(i)
                 add_variable(False)
             elif kind == ASSIGN:
+                name = payloads[i]
                 j = inputs[firsts[i]]
-                n = self.assign(i, payloads[i], at[j], constant_from[j])
+                n = at[j]
+                if constant_from[j] < 0 and name not in given:  # most statements: a name for a node computed,
+                    if label_names[n] is None:  # which ``assign`` would only label: done here, without the call
+                        label_names[n] = name
+                    names[name] = n
+                else:
+                    n = self.assign(i, name, n, constant_from[j])
                 start = -1
-                last = (payloads[i], n)
+                last = (name, n)
             else:  # EXPR: a bare expression statement, called by its text (without outer parentheses)
                 j = inputs[firsts[i]]
                 n = at[j]
@@ -384,7 +398,8 @@ class _Walk:
         rules above; returns the node the name now means.
 
         ``constant_from`` is the first node of a right side of numbers only (its
-        nodes end the list), or -1 when the right side depends on a name.
+        nodes end the list), or -1 when the right side depends on a name. (``run`` binds the
+        common case inline: a right side that depends on a name, to a name not given.)
         """
         b = self.b
         names, inputs = b.names, b.inputs
