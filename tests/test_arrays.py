@@ -121,3 +121,14 @@ def test_json_makes_no_value_per_node() -> None:
     assert len(doc["nodes"]) == len(r) == 1 + 49 * 4
     assert r._nodes is None  # the numbers came from the arrays: no Value was made
     assert doc["gradients"]["v0"] == pytest.approx(1.5 ** 49)
+
+
+def test_nodes_of_three_inputs_and_numbers_folded_away() -> None:
+    # x = max(1, 2, 3) is folded to the input x = 3 (its nodes dropped); the second max stays a node
+    r = evaluate("x = max(1, 2, 3); y = x * max(x, 2, 1)")
+    b = r.bindings
+    assert b.inputs == {"x": 0} and len(b.args.more) == 1
+    (n, rest), = b.args.more.items()
+    assert b.args[n] == (0, n - 2, n - 1) and rest == (n - 1,)
+    # y = x * max(x, 2, 1) at x = 3: 9, and dy/dx = max(...) + x * 1 = 6
+    assert r.value == 9.0 and r.gradients["x"] == 6.0

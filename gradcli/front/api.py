@@ -54,4 +54,4 @@ def evaluate(source: str, values: Mapping[str, float] | None = None, output: str
     for a name that is no input of the program is an error.
     """
     r = program.evaluate(source, values, output, **named_values)
-    return Result(r.bindings, r.data, r.grads, r.given)
+    return Result(r.bindings, r.data, r.grads, r.overrides)

@@ -1,4 +1,4 @@
-"""The engine's interpretation of a program: its bindings -> a graph of Values -> forward and backward.
+"""A program's numbers: its bindings -> every node's value and gradient (and, when asked, the engine's Values).
 
 ``evaluate(source, values, output)`` is the entry point the CLI and the Python
 API share: parse, bind (``bindings``: what every name means), compute every
@@ -32,16 +32,16 @@ class Result:
 
     # a plain class, not a dataclass: the command's start-up is measured in milliseconds,
     # and a dataclass writes and compiles its methods at import (about half of one)
-    __slots__ = ("bindings", "data", "grads", "given", "_nodes", "_ids")
+    __slots__ = ("bindings", "data", "grads", "overrides", "_nodes", "_ids")
 
     def __init__(self, bindings: Bindings, data: array, grads: array,
-                 given: Mapping[str, float] | None = None) -> None:
+                 overrides: Mapping[str, float] | None = None) -> None:
         self.bindings = bindings
         #: every node's value and d(output)/d(node), in evaluation order (a node's id is its index)
         self.data = data
         self.grads = grads
-        #: the inputs' values given when it was computed, where they differ from the bindings' own
-        self.given = given
+        #: inputs' values by name that replaced the bound ones when it was computed (a sweep's point)
+        self.overrides = overrides
         self._nodes: list[Value] | None = None
         self._ids: dict[Value, int] = {}
 
@@ -56,7 +56,7 @@ class Result:
     def nodes(self) -> list[Value]:
         """Every node as a Value of the engine, in evaluation order, with its grad (made on first use)."""
         if self._nodes is None:
-            nodes = build(self.bindings, self.given)
+            nodes = build(self.bindings, self.overrides)
             for v, grad in zip(nodes, self.grads):
                 v.grad = grad
             self._nodes = nodes

@@ -4,9 +4,10 @@ With an indent, ``json.dumps`` runs the standard library's pure-Python encoder (
 encoder writes compact JSON only): for a big program's document, 4–5× the time of the
 compact form. Here each string and number is written by the functions ``json`` itself
 uses (``encode_basestring_ascii``, C where available; ``float.__repr__``; ``int.__repr__``),
-and each list or object is laid out with one join. ``Rows`` stands for a long list that
-is produced as it is written (the nodes of a program), a block of items at a time, so
-the whole document is never held in memory. Anything this module does not lay out
+and each list or object is laid out with one join. ``Rows`` and ``Records`` stand for a
+long list that is produced as it is written (the nodes of a program), ``Pairs`` for a long
+object (its gradients), a block of items at a time, so the whole document is never held
+in memory. Anything this module does not lay out
 itself (keys that are not strings, types JSON does not know) goes to ``json.dumps``,
 so its text and errors are json's own.
 """
@@ -188,8 +189,8 @@ def _column(values: Sequence[Any], level: int) -> tuple[str, Iterable[Any]]:
             inner = "\n" + INDENT * (level + 1)
             sep, end = "," + inner, "\n" + INDENT * level + "]"
             short = ("[]", "[" + inner + "%d" + end, "[" + inner + "%d" + sep + "%d" + end)  # most lists
-            return "%s", [short[len(v)] % tuple(v) if len(v) < 3 else "[" + inner + sep.join(map(int.__repr__, v)) + end
-                          for v in values]
+            return "%s", [short[len(v)] % tuple(v) if len(v) < 3
+                          else "[" + inner + sep.join(map(int.__repr__, v)) + end for v in values]
     return "%s", [_text(v, level) for v in values]
 
 

@@ -3,7 +3,7 @@
 Functions here return renderables or plain data and print nothing. rich is
 imported inside the functions that need it, so the JSON path never loads it.
 
-About 310 lines: every output of a program's result (table, long table, tree, JSON, batch
+About 330 lines: every output of a program's result (table, long table, tree, JSON, batch
 rows) is here, side by side, so that each shows a node the same way.
 """
 
