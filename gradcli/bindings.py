@@ -93,14 +93,19 @@ class Labels:
         self.names[n] = name
 
     def __iter__(self) -> Iterator[str]:
+        return iter(self.between(0, len(self.names)))
+
+    def between(self, start: int, stop: int) -> list[str]:
+        """The labels of nodes ``start`` to ``stop`` - 1 (a block of a big program's JSON)."""
+        names, origins = self.names[start:stop], self.origins[start:stop]
         if self.within is not None:  # a program with calls: their texts too
             text = self._text
-            return (text(i) if name is None else name for name, i in zip(self.names, self.origins))
-        # (every label of a big program's JSON: ``_text`` without a call per label)
+            return [text(i) if name is None else name for name, i in zip(names, origins)]
+        # (``_text`` without a call per label)
         source, code = self.program.source, self.program.code
         starts, ends = code.starts, code.ends
-        return (_clip(source, starts[i], ends[i], LABEL_WIDTH) if name is None else name
-                for name, i in zip(self.names, self.origins))
+        return [_clip(source, starts[i], ends[i], LABEL_WIDTH) if name is None else name
+                for name, i in zip(names, origins)]
 
     def _text(self, i: int) -> str:
         """The label of a node made by instruction ``i``: its text, and the calls it is in (an op's)."""
@@ -144,7 +149,16 @@ class Args:
         return (x, y) if n not in self.more else (x, y, *self.more[n])
 
     def __iter__(self) -> Iterator[tuple[int, ...]]:
-        return map(self.__getitem__, range(len(self.xs)))
+        return iter(self.between(0, len(self.xs)))
+
+    def between(self, start: int, stop: int) -> list[tuple[int, ...]]:
+        """The inputs of nodes ``start`` to ``stop`` - 1 (a block of a big program's JSON)."""
+        inputs: list[tuple[int, ...]] = [() if x < 0 else (x,) if y < 0 else (x, y)
+                                         for x, y in zip(self.xs[start:stop], self.ys[start:stop])]
+        for n, rest in self.more.items():
+            if start <= n < stop:
+                inputs[n - start] += rest
+        return inputs
 
     def truncate(self, size: int) -> None:
         del self.xs[size:], self.ys[size:]

@@ -220,14 +220,13 @@ NODE_KEYS = ("id", "label", "op", "data", "grad", "inputs")
 def _node_blocks(result: Result) -> Iterator[tuple[int, tuple[Sequence[Any], ...]]]:
     """The nodes' objects a block at a time, by column (``Records``)."""
     b = result.bindings
-    labels, args = iter(b.labels), iter(b.args)
     for start in range(0, len(result), BLOCK):
         stop = min(start + BLOCK, len(result))
         grads = result.grads[start:stop]
-        yield stop - start, (range(start, stop), list(islice(labels, stop - start)),
+        yield stop - start, (range(start, stop), b.labels.between(start, stop),
                              [op.name for op in b.ops[start:stop]], result.data[start:stop],
                              grads if all(map(isfinite, grads)) else list(map(json_number, grads)),
-                             list(islice(args, stop - start)))
+                             b.args.between(start, stop))
 
 
 PROGRAM_WIDTH = 60  # a program longer than this is shortened in the middle in --each-line tables
