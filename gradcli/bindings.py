@@ -62,6 +62,7 @@ from .text import listing, shorten
 
 LABEL_WIDTH = 40  # node labels longer than this are shortened in the middle
 MESSAGE_WIDTH = 60  # likewise for expression text in error messages
+_BLOCK = 4_096  # nodes whose labels or inputs are made at a time when all are iterated
 
 
 class Labels:
@@ -93,7 +94,8 @@ class Labels:
         self.names[n] = name
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.between(0, len(self.names)))
+        for start in range(0, len(self.names), _BLOCK):
+            yield from self.between(start, start + _BLOCK)
 
     def between(self, start: int, stop: int) -> list[str]:
         """The labels of nodes ``start`` to ``stop`` - 1 (a block of a big program's JSON)."""
@@ -149,7 +151,8 @@ class Args:
         return (x, y) if n not in self.more else (x, y, *self.more[n])
 
     def __iter__(self) -> Iterator[tuple[int, ...]]:
-        return iter(self.between(0, len(self.xs)))
+        for start in range(0, len(self.xs), _BLOCK):
+            yield from self.between(start, start + _BLOCK)
 
     def between(self, start: int, stop: int) -> list[tuple[int, ...]]:
         """The inputs of nodes ``start`` to ``stop`` - 1 (a block of a big program's JSON)."""

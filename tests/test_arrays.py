@@ -132,3 +132,14 @@ def test_nodes_of_three_inputs_and_numbers_folded_away() -> None:
     assert b.args[n] == (0, n - 2, n - 1) and rest == (n - 1,)
     # y = x * max(x, 2, 1) at x = 3: 9, and dy/dx = max(...) + x * 1 = 6
     assert r.value == 9.0 and r.gradients["x"] == 6.0
+
+
+def test_labels_and_inputs_read_whole_as_one_by_one() -> None:
+    # more nodes than a block of them (bindings._BLOCK), with nodes of three inputs across the blocks
+    r = evaluate("; ".join(f"v{i} = max(v{i - 1}, 1, 2) * 1.0001" if i else "v0 = x" for i in range(3000)), x=3)
+    b = r.bindings
+    assert len(r) > 2 * 4_096 and len(b.args.more) == 2999
+    assert list(b.labels) == [b.labels[n] for n in range(len(r))]
+    assert list(b.args) == [b.args[n] for n in range(len(r))]
+    n = len(r) - 3  # the last max
+    assert b.labels[n] == "max(v2998, 1, 2)" and b.args[n] == (n - 3, n - 2, n - 1)

@@ -110,11 +110,6 @@ class Result:
         grads, out = self.grads, self.bindings.output
         return {name: grads[n] for name, n in self.bindings.wrt.items() if n != out}
 
-    def input_ids(self, i: int) -> tuple[int, ...]:
-        """The ids of node ``i``'s inputs, in order (what ``node_id`` gives for each of
-        ``nodes[i].inputs``, without a table of every node)."""
-        return self.bindings.args[i]
-
     def node_id(self, node: Value) -> int:
         if not self._ids:
             self._ids.update((v, i) for i, v in enumerate(self.nodes))
