@@ -336,3 +336,16 @@ def test_operand_names_say_which_is_the_divisor_and_the_exponent() -> None:
     assert OPS["pow"].operands == ("base", "exponent")
     assert OPS["sub"].operands == ("minuend", "subtrahend")
     assert all(not op.operands and not op.commutative for op in OPS.values() if op.arity == 1)
+
+
+def test_acosh_derivative_of_a_huge_argument() -> None:
+    # d/dx acosh(x) = 1/sqrt(x**2 - 1): x*x overflows past 1.3e154, where the rule gave 0 (CI's SymPy
+    # reference found it: y**2 * acosh(2 + y**2) with y = 2*sinh(300), gradient off by 1/600)
+    from gradcli import evaluate
+
+    assert evaluate("y = acosh(x)", x=1e200).gradients["x"] == pytest.approx(1e-200, rel=1e-12)
+    assert evaluate("y = acosh(x)", x=1.5).gradients["x"] == pytest.approx(1.25 ** -0.5, rel=1e-15)
+    r = evaluate("y = 2 * sinh(x * 300); z = y ** 2 * acosh(2 + y ** 2)", x=1.0)
+    y = 2 * math.sinh(300.0)
+    dy = 600 * math.cosh(300.0)  # dz/dx = (2y acosh(u) + y**2 * 2y / sqrt(u**2 - 1)) dy/dx, u = 2 + y**2, u ~ y**2
+    assert r.gradients["x"] == pytest.approx((2 * y * math.acosh(2 + y * y) + 2 * y) * dy, rel=1e-12)

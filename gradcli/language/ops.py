@@ -327,7 +327,8 @@ _ROWS += [
     Op("asinh", "asinh", 1, math.asinh, (lambda o, x: 1.0 / math.hypot(x, 1.0),), ("1 / sqrt(x**2 + 1)",),
        callable=True, latex="\\operatorname{{arsinh}}\\left({0}\\right)", vector=lambda np, x: np.arcsinh(x)),
     Op("acosh", "acosh", 1, _domain("acosh", lambda x: x >= 1, "a number less than 1"),
-       (lambda o, x: 1.0 / math.sqrt(x * x - 1.0),), ("1 / sqrt(x**2 - 1)",), callable=True,
+       # (x*x - 1 overflows past 1.3e154, and the derivative came out 0: the product of the roots does not)
+       (lambda o, x: 1.0 / (math.sqrt(x - 1.0) * math.sqrt(x + 1.0)),), ("1 / sqrt(x**2 - 1)",), callable=True,
        latex="\\operatorname{{arcosh}}\\left({0}\\right)", vector=lambda np, x: np.arccosh(x),
        edges=(Edge("singularity", 0, lambda x: 1.0),)),
     Op("atanh", "atanh", 1, _domain("atanh", lambda x: -1 < x < 1, "a number outside (-1, 1)"),
